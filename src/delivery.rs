@@ -1,0 +1,66 @@
+//! The delivery body: `{"payload":[event, …]}`.
+
+use crate::error::{Error, ErrorCode, Result};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One webhook event, as Upvest's OpenAPI `x-webhooks` describes it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Event {
+    /// Event id; deduplicate on it.
+    pub id: String,
+    /// Creation time (RFC 3339).
+    pub created_at: String,
+    /// `CATEGORY.ACTION`, for example `ORDER.FILLED`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The resource snapshot; its shape depends on the category.
+    pub object: Value,
+    /// The subscription that delivered it.
+    pub webhook_id: String,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    payload: Vec<Value>,
+}
+
+/// Parses and checks a delivery body. Unknown fields are tolerated.
+pub fn parse_events(body: &[u8]) -> Result<Vec<Event>> {
+    let invalid = |why: String| Error::new(ErrorCode::PayloadInvalid, why);
+    let envelope: Envelope = serde_json::from_slice(body)
+        .map_err(|e| invalid(format!("the body is not the expected JSON {{\"payload\":[…]}} ({e})")))?;
+    envelope
+        .payload
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| {
+            serde_json::from_value(value).map_err(|e| {
+                invalid(format!("event #{index} is not an object with id, created_at, type, object and webhook_id ({e})"))
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENT: &str = r#"{"id":"8962b496-8d42-4560-bfab-10490dd1a724","created_at":"2021-07-21T14:10:00.00Z","type":"POSITION.UPDATED","object":{"quantity":"10.4"},"webhook_id":"9df39835-be87-4243-9018-f2500b39cee6","extra":1}"#;
+
+    #[test]
+    fn parses_the_payload_envelope() {
+        let events = parse_events(format!("{{\"payload\":[{EVENT},{EVENT}]}}").as_bytes()).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].event_type, "POSITION.UPDATED");
+        assert_eq!(events[0].object["quantity"], "10.4");
+        assert!(parse_events(br#"{"payload":[]}"#).unwrap().is_empty());
+    }
+
+    #[test]
+    fn rejects_other_shapes() {
+        for body in [&b""[..], b"[]", b"{}", b"{\"payload\":{}}", b"{\"payload\":[1]}", b"{\"payload\":[{\"id\":\"x\"}]}", b"\xff"] {
+            assert_eq!(parse_events(body).unwrap_err().code(), ErrorCode::PayloadInvalid);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Body digests: `Content-Digest` (RFC 9530) and the legacy `Digest`
+//! (RFC 3230) that Upvest's v6 signatures use.
+
+use crate::error::{Error, ErrorCode, Result};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest as _, Sha256, Sha512};
+
+/// Which digest header a message carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestField {
+    /// `Content-Digest: sha-512=:<base64>:` (a structured-field dictionary).
+    ContentDigest,
+    /// `Digest: SHA-256=<base64>` (a comma-separated list).
+    Digest,
+}
+
+impl DigestField {
+    /// The lowercase header name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DigestField::ContentDigest => "content-digest",
+            DigestField::Digest => "digest",
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Algorithm {
+    Sha256,
+    Sha512,
+}
+
+impl Algorithm {
+    fn hash(self, body: &[u8]) -> Vec<u8> {
+        match self {
+            Algorithm::Sha256 => Sha256::digest(body).to_vec(),
+            Algorithm::Sha512 => Sha512::digest(body).to_vec(),
+        }
+    }
+}
+
+/// Checks a digest header value against the body.
+///
+/// Every supported algorithm present (SHA-256, SHA-512) must match; others
+/// are ignored; at least one supported algorithm is required.
+pub fn check_digest(field: DigestField, value: &str, body: &[u8]) -> Result<()> {
+    let entries = match field {
+        DigestField::ContentDigest => parse_content_digest(value)?,
+        DigestField::Digest => parse_legacy_digest(value)?,
+    };
+    let mut checked = 0;
+    for (algorithm, expected) in entries {
+        checked += 1;
+        if algorithm.hash(body) != expected {
+            return Err(Error::new(
+                ErrorCode::DigestMismatch,
+                format!("the {} header does not match the body; pass the raw body bytes exactly as received", field.name()),
+            ));
+        }
+    }
+    if checked == 0 {
+        return Err(Error::new(
+            ErrorCode::DigestMalformed,
+            format!("the {} header names no supported algorithm (sha-256 or sha-512)", field.name()),
+        ));
+    }
+    Ok(())
+}
+
+fn parse_content_digest(value: &str) -> Result<Vec<(Algorithm, Vec<u8>)>> {
+    let malformed = |why: &str| Error::new(ErrorCode::DigestMalformed, format!("the content-digest header {why}"));
+    let dict = sfv::Parser::new(value)
+        .parse::<sfv::Dictionary>()
+        .map_err(|_| malformed("is not a structured-field dictionary like sha-512=:<base64>:"))?;
+    let mut entries = Vec::new();
+    for (key, entry) in &dict {
+        let algorithm = match key.as_str() {
+            "sha-256" => Algorithm::Sha256,
+            "sha-512" => Algorithm::Sha512,
+            _ => continue,
+        };
+        let sfv::ListEntry::Item(item) = entry else {
+            return Err(malformed("has an inner list where a byte sequence belongs"));
+        };
+        let bytes = item.bare_item.as_byte_sequence().ok_or_else(|| malformed("value is not a byte sequence (:<base64>:)"))?;
+        entries.push((algorithm, bytes.to_vec()));
+    }
+    Ok(entries)
+}
+
+fn parse_legacy_digest(value: &str) -> Result<Vec<(Algorithm, Vec<u8>)>> {
+    let malformed = |why: &str| Error::new(ErrorCode::DigestMalformed, format!("the digest header {why}"));
+    let mut entries = Vec::new();
+    for part in value.split(',') {
+        let part = part.trim_matches([' ', '\t']);
+        let (name, encoded) = part.split_once('=').ok_or_else(|| malformed("is not a list of algorithm=base64 pairs"))?;
+        let algorithm = if name.eq_ignore_ascii_case("SHA-256") {
+            Algorithm::Sha256
+        } else if name.eq_ignore_ascii_case("SHA-512") {
+            Algorithm::Sha512
+        } else {
+            continue;
+        };
+        let bytes = STANDARD.decode(encoded).map_err(|_| malformed("value is not padded standard base64"))?;
+        entries.push((algorithm, bytes));
+    }
+    Ok(entries)
+}
+
+/// The `Content-Digest` value for `body` (SHA-512), as Upvest's v15 signers send it.
+pub fn content_digest_sha512(body: &[u8]) -> String {
+    format!("sha-512=:{}:", STANDARD.encode(Sha512::digest(body)))
+}
+
+/// The legacy `Digest` value for `body` (SHA-256), as in Upvest's v6 signatures.
+pub fn digest_sha256(body: &[u8]) -> String {
+    format!("SHA-256={}", STANDARD.encode(Sha256::digest(body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Values from shared/upvest/http-signatures.md §11.1.
+    const HELLO: &[u8] = br#"{"hello": "world"}"#;
+    const HELLO_SHA512: &str = "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:";
+    const KEY_VALUE: &[u8] = br#"{"key": "value"}"#;
+    const KEY_VALUE_SHA512: &str = "sha-512=:Hd9/AvGZkbjitW1+Ml8Fg1ux1mtcDYe6mLQjDyoowIWa3LM/PmwN2v9O+MjtQGrCA3EQWUL54dlgxKHyYbrucw==:";
+    const KEY_VALUE_SHA256: &str = "SHA-256=lyTB4g5uPk1/V+0l+dTvsAblCFkNUoyQ2ll/andcE+U=";
+    const PROXY_BODY_SHA512: &str = "sha-512=:sx/EF1gU7hrBQ+uguUa0Jb7AQxSwESfXU5taHDbw27+uZ/gbcXrZQphKzjGwwyXodw0k8G87zV6T328FGkVsng==:";
+
+    #[test]
+    fn computes_the_documented_digest_values() {
+        assert_eq!(content_digest_sha512(HELLO), HELLO_SHA512);
+        assert_eq!(content_digest_sha512(KEY_VALUE), KEY_VALUE_SHA512);
+        assert_eq!(content_digest_sha512(b"This is the body"), PROXY_BODY_SHA512);
+        assert_eq!(digest_sha256(KEY_VALUE), KEY_VALUE_SHA256);
+    }
+
+    #[test]
+    fn accepts_matching_digests_in_both_fields() {
+        check_digest(DigestField::ContentDigest, HELLO_SHA512, HELLO).unwrap();
+        check_digest(DigestField::Digest, KEY_VALUE_SHA256, KEY_VALUE).unwrap();
+        check_digest(DigestField::Digest, &KEY_VALUE_SHA256.replace("SHA-256", "sha-256"), KEY_VALUE).unwrap();
+        let both = format!("MD5=abc, {KEY_VALUE_SHA256}");
+        check_digest(DigestField::Digest, &both, KEY_VALUE).unwrap();
+        let sha256 = format!("sha-256=:{}:", &KEY_VALUE_SHA256[8..]);
+        check_digest(DigestField::ContentDigest, &format!("{sha256}, {KEY_VALUE_SHA512}"), KEY_VALUE).unwrap();
+    }
+
+    #[test]
+    fn rejects_a_digest_of_other_bytes() {
+        let err = check_digest(DigestField::ContentDigest, HELLO_SHA512, KEY_VALUE).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::DigestMismatch);
+        let err = check_digest(DigestField::Digest, KEY_VALUE_SHA256, b"{\"key\": \"value\"} ").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::DigestMismatch);
+    }
+
+    #[test]
+    fn rejects_when_any_supported_algorithm_mismatches() {
+        let mixed = format!("sha-256=:AAAA:, {KEY_VALUE_SHA512}");
+        assert_eq!(check_digest(DigestField::ContentDigest, &mixed, KEY_VALUE).unwrap_err().code(), ErrorCode::DigestMismatch);
+    }
+
+    #[test]
+    fn rejects_malformed_or_unsupported_digests() {
+        for (field, value) in [
+            (DigestField::ContentDigest, "sha-512=abc"),
+            (DigestField::ContentDigest, "md5=:AAAA:"),
+            (DigestField::ContentDigest, "sha-512=(:AAAA:)"),
+            (DigestField::ContentDigest, "not a dictionary!"),
+            (DigestField::Digest, "SHA-256"),
+            (DigestField::Digest, "SHA-256=***"),
+            (DigestField::Digest, "MD5=abc"),
+        ] {
+            assert_eq!(check_digest(field, value, KEY_VALUE).unwrap_err().code(), ErrorCode::DigestMalformed, "{value}");
+        }
+    }
+}

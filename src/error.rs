@@ -1,0 +1,135 @@
+//! Errors with stable string codes.
+//!
+//! Every failure carries an [`ErrorCode`] whose string form (`ERR_…`) is part
+//! of the public API: JavaScript users `switch (err.code)` on it, so a code is
+//! never renamed. Messages say what went wrong and what to do about it, and
+//! never contain key material, signatures or secrets.
+
+use std::fmt;
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident => $code:literal, )*) => {
+        /// The stable identifier of a failure.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The stable string form, for example `ERR_SIGNATURE_INVALID`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The request has no `Signature` or no `Signature-Input` header.
+    SignatureHeadersMissing => "ERR_SIGNATURE_HEADERS_MISSING",
+    /// `Signature-Input` is not a valid structured-field dictionary of signature inputs.
+    SignatureInputMalformed => "ERR_SIGNATURE_INPUT_MALFORMED",
+    /// `Signature` is not a valid dictionary of byte sequences, or a signature cannot be decoded.
+    SignatureMalformed => "ERR_SIGNATURE_MALFORMED",
+    /// The requested label, or any label present in both signature headers, is missing.
+    SignatureLabelNotFound => "ERR_SIGNATURE_LABEL_NOT_FOUND",
+    /// A covered component is absent from the message or cannot be derived.
+    ComponentMissing => "ERR_COMPONENT_MISSING",
+    /// A covered component has a value that cannot go into a signature base.
+    ComponentInvalid => "ERR_COMPONENT_INVALID",
+    /// The `alg` parameter names an algorithm other than ECDSA P-521/SHA-512.
+    UnsupportedAlgorithm => "ERR_UNSUPPORTED_ALGORITHM",
+    /// No key in the key set has the signature's `keyid`.
+    KeyNotFound => "ERR_KEY_NOT_FOUND",
+    /// The key with the signature's `keyid` exists but is unusable.
+    KeyInvalid => "ERR_KEY_INVALID",
+    /// The JWKS document is not valid.
+    JwksInvalid => "ERR_JWKS_INVALID",
+    /// Fetching the JWKS failed (network, status, size or timeout).
+    JwksFetchFailed => "ERR_JWKS_FETCH_FAILED",
+    /// The body is not empty but the message has no digest header.
+    DigestMissing => "ERR_DIGEST_MISSING",
+    /// The body is not empty and its digest header is not covered by the signature.
+    DigestNotCovered => "ERR_DIGEST_NOT_COVERED",
+    /// The digest header does not match the body bytes.
+    DigestMismatch => "ERR_DIGEST_MISMATCH",
+    /// The digest header cannot be parsed or names no supported algorithm.
+    DigestMalformed => "ERR_DIGEST_MALFORMED",
+    /// A covered `content-length` differs from the body's byte length.
+    ContentLengthMismatch => "ERR_CONTENT_LENGTH_MISMATCH",
+    /// The ECDSA signature does not verify over the signature base.
+    SignatureInvalid => "ERR_SIGNATURE_INVALID",
+    /// The signature's `expires` (plus tolerance) or maximum age has passed.
+    SignatureExpired => "ERR_SIGNATURE_EXPIRED",
+    /// The signature's `created` lies further in the future than the tolerance.
+    SignatureNotYetValid => "ERR_SIGNATURE_NOT_YET_VALID",
+    /// The body was handed over already parsed instead of as raw bytes.
+    BodyNotRaw => "ERR_BODY_NOT_RAW",
+    /// The body is not the expected `{"payload":[event, …]}` JSON.
+    PayloadInvalid => "ERR_PAYLOAD_INVALID",
+    /// An input exceeds a configured size or count limit.
+    LimitExceeded => "ERR_LIMIT_EXCEEDED",
+    /// An argument or option has the wrong type or value.
+    InvalidArgument => "ERR_INVALID_ARGUMENT",
+    /// A private key could not be read.
+    PrivateKeyInvalid => "ERR_PRIVATE_KEY_INVALID",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure with a stable [`ErrorCode`] and a human-readable message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+}
+
+impl Error {
+    /// Creates an error; `message` must not contain secrets.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error { code, message: message.into() }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The message, without the code.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_prefixed() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(code.as_str().starts_with("ERR_"));
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod delivery;
+pub mod digest;
+pub mod ecdsa;
+pub mod error;
+pub mod jwks;
+pub mod message;
+pub mod policy;
+pub mod signature;
+pub mod testing;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use delivery::{Event, parse_events};
+pub use error::{Error, ErrorCode, Result};
+pub use jwks::KeySet;
+pub use message::{Headers, HttpRequest};
+pub use policy::{Limits, VerifyPolicy};
+pub use signature::Verified;
+
+/// Verifies a delivery against a local key set and returns its events.
+///
+/// ```
+/// use upvest_webhooks::{verify_delivery, HttpRequest, KeySet, VerifyPolicy};
+/// # fn demo(request: HttpRequest, keys: KeySet, now: i64) -> upvest_webhooks::Result<()> {
+/// let (verified, events) = verify_delivery(&request, &keys, &VerifyPolicy::default(), now)?;
+/// println!("{} events signed by {}", events.len(), verified.key_id);
+/// # Ok(()) }
+/// ```
+pub fn verify_delivery(request: &HttpRequest, keys: &KeySet, policy: &VerifyPolicy, now: i64) -> Result<(Verified, Vec<Event>)> {
+    let prepared = signature::prepare(request, policy, now)?;
+    let verified = prepared.verify_with(|kid| keys.get(kid).cloned())?;
+    Ok((verified, parse_events(&request.body)?))
+}

@@ -1,0 +1,300 @@
+//! Parsed signature inputs: which components a signature covers, and its
+//! parameters.
+
+use super::fields::{member_texts, parse_dictionary};
+use crate::error::{Error, ErrorCode, Result};
+use crate::policy::Limits;
+use sfv::{BareItem, ListEntry};
+
+/// A component named in a signature input's inner list, such as `@method`
+/// or `content-digest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoveredComponent {
+    name: String,
+}
+
+impl CoveredComponent {
+    /// The component name as it appears in the inner list (without quotes).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether this is a derived component (`@method`, `@path`, …).
+    pub fn is_derived(&self) -> bool {
+        self.name.starts_with('@')
+    }
+}
+
+/// The parameters of one signature (`keyid`, `created`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureParams {
+    /// The key identifier; must equal a JWK `kid`.
+    pub keyid: String,
+    /// Creation time, UNIX seconds.
+    pub created: i64,
+    /// Expiry time, UNIX seconds, if given.
+    pub expires: Option<i64>,
+    /// The signer's nonce, if given.
+    pub nonce: Option<String>,
+    /// The algorithm name, if given (Upvest sends none).
+    pub alg: Option<String>,
+    /// Parameters this library does not interpret, kept as `(name, serialized value)`.
+    pub other: Vec<(String, String)>,
+}
+
+/// One member of the `Signature-Input` dictionary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureInput {
+    label: String,
+    components: Vec<CoveredComponent>,
+    params: SignatureParams,
+    raw: String,
+}
+
+impl SignatureInput {
+    /// The dictionary key, for example `sig1`.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The covered components, in signing order.
+    pub fn components(&self) -> &[CoveredComponent] {
+        &self.components
+    }
+
+    /// The signature parameters.
+    pub fn params(&self) -> &SignatureParams {
+        &self.params
+    }
+
+    /// The member's value exactly as received: the `@signature-params` value.
+    pub fn raw_params(&self) -> &str {
+        &self.raw
+    }
+
+    /// Whether the named component is covered (names compare case-insensitively).
+    pub fn covers(&self, name: &str) -> bool {
+        self.components.iter().any(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Algorithm names accepted in an `alg` parameter: RFC 9421 has no P-521
+/// entry, so the JWS name and the obvious RFC 9421-style spelling are allowed.
+const ACCEPTED_ALGS: &[&str] = &["ecdsa-p521-sha512", "ES512"];
+
+/// Derived components this library can compute.
+const DERIVED: &[&str] = &["@method", "@path", "@query", "@authority", "@scheme", "@target-uri", "@request-target"];
+
+/// Parses a `Signature-Input` header into its members, in header order.
+pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<SignatureInput>> {
+    let malformed = |msg: String| Error::new(ErrorCode::SignatureInputMalformed, msg);
+    let dict = parse_dictionary(header, "Signature-Input", ErrorCode::SignatureInputMalformed)?;
+    if dict.len() > limits.max_signatures {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("Signature-Input has {} members; the limit is {} (option limits.maxSignatures)", dict.len(), limits.max_signatures),
+        ));
+    }
+    let texts = member_texts(header);
+    let mut inputs = Vec::with_capacity(dict.len());
+    for (key, entry) in &dict {
+        let label = key.as_str();
+        // For repeated keys the dictionary keeps the last value; so do we.
+        let raw = texts
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == label)
+            .map(|(_, text)| (*text).to_owned())
+            .ok_or_else(|| malformed(format!("could not locate member {label:?} in Signature-Input")))?;
+        let ListEntry::InnerList(list) = entry else {
+            return Err(malformed(format!("member {label:?} must be an inner list of component names, like (\"@method\" \"@path\")")));
+        };
+        if list.items.len() > limits.max_components {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!("signature {label:?} covers {} components; the limit is {} (option limits.maxComponents)", list.items.len(), limits.max_components),
+            ));
+        }
+        let mut components: Vec<CoveredComponent> = Vec::with_capacity(list.items.len());
+        for item in &list.items {
+            let Some(name) = item.bare_item.as_string() else {
+                return Err(malformed(format!("signature {label:?}: every covered component must be a quoted string")));
+            };
+            let name = name.as_str();
+            if let Some((param, _)) = item.params.first() {
+                return Err(malformed(format!(
+                    "signature {label:?}: component parameter ;{} on {name:?} is not supported",
+                    param.as_str()
+                )));
+            }
+            if name.starts_with('@') && !DERIVED.contains(&name) {
+                return Err(malformed(format!("signature {label:?}: derived component {name:?} is not supported")));
+            }
+            if !name.starts_with('@') && name.bytes().any(|b| b.is_ascii_uppercase()) {
+                return Err(malformed(format!("signature {label:?}: header component {name:?} must be lowercase")));
+            }
+            if name.is_empty() {
+                return Err(malformed(format!("signature {label:?}: empty component name")));
+            }
+            if components.iter().any(|c| c.name == name) {
+                return Err(malformed(format!("signature {label:?} covers {name:?} twice")));
+            }
+            components.push(CoveredComponent { name: name.to_owned() });
+        }
+        let params = parse_params(label, &list.params)?;
+        inputs.push(SignatureInput { label: label.to_owned(), components, params, raw });
+    }
+    Ok(inputs)
+}
+
+fn parse_params(label: &str, params: &sfv::Parameters) -> Result<SignatureParams> {
+    let malformed = |msg: String| Error::new(ErrorCode::SignatureInputMalformed, msg);
+    let string = |name: &str, value: &BareItem| {
+        value
+            .as_string()
+            .map(|s| s.as_str().to_owned())
+            .ok_or_else(|| malformed(format!("signature {label:?}: parameter {name} must be a quoted string")))
+    };
+    let integer = |name: &str, value: &BareItem| {
+        value
+            .as_integer()
+            .map(i64::from)
+            .ok_or_else(|| malformed(format!("signature {label:?}: parameter {name} must be an integer (UNIX seconds)")))
+    };
+    let (mut keyid, mut created, mut expires, mut nonce, mut alg) = (None, None, None, None, None);
+    let mut other = Vec::new();
+    for (key, value) in params {
+        match key.as_str() {
+            "keyid" => keyid = Some(string("keyid", value)?),
+            "created" => created = Some(integer("created", value)?),
+            "expires" => expires = Some(integer("expires", value)?),
+            "nonce" => nonce = Some(string("nonce", value)?),
+            "alg" => alg = Some(string("alg", value)?),
+            name => other.push((name.to_owned(), describe(value))),
+        }
+    }
+    let keyid = keyid.ok_or_else(|| malformed(format!("signature {label:?} has no keyid parameter")))?;
+    let created = created.ok_or_else(|| malformed(format!("signature {label:?} has no created parameter")))?;
+    if let Some(expires) = expires {
+        if expires < created {
+            return Err(malformed(format!("signature {label:?} expires ({expires}) before it was created ({created})")));
+        }
+    }
+    if let Some(alg) = &alg {
+        if !ACCEPTED_ALGS.contains(&alg.as_str()) {
+            return Err(Error::new(
+                ErrorCode::UnsupportedAlgorithm,
+                format!("signature {label:?} uses alg {alg:?}; only ECDSA P-521/SHA-512 (\"ecdsa-p521-sha512\" or \"ES512\") is supported"),
+            ));
+        }
+    }
+    Ok(SignatureParams { keyid, created, expires, nonce, alg, other })
+}
+
+fn describe(value: &BareItem) -> String {
+    match value {
+        BareItem::String(s) => s.as_str().to_owned(),
+        BareItem::Token(t) => t.as_str().to_owned(),
+        BareItem::Integer(i) => i64::from(*i).to_string(),
+        BareItem::Boolean(b) => b.to_string(),
+        BareItem::Decimal(d) => d.to_string(),
+        BareItem::ByteSequence(b) => format!("{} bytes", b.len()),
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(header: &str) -> Result<Vec<SignatureInput>> {
+        parse_signature_input(header, &Limits::default())
+    }
+
+    #[test]
+    fn parses_upvest_style_input_with_params_in_any_order() {
+        let header = r#"sig1=("@method" "@path" "digest");nonce="n1";expires=1700000005;keyid="k";created=1700000000;tag="x""#;
+        let inputs = parse(header).unwrap();
+        assert_eq!(inputs.len(), 1);
+        let input = &inputs[0];
+        assert_eq!(input.label(), "sig1");
+        let names: Vec<_> = input.components().iter().map(CoveredComponent::name).collect();
+        assert_eq!(names, ["@method", "@path", "digest"]);
+        assert_eq!(input.params().keyid, "k");
+        assert_eq!(input.params().created, 1_700_000_000);
+        assert_eq!(input.params().expires, Some(1_700_000_005));
+        assert_eq!(input.params().nonce.as_deref(), Some("n1"));
+        assert_eq!(input.params().other, vec![("tag".to_owned(), "x".to_owned())]);
+        assert_eq!(input.raw_params(), &header[5..]);
+    }
+
+    #[test]
+    fn keeps_several_members_in_order() {
+        let inputs = parse(r#"a=("@method");keyid="1";created=1, b=("@path");keyid="2";created=2"#).unwrap();
+        let labels: Vec<_> = inputs.iter().map(SignatureInput::label).collect();
+        assert_eq!(labels, ["a", "b"]);
+        assert_eq!(inputs[1].raw_params(), r#"("@path");keyid="2";created=2"#);
+    }
+
+    #[test]
+    fn rejects_missing_keyid_or_created() {
+        for header in [r#"sig1=("@method");created=1"#, r#"sig1=("@method");keyid="k""#] {
+            assert_eq!(parse(header).unwrap_err().code(), ErrorCode::SignatureInputMalformed, "{header}");
+        }
+    }
+
+    #[test]
+    fn rejects_wrong_parameter_types() {
+        for header in [
+            r#"sig1=("@method");keyid=k;created=1"#,
+            r#"sig1=("@method");keyid="k";created="1""#,
+            r#"sig1=("@method");keyid="k";created=1;expires=1.5"#,
+        ] {
+            assert_eq!(parse(header).unwrap_err().code(), ErrorCode::SignatureInputMalformed, "{header}");
+        }
+    }
+
+    #[test]
+    fn rejects_members_that_are_not_inner_lists_of_strings() {
+        for header in [r#"sig1="@method";keyid="k""#, r#"sig1=(@method);keyid="k";created=1"#, r#"sig1=(1);keyid="k";created=1"#] {
+            assert_eq!(parse(header).unwrap_err().code(), ErrorCode::SignatureInputMalformed, "{header}");
+        }
+    }
+
+    #[test]
+    fn rejects_duplicate_unknown_or_parameterised_components() {
+        for header in [
+            r#"sig1=("@method" "@method");keyid="k";created=1"#,
+            r#"sig1=("@status");keyid="k";created=1"#,
+            r#"sig1=("@signature-params");keyid="k";created=1"#,
+            r#"sig1=("content-digest";sf);keyid="k";created=1"#,
+            r#"sig1=("Digest");keyid="k";created=1"#,
+            r#"sig1=("");keyid="k";created=1"#,
+        ] {
+            assert_eq!(parse(header).unwrap_err().code(), ErrorCode::SignatureInputMalformed, "{header}");
+        }
+    }
+
+    #[test]
+    fn rejects_expiry_before_creation() {
+        let err = parse(r#"sig1=("@method");keyid="k";created=10;expires=9"#).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::SignatureInputMalformed);
+    }
+
+    #[test]
+    fn accepts_only_p521_algorithm_names() {
+        assert!(parse(r#"sig1=("@method");keyid="k";created=1;alg="ES512""#).is_ok());
+        assert!(parse(r#"sig1=("@method");keyid="k";created=1;alg="ecdsa-p521-sha512""#).is_ok());
+        let err = parse(r#"sig1=("@method");keyid="k";created=1;alg="hmac-sha256""#).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::UnsupportedAlgorithm);
+    }
+
+    #[test]
+    fn enforces_count_limits() {
+        let limits = Limits { max_signatures: 1, max_components: 2, ..Limits::default() };
+        let two = r#"a=("@method");keyid="1";created=1, b=("@path");keyid="2";created=2"#;
+        assert_eq!(parse_signature_input(two, &limits).unwrap_err().code(), ErrorCode::LimitExceeded);
+        let three = r#"a=("@method" "@path" "@query");keyid="1";created=1"#;
+        assert_eq!(parse_signature_input(three, &limits).unwrap_err().code(), ErrorCode::LimitExceeded);
+    }
+}

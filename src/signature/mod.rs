@@ -1,0 +1,13 @@
+//! HTTP Message Signatures as Upvest uses them: parsing, signature bases,
+//! verification and signing.
+
+mod base;
+mod fields;
+mod input;
+mod verify;
+
+pub use base::{BaseForm, SignatureBase};
+pub use input::{CoveredComponent, SignatureInput, SignatureParams, parse_signature_input};
+mod sign;
+pub use sign::{MessageSigner, SignatureSpec, SignedHeaders, sign};
+pub use verify::{PreparedSignature, PreparedVerification, SIGNATURE_VERSION_HEADER, Verified, parse_signatures, prepare};
