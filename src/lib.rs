@@ -6,6 +6,7 @@ pub mod digest;
 pub mod ecdsa;
 pub mod error;
 pub mod jwks;
+pub mod key_cache;
 pub mod message;
 pub mod policy;
 pub mod signature;

@@ -1,0 +1,75 @@
+//! Turning core [`Error`]s into instances of the package's JS error classes.
+//!
+//! The classes are written in JavaScript (`pkg/src/errors.js`) so they are
+//! real `Error` subclasses; the package registers them right after
+//! instantiating the module. Without registration (wasm-bindgen tests) a
+//! plain `Error` with the same `name` and `code` is thrown.
+
+use crate::error::{Error, ErrorCode};
+use js_sys::{Array, Function, Object, Reflect};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static CLASSES: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+}
+
+/// Called by the package entry files: `{ UpvestError, WebhookVerificationError, … }`.
+#[wasm_bindgen(js_name = registerErrorClasses)]
+pub fn register_error_classes(classes: JsValue) {
+    CLASSES.with(|slot| *slot.borrow_mut() = Some(classes));
+}
+
+/// Every stable error code.
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Array {
+    ErrorCode::ALL.iter().map(|code| JsValue::from_str(code.as_str())).collect()
+}
+
+/// Which JS class an error becomes.
+#[derive(Clone, Copy)]
+pub(crate) enum ErrorClass {
+    Verification,
+}
+
+impl ErrorClass {
+    fn name(self) -> &'static str {
+        match self {
+            ErrorClass::Verification => "WebhookVerificationError",
+        }
+    }
+}
+
+/// Builds the JS error for `err`, keeping `cause` when given.
+pub(crate) fn to_js(class: ErrorClass, err: &Error, cause: Option<JsValue>) -> JsValue {
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"code".into(), &err.code().as_str().into());
+    if let Some(cause) = &cause {
+        let _ = Reflect::set(&options, &"cause".into(), cause);
+    }
+    let constructor = CLASSES.with(|slot| {
+        slot.borrow().as_ref().and_then(|classes| Reflect::get(classes, &class.name().into()).ok()).and_then(|c| c.dyn_into::<Function>().ok())
+    });
+    if let Some(constructor) = constructor {
+        if let Ok(instance) = Reflect::construct(&constructor, &Array::of2(&err.message().into(), &options)) {
+            return instance;
+        }
+    }
+    let fallback = js_sys::Error::new(err.message());
+    fallback.set_name(class.name());
+    let _ = Reflect::set(&fallback, &"code".into(), &err.code().as_str().into());
+    if let Some(cause) = cause {
+        let _ = Reflect::set(&fallback, &"cause".into(), &cause);
+    }
+    fallback.into()
+}
+
+/// Shorthand for verification errors.
+pub(crate) fn verification_error(err: &Error) -> JsValue {
+    to_js(ErrorClass::Verification, err, None)
+}
+
+/// An `ERR_INVALID_ARGUMENT` verification error.
+pub(crate) fn invalid_argument(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::InvalidArgument, message)
+}

@@ -1,0 +1,223 @@
+//! Where a verifier's keys come from: a JWKS given up front, or one loaded
+//! on demand from a URL or an async function, cached by the core's
+//! [`KeyCache`] rules. Concurrent verifications share one load.
+
+use super::convert::get;
+use super::js_io::{Outcome, await_with_timeout, call_method, global_fetch, set};
+use crate::ecdsa::VerificationKey;
+use crate::error::{Error, ErrorCode, Result};
+use crate::jwks::KeySet;
+use crate::key_cache::{KeyCache, KeyCachePolicy};
+use futures_util::FutureExt as _;
+use futures_util::future::{LocalBoxFuture, Shared};
+use js_sys::{Function, Object, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// An error plus the JS value that caused it, kept as `cause`.
+#[derive(Clone)]
+pub(crate) struct Failure {
+    pub error: Error,
+    pub cause: Option<JsValue>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure { error, cause: None }
+    }
+}
+
+/// How keys are loaded.
+enum Loader {
+    Url { url: String, fetch: Option<Function> },
+    Function(Function),
+}
+
+/// Settings for on-demand keys.
+pub(crate) struct RemoteSettings {
+    pub timeout_ms: f64,
+    pub max_bytes: usize,
+    pub cache: KeyCachePolicy,
+}
+
+type SharedLoad = Shared<LocalBoxFuture<'static, Result<(), Failure>>>;
+
+pub(crate) struct RemoteKeys {
+    loader: Loader,
+    settings: RemoteSettings,
+    cache: RefCell<KeyCache>,
+    in_flight: RefCell<Option<SharedLoad>>,
+}
+
+/// The verifier's key source.
+pub(crate) enum KeySource {
+    Static(KeySet),
+    Remote(Rc<RemoteKeys>),
+}
+
+impl KeySource {
+    /// Reads the `keys` option: a JWKS object, a function, or a URL.
+    pub(crate) fn from_option(value: &JsValue, fetch: Option<Function>, settings: RemoteSettings) -> Result<Self> {
+        let invalid = || Error::new(ErrorCode::InvalidArgument, "option keys must be a JWKS object ({ keys: [...] }), an async function returning one, or the URL to fetch it from");
+        let loader = if let Some(url) = value.as_string() {
+            Loader::Url { url, fetch }
+        } else if let Some(function) = value.dyn_ref::<Function>() {
+            Loader::Function(function.clone())
+        } else if value.is_object() && get(value, "href").is_string() && get(value, "keys").is_undefined() {
+            Loader::Url { url: get(value, "href").as_string().unwrap_or_default(), fetch }
+        } else if value.is_object() {
+            return Ok(KeySource::Static(KeySet::from_json(stringify(value)?.as_bytes())?));
+        } else {
+            return Err(invalid());
+        };
+        let cache = RefCell::new(KeyCache::new(settings.cache));
+        Ok(KeySource::Remote(Rc::new(RemoteKeys { loader, settings, cache, in_flight: RefCell::new(None) })))
+    }
+
+    /// Finds the key for `kid`, loading keys first when the cache rules say so.
+    pub(crate) async fn key(&self, kid: &str, now: &dyn Fn() -> f64) -> Result<Arc<VerificationKey>, Failure> {
+        match self {
+            KeySource::Static(set) => set.get(kid).cloned().map_err(Failure::from),
+            KeySource::Remote(remote) => {
+                let mut failure = None;
+                let due = remote.cache.borrow().should_fetch(kid, now());
+                if due {
+                    failure = RemoteKeys::load(remote, now).await.err();
+                }
+                let found = remote.cache.borrow().lookup(kid, failure.as_ref().map(|f| &f.error));
+                found.map_err(|error| {
+                    let cause = failure.filter(|f| f.error == error).and_then(|f| f.cause);
+                    Failure { error, cause }
+                })
+            }
+        }
+    }
+}
+
+impl RemoteKeys {
+    /// Loads once for all concurrent callers.
+    async fn load(this: &Rc<Self>, now: &dyn Fn() -> f64) -> Result<(), Failure> {
+        let existing = this.in_flight.borrow().clone();
+        let shared = match existing {
+            Some(shared) => shared,
+            None => {
+                let started_at = now();
+                this.cache.borrow_mut().fetch_started(started_at);
+                let me = Rc::clone(this);
+                let future = async move {
+                    let result = me.fetch_key_set().await.map(|set| me.cache.borrow_mut().store(set, started_at));
+                    me.in_flight.borrow_mut().take();
+                    result
+                }
+                .boxed_local()
+                .shared();
+                *this.in_flight.borrow_mut() = Some(future.clone());
+                future
+            }
+        };
+        shared.await
+    }
+
+    async fn fetch_key_set(&self) -> Result<KeySet, Failure> {
+        let text = match &self.loader {
+            Loader::Url { url, fetch } => self.fetch_url(url, fetch.as_ref()).await?,
+            Loader::Function(function) => {
+                let value = function.call0(&JsValue::UNDEFINED).map_err(|cause| fetch_failed("the keys function threw", Some(cause)))?;
+                let value = match await_with_timeout(value, self.settings.timeout_ms).await {
+                    Outcome::Resolved(value) => value,
+                    Outcome::Rejected(cause) => return Err(fetch_failed("the keys function rejected", Some(cause))),
+                    Outcome::TimedOut => {
+                        return Err(fetch_failed(&format!("the keys function did not settle within {} ms (keysTimeoutMs)", self.settings.timeout_ms), None));
+                    }
+                };
+                let text = match value.as_string() {
+                    Some(text) => text,
+                    None => stringify(&value)?,
+                };
+                self.check_size(text.len())?;
+                text.into_bytes()
+            }
+        };
+        Ok(KeySet::from_json(&text)?)
+    }
+
+    fn check_size(&self, len: usize) -> Result<(), Failure> {
+        if len > self.settings.max_bytes {
+            return Err(fetch_failed(&format!("the JWKS is larger than {} bytes (limits.maxJwksBytes)", self.settings.max_bytes), None));
+        }
+        Ok(())
+    }
+
+    async fn fetch_url(&self, url: &str, fetch: Option<&Function>) -> Result<Vec<u8>, Failure> {
+        let fetch = fetch.cloned().or_else(global_fetch).ok_or_else(|| fetch_failed("this runtime has no global fetch; pass options.fetch", None))?;
+        let controller = web_sys::AbortController::new().ok();
+        let init = Object::new();
+        let headers = Object::new();
+        set(&headers, "accept", &"application/json".into());
+        set(&init, "headers", &headers);
+        if let Some(controller) = &controller {
+            set(&init, "signal", &controller.signal());
+        }
+        let timeout_ms = self.settings.timeout_ms;
+        let abort = || {
+            if let Some(controller) = &controller {
+                controller.abort();
+            }
+        };
+        let timed_out = || fetch_failed(&format!("fetching the JWKS from {url} took longer than {timeout_ms} ms (keysTimeoutMs)"), None);
+        let started = js_sys::Date::now();
+        let remaining = || (timeout_ms - (js_sys::Date::now() - started)).max(0.0);
+
+        let pending = fetch.call2(&js_sys::global(), &url.into(), &init).map_err(|cause| fetch_failed(&format!("fetching the JWKS from {url} failed"), Some(cause)))?;
+        let response = match await_with_timeout(pending, remaining()).await {
+            Outcome::Resolved(response) => response,
+            Outcome::Rejected(cause) => return Err(fetch_failed(&format!("fetching the JWKS from {url} failed"), Some(cause))),
+            Outcome::TimedOut => {
+                abort();
+                return Err(timed_out());
+            }
+        };
+        let status = get(&response, "status").as_f64().unwrap_or(0.0);
+        if !(200.0..300.0).contains(&status) {
+            let _ = call_method(&get(&response, "body"), "cancel");
+            return Err(fetch_failed(&format!("fetching the JWKS from {url} returned HTTP {status}"), None));
+        }
+        let declared = call_method_with(&get(&response, "headers"), "get", "content-length").and_then(|v| v.as_string()).and_then(|v| v.trim().parse::<usize>().ok());
+        if let Some(declared) = declared {
+            if declared > self.settings.max_bytes {
+                abort();
+                return Err(fetch_failed(&format!("the JWKS at {url} is {declared} bytes, more than limits.maxJwksBytes ({})", self.settings.max_bytes), None));
+            }
+        }
+        let reading = call_method(&response, "arrayBuffer").map_err(|cause| fetch_failed("reading the JWKS response failed", Some(cause)))?;
+        let buffer = match await_with_timeout(reading, remaining()).await {
+            Outcome::Resolved(buffer) => buffer,
+            Outcome::Rejected(cause) => return Err(fetch_failed(&format!("reading the JWKS from {url} failed"), Some(cause))),
+            Outcome::TimedOut => {
+                abort();
+                return Err(timed_out());
+            }
+        };
+        let bytes = Uint8Array::new(&buffer);
+        self.check_size(bytes.length() as usize)?;
+        Ok(bytes.to_vec())
+    }
+}
+
+fn call_method_with(target: &JsValue, method: &str, arg: &str) -> Option<JsValue> {
+    let function = get(target, method).dyn_into::<Function>().ok()?;
+    function.call1(target, &arg.into()).ok()
+}
+
+fn fetch_failed(message: &str, cause: Option<JsValue>) -> Failure {
+    Failure { error: Error::new(ErrorCode::JwksFetchFailed, message), cause }
+}
+
+fn stringify(value: &JsValue) -> Result<String> {
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Error::new(ErrorCode::JwksInvalid, "the JWKS could not be serialized as JSON"))
+}

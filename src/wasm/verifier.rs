@@ -1,0 +1,185 @@
+//! `WebhookVerifier`: the JS class users construct.
+
+use super::convert::{self, get};
+use super::errors::{invalid_argument, verification_error};
+use super::js_io::{Outcome, await_with_timeout, call_method, set};
+use super::keys::{Failure, KeySource, RemoteSettings};
+use crate::ecdsa::SignatureEncoding;
+use crate::error::{Error, ErrorCode, Result};
+use crate::key_cache::KeyCachePolicy;
+use crate::message::HttpRequest;
+use crate::policy::{Limits, VerifyPolicy};
+use crate::signature::{Verified, prepare};
+use js_sys::{Function, Object, Promise};
+use std::rc::Rc;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+struct Inner {
+    keys: KeySource,
+    policy: VerifyPolicy,
+    now: Option<Function>,
+}
+
+/// Verifies Upvest webhook deliveries. See the README for options.
+#[wasm_bindgen]
+pub struct WebhookVerifier {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl WebhookVerifier {
+    /// `new WebhookVerifier({ keys, toleranceSeconds, maxAgeSeconds, now, fetch, keysTimeoutMs, keysCooldownMs, keysMaxAgeMs, label, limits })`
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<WebhookVerifier, JsValue> {
+        Self::from_options(&options).map_err(|err| verification_error(&err))
+    }
+
+    /// Verifies `{ method, url, headers, body }`; resolves to the verified
+    /// events and signature details, or rejects with a `WebhookVerificationError`.
+    pub fn verify(&self, request: JsValue) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let request = read_request(&request).map_err(|err| verification_error(&err))?;
+            inner.verify(request).await
+        })
+    }
+
+    /// Verifies a WHATWG `Request` (Workers, Deno, Node ≥ 18). Reads its body.
+    #[wasm_bindgen(js_name = verifyRequest)]
+    pub fn verify_request(&self, request: JsValue) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let request = read_fetch_request(&request).await.map_err(|err| verification_error(&err))?;
+            inner.verify(request).await
+        })
+    }
+}
+
+impl WebhookVerifier {
+    fn from_options(options: &JsValue) -> Result<Self> {
+        if !options.is_object() {
+            return Err(invalid_argument("new WebhookVerifier(options) needs an options object with keys"));
+        }
+        let limits_option = get(options, "limits");
+        let defaults = Limits::default();
+        let limit = |name: &str, default: usize| -> Result<usize> {
+            convert::number_option(&limits_option, name, default as f64).map(|n| n as usize)
+        };
+        let limits = Limits {
+            max_signatures: limit("maxSignatures", defaults.max_signatures)?,
+            max_components: limit("maxComponents", defaults.max_components)?,
+            max_header_bytes: limit("maxHeaderBytes", defaults.max_header_bytes)?,
+            max_body_bytes: limit("maxBodyBytes", defaults.max_body_bytes)?,
+        };
+        let policy = VerifyPolicy {
+            tolerance_seconds: convert::number_option(options, "toleranceSeconds", 300.0)? as i64,
+            max_age_seconds: convert::number_option(options, "maxAgeSeconds", 300.0)? as i64,
+            label: convert::string_option(options, "label")?,
+            limits,
+        };
+        let settings = RemoteSettings {
+            timeout_ms: convert::number_option(options, "keysTimeoutMs", 5_000.0)?,
+            max_bytes: limit("maxJwksBytes", 1024 * 1024)?,
+            cache: KeyCachePolicy {
+                cooldown_ms: convert::number_option(options, "keysCooldownMs", 30_000.0)?,
+                max_age_ms: convert::number_option(options, "keysMaxAgeMs", 600_000.0)?,
+            },
+        };
+        let keys_option = get(options, "keys");
+        if keys_option.is_undefined() || keys_option.is_null() {
+            return Err(invalid_argument("option keys is required: a JWKS object, an async function returning one, or a URL"));
+        }
+        let fetch = convert::function_option(options, "fetch")?;
+        let keys = KeySource::from_option(&keys_option, fetch, settings)?;
+        let now = convert::function_option(options, "now")?;
+        Ok(WebhookVerifier { inner: Rc::new(Inner { keys, policy, now }) })
+    }
+}
+
+impl Inner {
+    fn now_ms(&self) -> f64 {
+        self.now.as_ref().and_then(|f| f.call0(&JsValue::UNDEFINED).ok()).and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now)
+    }
+
+    async fn verify(&self, request: HttpRequest) -> Result<JsValue, JsValue> {
+        let fail = |failure: Failure| super::errors::to_js(super::errors::ErrorClass::Verification, &failure.error, failure.cause);
+        let now_seconds = (self.now_ms() / 1000.0).floor() as i64;
+        let prepared = prepare(&request, &self.policy, now_seconds).map_err(|err| verification_error(&err))?;
+        let now = || self.now_ms();
+        let mut keys = Vec::new();
+        let mut first_failure = None;
+        for kid in prepared.key_ids() {
+            match self.keys.key(kid, &now).await {
+                Ok(key) => keys.push((kid.to_owned(), key)),
+                Err(failure) => {
+                    first_failure.get_or_insert(failure);
+                }
+            }
+        }
+        let verified = prepared.verify_with(|kid| match keys.iter().find(|(k, _)| k == kid) {
+            Some((_, key)) => Ok(Arc::clone(key)),
+            None => Err(first_failure.as_ref().map(|f| f.error.clone()).unwrap_or_else(|| Error::new(ErrorCode::KeyNotFound, "key not found"))),
+        });
+        let verified = match verified {
+            Ok(verified) => verified,
+            Err(err) => {
+                return Err(match first_failure.filter(|f| f.error == err) {
+                    Some(failure) => fail(failure),
+                    None => verification_error(&err),
+                });
+            }
+        };
+        crate::delivery::parse_events(&request.body).map_err(|err| verification_error(&err))?;
+        Ok(result_object(&verified, &request.body))
+    }
+}
+
+fn result_object(verified: &Verified, body: &[u8]) -> JsValue {
+    let result = Object::new();
+    // The body was just validated as JSON; JSON.parse gives native JS objects fastest.
+    let events = std::str::from_utf8(body).ok().and_then(|text| js_sys::JSON::parse(text).ok()).map(|doc| get(&doc, "payload")).unwrap_or_default();
+    set(&result, "events", &events);
+    set(&result, "keyId", &verified.key_id.as_str().into());
+    set(&result, "label", &verified.label.as_str().into());
+    set(&result, "created", &JsValue::from_f64(verified.created as f64));
+    set(&result, "expires", &verified.expires.map(|e| JsValue::from_f64(e as f64)).unwrap_or(JsValue::NULL));
+    set(&result, "signatureVersion", &JsValue::from(verified.form.version()));
+    let encoding = match verified.encoding {
+        SignatureEncoding::Der => "der",
+        SignatureEncoding::Raw => "raw",
+    };
+    set(&result, "signatureEncoding", &encoding.into());
+    result.into()
+}
+
+fn read_request(value: &JsValue) -> Result<HttpRequest> {
+    if !value.is_object() {
+        return Err(invalid_argument("verify() takes { method, url, headers, body }"));
+    }
+    let method = get(value, "method").as_string().unwrap_or_else(|| "POST".to_owned());
+    let url = get(value, "url").as_string().ok_or_else(|| invalid_argument("verify() needs url: the full URL or the path and query the request was sent to"))?;
+    let headers = convert::headers(&get(value, "headers"))?;
+    let body = convert::body(&get(value, "body"))?;
+    HttpRequest::new(&method, &url, headers, body)
+}
+
+async fn read_fetch_request(value: &JsValue) -> Result<HttpRequest> {
+    let url = get(value, "url").as_string();
+    let method = get(value, "method").as_string();
+    let (Some(url), Some(method)) = (url, method) else {
+        return Err(invalid_argument("verifyRequest() takes a fetch Request; for other requests use verify({ method, url, headers, body })"));
+    };
+    let headers = convert::headers(&get(value, "headers"))?;
+    if get(value, "bodyUsed").as_bool() == Some(true) {
+        return Err(Error::new(ErrorCode::BodyNotRaw, "the request body was already read; call verifyRequest(request.clone()) before reading it"));
+    }
+    let reading = call_method(value, "arrayBuffer").map_err(|_| invalid_argument("request.arrayBuffer() is not available"))?;
+    let buffer = match await_with_timeout(reading, f64::from(i32::MAX)).await {
+        Outcome::Resolved(buffer) => buffer,
+        _ => return Err(Error::new(ErrorCode::BodyNotRaw, "reading the request body failed")),
+    };
+    let body = convert::body(&buffer)?;
+    HttpRequest::new(&method, &url, headers, body)
+}

@@ -1,0 +1,6 @@
+// The package under test, imported exactly as a user would: through the
+// tarball installed by `make consumer` and the package's `exports`.
+// Set UPVEST_CONSUMER_DIR to test another installation.
+import { pathToFileURL } from 'node:url';
+const dir = process.env.UPVEST_CONSUMER_DIR ?? new URL('../../../target/consumer/', import.meta.url).pathname;
+export const pkg = await import(pathToFileURL(dir.replace(/\/?$/, '/') + 'entry.mjs').href);

@@ -1,0 +1,72 @@
+// Bundles tests/workers/worker.js the way Worker tooling does: esbuild with
+// the `workerd` export condition, ESM output, and every `.wasm` import kept
+// as a separate module next to the bundle (Workers load it as a
+// WebAssembly.Module, i.e. a CompiledWasm module).
+
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ARTIFACTS_DIR, CONSUMER_NODE_MODULES, REPO_ROOT } from './package.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const WORKER_ENTRY = resolve(HERE, '../worker.js');
+
+/** A plugin that rewrites `import m from '…/x.wasm'` to `'./x.wasm'` (external) and copies the file. */
+function wasmModulesPlugin(outdir, copied) {
+  return {
+    name: 'wasm-modules',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => {
+        const source = resolve(args.resolveDir, args.path.replace(/\?module$/, ''));
+        const name = basename(source);
+        const previous = copied.get(name);
+        if (previous && previous.source !== source) {
+          return { errors: [{ text: `two different wasm files named ${name}: ${previous.source} and ${source}` }] };
+        }
+        copied.set(name, { source, importer: args.importer, specifier: args.path });
+        return { path: `./${name}`, external: true };
+      });
+      pluginBuild.onEnd((result) => {
+        if (result.errors.length) return;
+        for (const [name, { source }] of copied) copyFileSync(source, join(outdir, name));
+      });
+    },
+  };
+}
+
+/**
+ * Builds the Worker into tests/artifacts/workers/.
+ * Returns `{ outdir, scriptPath, modules, wasm, metafile }` where `modules`
+ * is a Miniflare `modules` array.
+ */
+export async function buildWorker() {
+  const outdir = join(ARTIFACTS_DIR, 'workers');
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const scriptPath = join(outdir, 'worker.mjs');
+  const copied = new Map();
+  const result = await build({
+    absWorkingDir: REPO_ROOT,
+    entryPoints: [WORKER_ENTRY],
+    outfile: scriptPath,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    // The worker imports the package by name, as a Worker project would;
+    // it is installed in target/consumer/node_modules, not the workspace's.
+    nodePaths: [CONSUMER_NODE_MODULES],
+    plugins: [wasmModulesPlugin(outdir, copied)],
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const inputs = Object.keys(result.metafile.inputs).map((p) => relative(REPO_ROOT, resolve(REPO_ROOT, p)));
+  const modules = [
+    { type: 'ESModule', path: scriptPath },
+    ...[...copied.keys()].map((name) => ({ type: 'CompiledWasm', path: join(outdir, name) })),
+  ];
+  return { outdir, scriptPath, modules, wasm: [...copied.values()], inputs, warnings: result.warnings };
+}
