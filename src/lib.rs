@@ -12,7 +12,8 @@ pub mod policy;
 pub mod signature;
 pub mod testing;
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;
 
 pub use delivery::{Event, parse_events};
 pub use error::{Error, ErrorCode, Result};

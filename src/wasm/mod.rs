@@ -3,8 +3,8 @@
 //! lives here.
 
 mod convert;
-mod errors;
+pub mod errors;
 mod js_io;
 mod keys;
-mod testing;
-mod verifier;
+pub mod testing;
+pub mod verifier;

@@ -4,9 +4,12 @@
 //   make consumer                 # installs the package into target/consumer/
 //   node --test tests/workers/
 //
-// Two Workers run the same bundle: `local` gets the JWKS as a text binding
-// (UPVEST_JWKS), `remote` gets a URL (UPVEST_JWKS_URL) served by a node:http
-// server on 127.0.0.1, which the package fetches from inside workerd.
+// Three Workers run the same bundle: `local` (the default, reached with
+// mf.dispatchFetch) gets the JWKS as a text binding (UPVEST_JWKS); `remote`
+// gets a URL (UPVEST_JWKS_URL) served by a node:http server on 127.0.0.1,
+// which the package fetches from inside workerd; `broken` gets a URL that
+// answers 503. Deliveries are signed by an independent node:crypto signer
+// (support/upvest-signer.mjs) that shares no code with the package.
 
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -26,7 +29,8 @@ let jwksHits = 0;
 let jwksBody;
 const keyA = generateKeyPair('upvest-key-a');
 const keyB = generateKeyPair('upvest-key-a'); // same kid, different key: a forged/rotated-away key
-const keyC = generateKeyPair('upvest-key-c'); // published only by the remote JWKS (rotation)
+const keyC = generateKeyPair('upvest-key-c'); // published only by the remote JWKS
+const keyD = generateKeyPair('upvest-key-d'); // added to the remote JWKS later (rotation)
 
 async function post(workerName, delivery, path = new URL(delivery.url).pathname + new URL(delivery.url).search) {
   const worker = await mf.getWorker(workerName);
@@ -62,6 +66,9 @@ describe('upvest-webhooks in Cloudflare Workers (workerd via Miniflare)', { time
         jwksHits += 1;
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' });
         res.end(jwksBody);
+      } else if (req.url === '/broken/jwks.json') {
+        res.writeHead(503, { 'content-type': 'text/plain' });
+        res.end('unavailable');
       } else {
         res.writeHead(404).end();
       }
@@ -74,7 +81,8 @@ describe('upvest-webhooks in Cloudflare Workers (workerd via Miniflare)', { time
       host: '127.0.0.1',
       workers: [
         { name: 'local', ...common, bindings: { UPVEST_JWKS: JSON.stringify(keyA.jwks) } },
-        { name: 'remote', ...common, bindings: { UPVEST_JWKS_URL: jwksUrl } },
+        { name: 'remote', ...common, bindings: { UPVEST_JWKS_URL: jwksUrl, UPVEST_KEYS_COOLDOWN_MS: '0' } },
+        { name: 'broken', ...common, bindings: { UPVEST_JWKS_URL: jwksUrl.replace('/.well-known/upvest/', '/broken/') } },
       ],
     });
     await mf.ready;
@@ -100,8 +108,7 @@ describe('upvest-webhooks in Cloudflare Workers (workerd via Miniflare)', { time
   });
 
   test('GET /self-test: generateTestKeyPair + signTestDelivery + verify inside workerd', async () => {
-    const worker = await mf.getWorker('local');
-    const response = await worker.fetch('http://localhost/self-test');
+    const response = await mf.dispatchFetch('http://localhost/self-test');
     const body = await response.json();
     assert.equal(response.status, 200, JSON.stringify(body));
     const { checks } = body;
@@ -120,8 +127,7 @@ describe('upvest-webhooks in Cloudflare Workers (workerd via Miniflare)', { time
   });
 
   test('a delivery signed in workerd by signTestDelivery verifies with node:crypto (independent check)', async () => {
-    const worker = await mf.getWorker('local');
-    const { delivery, jwks } = await (await worker.fetch('http://localhost/self-test')).json();
+    const { delivery, jwks } = await (await mf.dispatchFetch('http://localhost/self-test')).json();
     assert.equal(delivery.method, 'POST');
     assert.equal(typeof delivery.body, 'string');
     assert.ok(jwks.keys.every((k) => !('d' in k)), 'the public JWKS must not contain private members');
@@ -204,5 +210,22 @@ describe('upvest-webhooks in Cloudflare Workers (workerd via Miniflare)', { time
     assert.equal(tampered.json.code, 'ERR_DIGEST_MISMATCH');
     const forged = await post('remote', sign(keyB));
     assert.equal(forged.json.code, 'ERR_SIGNATURE_INVALID');
+    assert.equal(jwksHits, before + 1, 'the JWKS should be fetched once and then served from the verifier cache');
+  });
+
+  test('remote keys: a new kid published later is picked up by refetching (key rotation)', async () => {
+    const before = jwksHits;
+    jwksBody = JSON.stringify({ keys: [keyA.publicJwk, keyC.publicJwk, keyD.publicJwk] });
+    const rotated = await post('remote', sign(keyD));
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.json));
+    assert.equal(rotated.json.keyId, keyD.kid);
+    assert.equal(jwksHits, before + 1, 'an unknown kid should trigger exactly one refetch');
+  });
+
+  test('remote keys: an unreachable JWKS endpoint gives ERR_JWKS_FETCH_FAILED (HTTP 503)', async () => {
+    const { status, json } = await post('broken', sign(keyA));
+    assert.equal(status, 401, JSON.stringify(json));
+    assert.equal(json.code, 'ERR_JWKS_FETCH_FAILED');
+    assert.equal(json.isWebhookVerificationError, true);
   });
 });

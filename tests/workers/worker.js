@@ -5,6 +5,7 @@
 // Bindings (env):
 //   UPVEST_JWKS      JSON text of the JWKS (a plain-text var / secret), or
 //   UPVEST_JWKS_URL  URL the verifier fetches the JWKS from.
+//   UPVEST_KEYS_COOLDOWN_MS  optional keysCooldownMs (how soon an unknown kid may refetch).
 //
 // Routes:
 //   POST /verify     verifies the incoming request with verifyRequest();
@@ -30,7 +31,9 @@ function verifierFor(env) {
     if (env.UPVEST_JWKS_URL) keys = env.UPVEST_JWKS_URL;
     else if (env.UPVEST_JWKS) keys = typeof env.UPVEST_JWKS === 'string' ? JSON.parse(env.UPVEST_JWKS) : env.UPVEST_JWKS;
     else throw new Error('configure UPVEST_JWKS or UPVEST_JWKS_URL');
-    verifier = new WebhookVerifier({ keys });
+    const options = { keys };
+    if (env.UPVEST_KEYS_COOLDOWN_MS !== undefined) options.keysCooldownMs = Number(env.UPVEST_KEYS_COOLDOWN_MS);
+    verifier = new WebhookVerifier(options);
     verifiers.set(source, verifier);
   }
   return verifier;

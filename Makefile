@@ -1,0 +1,65 @@
+# upvest-webhooks: the two commands are `make demo` and `make test`.
+# Every target installs what it is missing first (scripts/ensure-tools.sh),
+# and is quick when everything is already there.
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+RUST_SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock .cargo/config.toml
+PKG_SOURCES := $(wildcard pkg/src/*.js) pkg/index.d.ts pkg/package.json README.md
+WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
+CONSUMER := target/consumer/entry.mjs
+
+.PHONY: all tools package consumer demo test test-rust test-wasm test-js test-workers test-browser bench clean
+
+all: package
+
+tools:
+	@scripts/ensure-tools.sh base
+
+$(WASM): $(RUST_SOURCES) | tools
+	@scripts/build-package.sh
+
+## make package: build the npm package into pkg/ (generated files in pkg/dist)
+package: tools $(WASM)
+
+$(CONSUMER): $(WASM) $(PKG_SOURCES)
+	@scripts/install-consumer.sh
+
+## make consumer: npm pack ./pkg and install the tarball into target/consumer
+consumer: package $(CONSUMER)
+
+## make demo: verify a signed sample delivery end to end and print its events
+demo: consumer
+	@node scripts/demo.mjs
+
+## make test: every suite (Rust, wasm in Node and Chromium, Node, Workers, browser)
+test: tools
+	@scripts/ensure-tools.sh wasm-pack chromium
+	@$(MAKE) --no-print-directory consumer
+	@scripts/run-tests.sh
+
+test-rust:
+	cargo test
+
+test-wasm: tools
+	@scripts/ensure-tools.sh wasm-pack chromium
+	wasm-pack test --node -- --test wasm_node
+	wasm-pack test --headless --chrome -- --test wasm_browser
+
+test-js: consumer
+	node --test tests/js/
+
+test-workers: consumer
+	node --test tests/workers/
+
+test-browser: consumer
+	@scripts/ensure-tools.sh chromium
+	node --test tests/browser/
+
+## make bench: speed, size and memory, side by side with WebCrypto and node:crypto
+bench: consumer
+	@node bench/run.mjs
+
+clean:
+	rm -rf target/consumer target/npm pkg/dist

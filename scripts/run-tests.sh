@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test suite, prints each one's output, then a per-runtime table
+# and a final "N passed, N failed" line. Exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+logs=target/test-logs
+mkdir -p "$logs"
+
+names=() passed=() failed=() statuses=()
+
+# cargo test / wasm-bindgen-test: sum "test result: ... N passed; M failed"
+count_rust() { awk '/test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { print p + 0, f + 0 }' "$1"; }
+# node --test: "# pass N" / "# fail N" (or ℹ pass N with the spec reporter)
+count_node() { awk '/^(# |ℹ )pass / { p += $3 } /^(# |ℹ )fail / { f += $3 } END { print p + 0, f + 0 }' "$1"; }
+
+run() { # name counter command...
+  local name=$1 counter=$2; shift 2
+  local log="$logs/${name// /-}.log"
+  printf '\n\033[1m== %s\033[0m  (%s)\n' "$name" "$*"
+  "$@" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  read -r p f < <($counter "$log")
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # a crash counts as a failure
+  if [ "$status" -eq 0 ] && [ "$p" -eq 0 ]; then f=1; echo "  ran no test"; fi
+  names+=("$name"); passed+=("$p"); failed+=("$f"); statuses+=("$status")
+}
+
+run "Rust (native)" count_rust cargo test --color never
+run "wasm in Node" count_rust wasm-pack test --node -- --test wasm_node
+run "wasm in Chromium" count_rust wasm-pack test --headless --chrome -- --test wasm_browser
+run "Node (packed tarball)" count_node node --test --test-reporter=tap tests/js/
+run "Workers (workerd)" count_node node --test --test-reporter=tap tests/workers/
+run "Browser (Chromium)" count_node node --test --test-reporter=tap tests/browser/
+
+total_p=0 total_f=0
+printf '\n\033[1m%-24s %8s %8s\033[0m\n' "suite" "passed" "failed"
+for i in "${!names[@]}"; do
+  printf '%-24s %8d %8d\n' "${names[$i]}" "${passed[$i]}" "${failed[$i]}"
+  total_p=$((total_p + passed[i])); total_f=$((total_f + failed[i]))
+done
+echo
+echo "${total_p} passed, ${total_f} failed"
+[ "$total_f" -eq 0 ]

@@ -1,0 +1,104 @@
+//! wasm32 tests shared by the Node and browser runs: the core under the
+//! 32-bit field backend, and the JS boundary as the package uses it.
+
+use js_sys::{Promise, Reflect};
+use upvest_webhooks::ecdsa::{EcdsaSignature, VerificationKey};
+use upvest_webhooks::wasm::testing::{generate_test_key_pair, sign_test_delivery_js};
+use upvest_webhooks::wasm::verifier::WebhookVerifier;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const DER: &str = include_str!("../../../shared/vectors/wycheproof/ecdsa_secp521r1_sha512_test.json");
+const P1363: &str = include_str!("../../../shared/vectors/wycheproof/ecdsa_secp521r1_sha512_p1363_test.json");
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+fn run_wycheproof(text: &str, decode: fn(&[u8]) -> upvest_webhooks::Result<EcdsaSignature>) -> usize {
+    let suite: serde_json::Value = serde_json::from_str(text).unwrap();
+    let mut count = 0;
+    for group in suite["testGroups"].as_array().unwrap() {
+        let key = VerificationKey::from_sec1(&hex(group["publicKey"]["uncompressed"].as_str().unwrap())).unwrap();
+        for case in group["tests"].as_array().unwrap() {
+            let msg = hex(case["msg"].as_str().unwrap());
+            let sig = hex(case["sig"].as_str().unwrap());
+            let ok = decode(&sig).map(|s| key.verify(&msg, &s)).unwrap_or(false);
+            assert_eq!(ok, case["result"] == "valid", "tcId {}", case["tcId"]);
+            count += 1;
+        }
+    }
+    count
+}
+
+#[wasm_bindgen_test]
+fn wycheproof_der_vectors_pass_in_wasm() {
+    assert_eq!(run_wycheproof(DER, EcdsaSignature::decode), 542);
+}
+
+#[wasm_bindgen_test]
+fn wycheproof_p1363_vectors_pass_in_wasm() {
+    assert_eq!(run_wycheproof(P1363, EcdsaSignature::decode), 318);
+}
+
+fn get(value: &JsValue, name: &str) -> JsValue {
+    Reflect::get(value, &name.into()).unwrap()
+}
+
+fn set(value: &JsValue, name: &str, field: &JsValue) {
+    Reflect::set(value, &name.into(), field).unwrap();
+}
+
+fn delivery_options(private_jwk: &JsValue) -> JsValue {
+    let options = js_sys::Object::new();
+    set(&options, "privateJwk", private_jwk);
+    set(&options, "url", &"https://tenant.example/hooks".into());
+    set(&options, "body", &r#"{"payload":[{"id":"e1","created_at":"2021-07-21T14:10:00.00Z","type":"USER.CREATED","object":{},"webhook_id":"w1"}]}"#.into());
+    options.into()
+}
+
+async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise).await
+}
+
+#[wasm_bindgen_test]
+async fn verifier_accepts_a_signed_delivery_and_rejects_a_tampered_one() {
+    let pair = generate_test_key_pair(JsValue::UNDEFINED).unwrap();
+    let delivery = sign_test_delivery_js(delivery_options(&get(&pair, "privateJwk"))).unwrap();
+    let options = js_sys::Object::new();
+    set(&options, "keys", &get(&pair, "jwks"));
+    let verifier = WebhookVerifier::new(options.into()).unwrap();
+
+    let result = settle(verifier.verify(delivery.clone())).await.unwrap();
+    assert_eq!(get(&result, "signatureVersion").as_f64(), Some(6.0));
+    let events = js_sys::Array::from(&get(&result, "events"));
+    assert_eq!(get(&events.get(0), "type").as_string().as_deref(), Some("USER.CREATED"));
+
+    let body = get(&delivery, "body").as_string().unwrap();
+    let tampered = js_sys::Object::assign(&js_sys::Object::new(), delivery.unchecked_ref());
+    set(&tampered, "body", &body.replace("USER", "USEX").into());
+    let error = settle(verifier.verify(tampered.into())).await.unwrap_err();
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("ERR_DIGEST_MISMATCH"));
+    assert_eq!(get(&error, "name").as_string().as_deref(), Some("WebhookVerificationError"));
+
+    // The instance keeps working after failures.
+    for _ in 0..20 {
+        assert!(settle(verifier.verify(JsValue::from_str("not a request"))).await.is_err());
+    }
+    assert!(settle(verifier.verify(delivery)).await.is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn verifier_rejects_a_key_it_does_not_have() {
+    let signer = generate_test_key_pair(JsValue::UNDEFINED).unwrap();
+    let other = generate_test_key_pair(JsValue::UNDEFINED).unwrap();
+    let delivery = sign_test_delivery_js(delivery_options(&get(&signer, "privateJwk"))).unwrap();
+    let options = js_sys::Object::new();
+    set(&options, "keys", &get(&other, "jwks"));
+    let verifier = WebhookVerifier::new(options.into()).unwrap();
+    let error = settle(verifier.verify(delivery)).await.unwrap_err();
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("ERR_KEY_NOT_FOUND"));
+}
+
+use wasm_bindgen::JsCast as _;
