@@ -96,16 +96,14 @@ fn decode_jwk(kid: &str, jwk: &Map<String, Value>) -> Result<VerificationKey> {
     if member("crv") != Some("P-521") {
         return Err(invalid("is not on curve P-521".to_owned()));
     }
-    if let Some(alg) = member("alg") {
-        if alg != "ES512" {
+    if let Some(alg) = member("alg")
+        && alg != "ES512" {
             return Err(invalid(format!("is for alg {alg:?}, not ES512")));
         }
-    }
-    if let Some(usage) = member("use") {
-        if usage != "sig" {
+    if let Some(usage) = member("use")
+        && usage != "sig" {
             return Err(invalid(format!("has use {usage:?}, not \"sig\"")));
         }
-    }
     let coordinate = |name: &str| -> Result<Vec<u8>> {
         let text = member(name).ok_or_else(|| invalid(format!("has no {name} coordinate")))?;
         let bytes = URL_SAFE_NO_PAD

@@ -61,11 +61,10 @@ pub fn signing_key_from_jwk(jwk: &Value) -> Result<EcdsaSigningKey> {
     let key = EcdsaSigningKey::from_scalar(&scalar).map_err(|_| invalid("has an invalid \"d\""))?;
     let public = public_jwk("", &key.verification_key());
     for coordinate in ["x", "y"] {
-        if let Some(given) = jwk.get(coordinate) {
-            if given != &public[coordinate] {
+        if let Some(given) = jwk.get(coordinate)
+            && Some(given) != public.get(coordinate) {
                 return Err(invalid("has x/y that do not match d"));
             }
-        }
     }
     Ok(key)
 }

@@ -2,6 +2,8 @@
 //! Upvest's own Python signer (v15) and by the same key in the v6 format.
 //! They are an oracle independent of this crate's signing code.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use std::sync::Arc;
 use upvest_webhooks::ecdsa::SignatureEncoding;
 use upvest_webhooks::signature::{BaseForm, prepare};

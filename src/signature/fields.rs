@@ -28,13 +28,13 @@ pub(crate) fn member_texts(input: &str) -> Vec<(&str, &str)> {
     while pos < bytes.len() {
         pos = skip_whitespace(bytes, pos);
         let key_start = pos;
-        while pos < bytes.len() && is_key_char(bytes[pos]) {
+        while bytes.get(pos).copied().is_some_and(is_key_char) {
             pos += 1;
         }
-        let key = &input[key_start..pos];
+        let key = input.get(key_start..pos).unwrap_or_default();
         let value_start = if bytes.get(pos) == Some(&b'=') { pos + 1 } else { pos };
         let value_end = scan_member_end(bytes, value_start);
-        members.push((key, input[value_start..value_end].trim_matches([' ', '\t'])));
+        members.push((key, input.get(value_start..value_end).unwrap_or_default().trim_matches([' ', '\t'])));
         pos = value_end + 1; // past the comma (or the end)
     }
     members

@@ -175,19 +175,17 @@ fn parse_params(label: &str, params: &sfv::Parameters) -> Result<SignatureParams
     }
     let keyid = keyid.ok_or_else(|| malformed(format!("signature {label:?} has no keyid parameter")))?;
     let created = created.ok_or_else(|| malformed(format!("signature {label:?} has no created parameter")))?;
-    if let Some(expires) = expires {
-        if expires < created {
+    if let Some(expires) = expires
+        && expires < created {
             return Err(malformed(format!("signature {label:?} expires ({expires}) before it was created ({created})")));
         }
-    }
-    if let Some(alg) = &alg {
-        if !ACCEPTED_ALGS.contains(&alg.as_str()) {
+    if let Some(alg) = &alg
+        && !ACCEPTED_ALGS.contains(&alg.as_str()) {
             return Err(Error::new(
                 ErrorCode::UnsupportedAlgorithm,
                 format!("signature {label:?} uses alg {alg:?}; only ECDSA P-521/SHA-512 (\"ecdsa-p521-sha512\" or \"ES512\") is supported"),
             ));
         }
-    }
     Ok(SignatureParams { keyid, created, expires, nonce, alg, other })
 }
 

@@ -50,11 +50,10 @@ pub(crate) fn to_js(class: ErrorClass, err: &Error, cause: Option<JsValue>) -> J
     let constructor = CLASSES.with(|slot| {
         slot.borrow().as_ref().and_then(|classes| Reflect::get(classes, &class.name().into()).ok()).and_then(|c| c.dyn_into::<Function>().ok())
     });
-    if let Some(constructor) = constructor {
-        if let Ok(instance) = Reflect::construct(&constructor, &Array::of2(&err.message().into(), &options)) {
+    if let Some(constructor) = constructor
+        && let Ok(instance) = Reflect::construct(&constructor, &Array::of2(&err.message().into(), &options)) {
             return instance;
         }
-    }
     let fallback = js_sys::Error::new(err.message());
     fallback.set_name(class.name());
     let _ = Reflect::set(&fallback, &"code".into(), &err.code().as_str().into());

@@ -62,11 +62,11 @@ impl KeySource {
     pub(crate) fn from_option(value: &JsValue, fetch: Option<Function>, settings: RemoteSettings) -> Result<Self> {
         let invalid = || Error::new(ErrorCode::InvalidArgument, "option keys must be a JWKS object ({ keys: [...] }), an async function returning one, or the URL to fetch it from");
         let loader = if let Some(url) = value.as_string() {
-            Loader::Url { url, fetch }
+            Loader::Url { url: checked_url(&url)?, fetch }
         } else if let Some(function) = value.dyn_ref::<Function>() {
             Loader::Function(function.clone())
         } else if value.is_object() && get(value, "href").is_string() && get(value, "keys").is_undefined() {
-            Loader::Url { url: get(value, "href").as_string().unwrap_or_default(), fetch }
+            Loader::Url { url: checked_url(&get(value, "href").as_string().unwrap_or_default())?, fetch }
         } else if value.is_object() {
             return Ok(KeySource::Static(KeySet::from_json(stringify(value)?.as_bytes())?));
         } else {
@@ -81,11 +81,14 @@ impl KeySource {
         match self {
             KeySource::Static(set) => set.get(kid).cloned().map_err(Failure::from),
             KeySource::Remote(remote) => {
-                let mut failure = None;
-                let due = remote.cache.borrow().should_fetch(kid, now());
-                if due {
-                    failure = RemoteKeys::load(remote, now).await.err();
-                }
+                // Join a load already under way: it may bring this kid, and
+                // its outcome stands for this call too (no second fetch).
+                let in_flight = remote.in_flight.borrow().clone();
+                let failure = match in_flight {
+                    Some(load) => load.await.err(),
+                    None if remote.cache.borrow().should_fetch(kid, now()) => RemoteKeys::load(remote, now).await.err(),
+                    None => None,
+                };
                 let found = remote.cache.borrow().lookup(kid, failure.as_ref().map(|f| &f.error));
                 found.map_err(|error| {
                     let cause = failure.filter(|f| f.error == error).and_then(|f| f.cause);
@@ -185,12 +188,11 @@ impl RemoteKeys {
             return Err(fetch_failed(&format!("fetching the JWKS from {url} returned HTTP {status}"), None));
         }
         let declared = call_method_with(&get(&response, "headers"), "get", "content-length").and_then(|v| v.as_string()).and_then(|v| v.trim().parse::<usize>().ok());
-        if let Some(declared) = declared {
-            if declared > self.settings.max_bytes {
+        if let Some(declared) = declared
+            && declared > self.settings.max_bytes {
                 abort();
                 return Err(fetch_failed(&format!("the JWKS at {url} is {declared} bytes, more than limits.maxJwksBytes ({})", self.settings.max_bytes), None));
             }
-        }
         let reading = call_method(&response, "arrayBuffer").map_err(|cause| fetch_failed("reading the JWKS response failed", Some(cause)))?;
         let buffer = match await_with_timeout(reading, remaining()).await {
             Outcome::Resolved(buffer) => buffer,
@@ -209,6 +211,21 @@ impl RemoteKeys {
 fn call_method_with(target: &JsValue, method: &str, arg: &str) -> Option<JsValue> {
     let function = get(target, method).dyn_into::<Function>().ok()?;
     function.call1(target, &arg.into()).ok()
+}
+
+/// Resolves `url` like `fetch` would (against the page in browsers) and
+/// insists on http(s), so a typo fails at construction, not at the first
+/// delivery.
+fn checked_url(url: &str) -> Result<String> {
+    let base = get(&get(&js_sys::global(), "location"), "href").as_string();
+    let parsed = match &base {
+        Some(base) => web_sys::Url::new_with_base(url, base),
+        None => web_sys::Url::new(url),
+    };
+    match parsed {
+        Ok(parsed) if matches!(parsed.protocol().as_str(), "https:" | "http:") => Ok(parsed.href()),
+        _ => Err(Error::new(ErrorCode::InvalidArgument, format!("option keys is a string but not an http(s) URL: {url:?}"))),
+    }
 }
 
 fn fetch_failed(message: &str, cause: Option<JsValue>) -> Failure {

@@ -63,6 +63,9 @@ impl WebhookVerifier {
             return Err(invalid_argument("new WebhookVerifier(options) needs an options object with keys"));
         }
         let limits_option = get(options, "limits");
+        if !(limits_option.is_undefined() || limits_option.is_null() || limits_option.is_object()) {
+            return Err(invalid_argument("option limits must be an object such as { maxBodyBytes: 1048576 }"));
+        }
         let defaults = Limits::default();
         let limit = |name: &str, default: usize| -> Result<usize> {
             convert::number_option(&limits_option, name, default as f64).map(|n| n as usize)

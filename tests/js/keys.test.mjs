@@ -3,20 +3,14 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NOW_MS, asDelivery, generateKeyPair, jwksOf, signRequest } from './support/upvest-signer.mjs';
+import { asDelivery, generateKeyPair, jwksOf, signRequest } from './support/upvest-signer.mjs';
 import { DOCS_EXAMPLE_JWKS } from './support/shared-vectors.mjs';
-import { rejectsWithCode, verifierFor, verifyWith } from './support/verify.mjs';
+import { manualClock, rejectsWithCode, verifierFor, verifyWith } from './support/verify.mjs';
 
 const keyA = generateKeyPair();
 const keyB = generateKeyPair();
 const keyC = generateKeyPair();
 const signedBy = (key, created) => asDelivery(signRequest({ key, ...(created === undefined ? {} : { created }) }));
-
-/** A clock the test moves by hand. */
-function manualClock(start = NOW_MS) {
-  let ms = start;
-  return { now: () => ms, advance: (deltaMs) => (ms += deltaMs), seconds: () => Math.floor(ms / 1000) };
-}
 
 describe('static JWKS', () => {
   test('selects the key whose kid is the keyid', async () => {

@@ -3,21 +3,16 @@
 // responses, size limits and the custom fetch hook. Cache timing runs on an
 // injected clock; only timeouts use real time, with generous bounds.
 
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { NOW_MS, asDelivery, generateKeyPair, jwksOf, signRequest } from './support/upvest-signer.mjs';
+import { asDelivery, generateKeyPair, jwksOf, signRequest } from './support/upvest-signer.mjs';
 import { startJwksServer } from './support/jwks-server.mjs';
-import { WebhookVerifier, rejectsWithCode } from './support/verify.mjs';
+import { WebhookVerifier, manualClock, rejectsWithCode } from './support/verify.mjs';
 
 const keyA = generateKeyPair();
 const keyB = generateKeyPair();
 const keyC = generateKeyPair();
-
-function manualClock(start = NOW_MS) {
-  let ms = start;
-  return { now: () => ms, advance: (deltaMs) => (ms += deltaMs), seconds: () => Math.floor(ms / 1000) };
-}
 
 let server;
 let clock;
@@ -72,6 +67,17 @@ describe('remote keys: caching', () => {
     server.serve(jwksOf(keyA, keyB));
     server.delay(150);
     clock.advance(31_000);
+    const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(signedBy(keyB))));
+    assert.ok(results.every((r) => r.keyId === keyB.kid));
+    assert.equal(server.requestCount, 2);
+  });
+
+  test('makes exactly one request for 20 concurrent verifications during a max-age refresh', async () => {
+    const verifier = remoteVerifier();
+    await verifier.verify(signedBy(keyA));
+    server.serve(jwksOf(keyA, keyB));
+    server.delay(150);
+    clock.advance(601_000);
     const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(signedBy(keyB))));
     assert.ok(results.every((r) => r.keyId === keyB.kid));
     assert.equal(server.requestCount, 2);
@@ -280,8 +286,4 @@ describe('remote keys: custom fetch', () => {
     assert.ok(signal instanceof AbortSignal, 'fetch must receive an AbortSignal');
     assert.equal(signal.aborted, true);
   });
-});
-
-after(() => {
-  // The servers are closed after each test; nothing else to release.
 });

@@ -1,6 +1,8 @@
 //! wasm32 tests shared by the Node and browser runs: the core under the
 //! 32-bit field backend, and the JS boundary as the package uses it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use js_sys::{Promise, Reflect};
 use upvest_webhooks::ecdsa::{EcdsaSignature, VerificationKey};
 use upvest_webhooks::wasm::testing::{generate_test_key_pair, sign_test_delivery_js};

@@ -49,12 +49,8 @@ export function assertVerificationError(err, code) {
   assert.equal(err.code, code, `wrong code; message: ${err.message}`);
 }
 
-/** Polls `predicate` until it holds or `timeoutMs` passes. */
-export async function eventually(predicate, timeoutMs = 2000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
+/** A clock (for the `now` option) that the test moves by hand; starts at NOW_MS. */
+export function manualClock(start = NOW_MS) {
+  let ms = start;
+  return { now: () => ms, advance: (deltaMs) => (ms += deltaMs), seconds: () => Math.floor(ms / 1000) };
 }
