@@ -29,16 +29,32 @@ export type ErrorCode =
   | 'ERR_PAYLOAD_INVALID'
   | 'ERR_LIMIT_EXCEEDED'
   | 'ERR_INVALID_ARGUMENT'
-  | 'ERR_PRIVATE_KEY_INVALID';
+  | 'ERR_PRIVATE_KEY_INVALID'
+  | ApiErrorCode
+  | 'ERR_VALIDATION'
+  | 'ERR_NETWORK'
+  | 'ERR_TIMEOUT';
+
+/** Codes of {@link UpvestApiError}, chosen by HTTP status. */
+export type ApiErrorCode =
+  | 'ERR_API_BAD_REQUEST'
+  | 'ERR_API_UNAUTHORIZED'
+  | 'ERR_API_FORBIDDEN'
+  | 'ERR_API_NOT_FOUND'
+  | 'ERR_API_NOT_ACCEPTABLE'
+  | 'ERR_API_RATE_LIMITED'
+  | 'ERR_API_SERVER_ERROR'
+  | 'ERR_API_UNEXPECTED_STATUS'
+  | 'ERR_API_INVALID_RESPONSE';
 
 /** All codes, in a stable order. */
 export declare const ERROR_CODES: readonly ErrorCode[];
 
-/** Base class of every error the package throws. */
+/** Base class of every error the package throws; also thrown as is for network failures, timeouts and bad options. */
 export declare class UpvestError extends Error {
   constructor(message: string, options?: { code?: string; cause?: unknown });
   /** Stable identifier; switch on it. */
-  readonly code: string;
+  readonly code: ErrorCode | (string & {});
 }
 
 /** A delivery failed verification, or the verifier was misconfigured. */
@@ -223,3 +239,179 @@ export interface TestDelivery {
  * `digest` covered), for tests of your webhook handler.
  */
 export declare function signTestDelivery(options: SignTestDeliveryOptions): TestDelivery;
+
+// ---------------------------------------------------------------------------
+// The API client
+// ---------------------------------------------------------------------------
+
+/** The Upvest API answered with an error status (after retries and one token refresh). */
+export declare class UpvestApiError extends UpvestError {
+  readonly code: ApiErrorCode;
+  /** The HTTP status. */
+  readonly status: number;
+  /** The problem `type` (a URL or short code; treat as opaque). */
+  readonly type?: string;
+  readonly title?: string;
+  readonly detail?: string;
+  readonly instance?: string;
+  /** The problem body's `request_id`. */
+  readonly request_id?: string;
+  /** The `upvest-request-id` response header: quote it to Upvest support. */
+  readonly upvestRequestId?: string;
+}
+
+/** An argument broke one of the API's documented rules; nothing was sent. */
+export declare class UpvestValidationError extends UpvestError {
+  readonly code: 'ERR_VALIDATION';
+  /** The field, with a path for nested ones (`config.delay`). */
+  readonly field: string;
+  /** The rule: `required`, `type`, `max_length`, `https`, `pattern`, `range`, `enum`, `uuid`, `non_empty` or `unknown_field`. */
+  readonly rule: 'required' | 'type' | 'max_length' | 'https' | 'pattern' | 'range' | 'enum' | 'uuid' | 'non_empty' | 'unknown_field';
+}
+
+/** The 27 subscription categories of API 1.9.0; future values are accepted too. */
+export type WebhookCategory =
+  | 'ALL' | 'USER' | 'USER_CHECK' | 'ORDER' | 'ORDER_CANCELLATION' | 'EXECUTION' | 'POSITION' | 'CASH_BALANCE'
+  | 'ACCOUNT' | 'ACCOUNT_GROUP' | 'REPORT' | 'TREASURY_REPORT' | 'DIRECT_DEBIT' | 'WITHDRAWAL' | 'PORTFOLIO'
+  | 'PORTFOLIO_ALLOCATION' | 'PORTFOLIO_ORDER' | 'CORPORATE_ACTION' | 'ACCOUNT_VALUATION' | 'INTRADAY_ACCOUNT_VALUATION'
+  | 'CASH_TRANSACTION' | 'SECURITY_TRANSACTION' | 'ACCOUNT_LIQUIDATION' | 'ACCOUNT_RETURNS' | 'VIRTUAL_CASH_INCREASE'
+  | 'VIRTUAL_CASH_DECREASE' | 'FEE_COLLECTION'
+  | (string & {});
+
+/** How deliveries are batched. */
+export interface WebhookConfig {
+  /** Maximum collection time: `^[1-9][0-9]?[sm]$`, for example `"5s"` (Upvest's docs cap it at 30 s). */
+  delay: string;
+  /** Maximum package size in bytes, 100 to 1048576. */
+  max_package_size: number;
+}
+
+/** A webhook subscription (fields keep the API's snake_case names). */
+export interface Webhook {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  /** At most 100 characters. */
+  title: string;
+  /** https, at most 1000 characters. */
+  url: string;
+  enabled: boolean;
+  type: WebhookCategory[];
+  config: WebhookConfig;
+  [field: string]: unknown;
+}
+
+/** Body of `POST /webhooks`. */
+export interface CreateWebhookRequest {
+  title: string;
+  url: string;
+  /** Default `["ALL"]`. */
+  type?: WebhookCategory[];
+  config?: Partial<WebhookConfig>;
+  /** With `type: ["ALL"]`, event types to leave out (documented by Upvest, not in OpenAPI 1.9.0). */
+  exclude_type?: string[];
+}
+
+/** Body of `PATCH /webhooks/{id}`: at least one field. */
+export interface UpdateWebhookRequest {
+  title?: string;
+  url?: string;
+  enabled?: boolean;
+  type?: WebhookCategory[];
+  config?: Partial<WebhookConfig>;
+  exclude_type?: string[];
+}
+
+/** Query of `GET /webhooks`. */
+export interface ListWebhooksParams {
+  /** 0 to 1000, default 100. */
+  limit?: number;
+  offset?: number;
+  sort?: 'created_at' | 'updated_at' | 'title' | 'url' | 'enabled';
+  order?: 'ASC' | 'DESC';
+}
+
+/** A page of webhooks. */
+export interface WebhookList {
+  meta: { offset: number; limit: number; count: number; total_count: number; sort?: string; order?: 'ASC' | 'DESC' };
+  data: Webhook[];
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call, including retries and waits; the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** For POST and PATCH: your own idempotency key (default a fresh UUID v4 per call, reused on its retries). */
+  idempotencyKey?: string;
+}
+
+/** Options of {@link UpvestClient}. */
+export interface UpvestClientOptions {
+  /** Default `https://sandbox.upvest.co`; `https://api.upvest.co` for live. */
+  baseUrl?: string;
+  clientId: string;
+  clientSecret: string;
+  /** The id Upvest gave your public key. */
+  keyId: string;
+  /** PEM (PKCS#8, SEC1 "EC PRIVATE KEY", either encrypted) or a private JWK; ECDSA P-521 or Ed25519. */
+  privateKey: string | Record<string, unknown>;
+  /** For encrypted PEMs (as `openssl ec -aes256` writes them). */
+  privateKeyPassphrase?: string;
+  /** Default `['webhooks:read', 'webhooks:admin']`. */
+  scopes?: string[];
+  /** Default the global `fetch`. */
+  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** Per-attempt timeout including the body (default 30000). */
+  timeoutMs?: number;
+  /** Retries for 429, 500, 502, 503, 504, network errors and timeouts (default 2). */
+  maxRetries?: number;
+  /** First backoff step; doubles per retry, with jitter (default 500). */
+  retryBaseDelayMs?: number;
+  /** Longest wait, also for `Retry-After` (default 30000). */
+  retryMaxDelayMs?: number;
+  /** `expires - created` of request signatures (default 60). */
+  signatureLifetimeSeconds?: number;
+  /** The clock, in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+/** The webhook operations. */
+export interface WebhooksApi {
+  /** `POST /webhooks`. New webhooks start disabled: enable with `update(id, { enabled: true })`. */
+  create(body: CreateWebhookRequest, options?: CallOptions): Promise<Webhook>;
+  /** `PATCH /webhooks/{id}`. */
+  update(id: string, body: UpdateWebhookRequest, options?: CallOptions): Promise<Webhook>;
+  /** `GET /webhooks`. */
+  list(params?: ListWebhooksParams, options?: CallOptions): Promise<WebhookList>;
+  /** Every webhook, fetching pages lazily. */
+  listAll(params?: Omit<ListWebhooksParams, 'limit'> & { pageSize?: number }, options?: CallOptions): AsyncIterableIterator<Webhook>;
+  /** `GET /webhooks/{id}`. */
+  retrieve(id: string, options?: CallOptions): Promise<Webhook>;
+  /** `POST /webhooks/{id}/test`: resolves once Upvest accepted it (202). */
+  test(id: string, options?: CallOptions): Promise<void>;
+  /** `DELETE /webhooks/{id}`. */
+  delete(id: string, options?: CallOptions): Promise<void>;
+}
+
+/**
+ * The Upvest API client: OAuth2 client credentials, HTTP message signatures
+ * on every request, retries, timeouts and aborts.
+ *
+ * @example
+ * ```js
+ * const upvest = new UpvestClient({ clientId, clientSecret, keyId, privateKey });
+ * const hook = await upvest.webhooks.create({ title: 'Orders', url: 'https://tenant.example/hooks', type: ['ORDER'] });
+ * await upvest.webhooks.update(hook.id, { enabled: true });
+ * ```
+ */
+export declare class UpvestClient {
+  /** @throws {UpvestError} `ERR_INVALID_ARGUMENT` or `ERR_PRIVATE_KEY_INVALID`. */
+  constructor(options: UpvestClientOptions);
+  readonly webhooks: WebhooksApi;
+  /** `GET /auth/verify_keys`. */
+  verificationKeys(options?: CallOptions): Promise<Jwks>;
+  /** A verifier whose keys come from {@link UpvestClient.verificationKeys}, cached and refetched on rotation. */
+  webhookVerifier(options?: Omit<WebhookVerifierOptions, 'keys' | 'fetch'>): WebhookVerifier;
+  /** Releases the WebAssembly memory of this client. */
+  free(): void;
+}

@@ -77,6 +77,30 @@ error_codes! {
     InvalidArgument => "ERR_INVALID_ARGUMENT",
     /// A private key could not be read.
     PrivateKeyInvalid => "ERR_PRIVATE_KEY_INVALID",
+    /// A request argument broke one of the API's rules; nothing was sent.
+    Validation => "ERR_VALIDATION",
+    /// The API answered 400.
+    ApiBadRequest => "ERR_API_BAD_REQUEST",
+    /// The API answered 401 (after one token refresh).
+    ApiUnauthorized => "ERR_API_UNAUTHORIZED",
+    /// The API answered 403: the token lacks a scope.
+    ApiForbidden => "ERR_API_FORBIDDEN",
+    /// The API answered 404.
+    ApiNotFound => "ERR_API_NOT_FOUND",
+    /// The API answered 406.
+    ApiNotAcceptable => "ERR_API_NOT_ACCEPTABLE",
+    /// The API answered 429 until the retries ran out.
+    ApiRateLimited => "ERR_API_RATE_LIMITED",
+    /// The API answered 5xx until the retries ran out.
+    ApiServerError => "ERR_API_SERVER_ERROR",
+    /// The API answered with a status the operation does not define.
+    ApiUnexpectedStatus => "ERR_API_UNEXPECTED_STATUS",
+    /// A success response could not be parsed.
+    ApiInvalidResponse => "ERR_API_INVALID_RESPONSE",
+    /// The connection failed until the retries ran out.
+    Network => "ERR_NETWORK",
+    /// Requests timed out until the retries ran out.
+    Timeout => "ERR_TIMEOUT",
 }
 
 impl fmt::Display for ErrorCode {

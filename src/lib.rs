@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod delivery;
 pub mod digest;
 pub mod ecdsa;
@@ -9,6 +10,7 @@ pub mod jwks;
 pub mod key_cache;
 pub mod message;
 pub mod policy;
+pub mod private_key;
 pub mod signature;
 pub mod testing;
 #[cfg(target_arch = "wasm32")]

@@ -1,3 +1,10 @@
 // The public API, identical in every runtime.
-export { WebhookVerifier, generateTestKeyPair, signTestDelivery } from '../dist/wasm/upvest_webhooks.js';
-export { UpvestError, WebhookVerificationError, ERROR_CODES } from './errors.js';
+import { WebhookPages } from '../dist/wasm/upvest_webhooks.js';
+
+// `for await (const hook of upvest.webhooks.listAll())`
+WebhookPages.prototype[Symbol.asyncIterator] = function asyncIterator() {
+  return this;
+};
+
+export { WebhookVerifier, UpvestClient, generateTestKeyPair, signTestDelivery } from '../dist/wasm/upvest_webhooks.js';
+export { UpvestError, WebhookVerificationError, UpvestApiError, UpvestValidationError, ERROR_CODES } from './errors.js';

@@ -19,6 +19,14 @@ Object.defineProperty(UpvestError.prototype, 'name', { value: 'UpvestError', wri
 export class WebhookVerificationError extends UpvestError {}
 Object.defineProperty(WebhookVerificationError.prototype, 'name', { value: 'WebhookVerificationError', writable: true, configurable: true });
 
+/** The Upvest API answered with an error status (after retries and one token refresh). */
+export class UpvestApiError extends UpvestError {}
+Object.defineProperty(UpvestApiError.prototype, 'name', { value: 'UpvestApiError', writable: true, configurable: true });
+
+/** An argument broke one of the API's documented rules; nothing was sent. */
+export class UpvestValidationError extends UpvestError {}
+Object.defineProperty(UpvestValidationError.prototype, 'name', { value: 'UpvestValidationError', writable: true, configurable: true });
+
 /** Every error code, for exhaustive handling. Kept equal to the core's list by a test. */
 export const ERROR_CODES = Object.freeze([
   'ERR_SIGNATURE_HEADERS_MISSING',
@@ -45,4 +53,16 @@ export const ERROR_CODES = Object.freeze([
   'ERR_LIMIT_EXCEEDED',
   'ERR_INVALID_ARGUMENT',
   'ERR_PRIVATE_KEY_INVALID',
+  'ERR_VALIDATION',
+  'ERR_API_BAD_REQUEST',
+  'ERR_API_UNAUTHORIZED',
+  'ERR_API_FORBIDDEN',
+  'ERR_API_NOT_FOUND',
+  'ERR_API_NOT_ACCEPTABLE',
+  'ERR_API_RATE_LIMITED',
+  'ERR_API_SERVER_ERROR',
+  'ERR_API_UNEXPECTED_STATUS',
+  'ERR_API_INVALID_RESPONSE',
+  'ERR_NETWORK',
+  'ERR_TIMEOUT',
 ]);

@@ -29,13 +29,23 @@ pub fn error_codes() -> Array {
 /// Which JS class an error becomes.
 #[derive(Clone, Copy)]
 pub(crate) enum ErrorClass {
+    /// `UpvestError`: configuration, network and timeout failures.
+    Base,
+    /// `WebhookVerificationError`.
     Verification,
+    /// `UpvestApiError`: the API answered with an error status.
+    Api,
+    /// `UpvestValidationError`: an argument broke a rule; nothing was sent.
+    Validation,
 }
 
 impl ErrorClass {
     fn name(self) -> &'static str {
         match self {
+            ErrorClass::Base => "UpvestError",
             ErrorClass::Verification => "WebhookVerificationError",
+            ErrorClass::Api => "UpvestApiError",
+            ErrorClass::Validation => "UpvestValidationError",
         }
     }
 }

@@ -3,15 +3,17 @@
 
 use super::convert::get;
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use std::cell::Cell;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
 /// How a raced promise ended.
 pub(crate) enum Outcome {
     Resolved(JsValue),
     Rejected(JsValue),
     TimedOut,
+    /// The caller's `AbortSignal` fired; holds `signal.reason`.
+    Aborted(JsValue),
 }
 
 fn global_function(name: &str) -> Option<Function> {
@@ -26,21 +28,83 @@ pub(crate) fn global_fetch() -> Option<Function> {
 /// Awaits `value` (a promise or a plain value) for at most `timeout_ms`,
 /// clearing the timer afterwards so Node can exit promptly.
 pub(crate) async fn await_with_timeout(value: JsValue, timeout_ms: f64) -> Outcome {
+    await_settled(value, timeout_ms, None).await
+}
+
+/// Waits `ms` milliseconds, or until `signal` aborts.
+pub(crate) async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), JsValue> {
+    let never = Promise::new(&mut |_, _| {});
+    match await_settled(never.into(), ms, signal).await {
+        Outcome::Aborted(reason) => Err(reason),
+        _ => Ok(()),
+    }
+}
+
+/// Awaits `value` until it settles, `timeout_ms` passes, or `signal`
+/// aborts, whichever comes first. The timer and the abort listener are
+/// removed afterwards, also when this future is dropped early.
+pub(crate) async fn await_settled(value: JsValue, timeout_ms: f64, signal: Option<&AbortSignal>) -> Outcome {
+    if let Some(signal) = signal.filter(|s| s.aborted()) {
+        return Outcome::Aborted(signal.reason());
+    }
     let work = Promise::resolve(&value);
     let (Some(set_timeout), Some(clear_timeout)) = (global_function("setTimeout"), global_function("clearTimeout")) else {
         return settle(JsFuture::from(work).await);
     };
-    let sentinel: JsValue = Object::new().into();
-    let timer = Cell::new(JsValue::UNDEFINED);
+    let timed_out: JsValue = Object::new().into();
+    let aborted: JsValue = Object::new().into();
+    let mut guard = Cleanup { clear_timeout, timer: JsValue::UNDEFINED, signal: signal.cloned(), listener: None };
     let timeout = Promise::new(&mut |resolve, _reject| {
-        let fire = resolve.bind1(&JsValue::NULL, &sentinel);
-        timer.set(set_timeout.call2(&js_sys::global(), &fire, &JsValue::from_f64(timeout_ms)).unwrap_or(JsValue::UNDEFINED));
+        let fire = resolve.bind1(&JsValue::NULL, &timed_out);
+        guard.timer = set_timeout.call2(&js_sys::global(), &fire, &JsValue::from_f64(timeout_ms.min(2_147_483_647.0))).unwrap_or(JsValue::UNDEFINED);
     });
-    let result = JsFuture::from(Promise::race(&Array::of2(&work, &timeout))).await;
-    let _ = clear_timeout.call1(&js_sys::global(), &timer.take());
+    let mut racers = vec![work, timeout];
+    if let Some(signal) = signal {
+        racers.push(Promise::new(&mut |resolve, _reject| {
+            let fire: Function = resolve.bind1(&JsValue::NULL, &aborted).unchecked_into();
+            let _ = signal.add_event_listener_with_callback("abort", &fire);
+            guard.listener = Some(fire);
+        }));
+    }
+    let result = JsFuture::from(Promise::race(&racers.into_iter().collect::<Array>())).await;
+    drop(guard);
     match result {
-        Ok(value) if Object::is(&value, &sentinel) => Outcome::TimedOut,
+        Ok(value) if Object::is(&value, &timed_out) => Outcome::TimedOut,
+        Ok(value) if Object::is(&value, &aborted) => Outcome::Aborted(signal.map(AbortSignal::reason).unwrap_or_default()),
         other => settle(other),
+    }
+}
+
+/// Clears a timer and removes an abort listener when dropped, so a pending
+/// timer never keeps Node alive and listeners do not pile up on a signal.
+struct Cleanup {
+    clear_timeout: Function,
+    timer: JsValue,
+    signal: Option<AbortSignal>,
+    listener: Option<Function>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = self.clear_timeout.call1(&js_sys::global(), &self.timer);
+        if let (Some(signal), Some(listener)) = (&self.signal, &self.listener) {
+            let _ = signal.remove_event_listener_with_callback("abort", listener);
+        }
+    }
+}
+
+/// Runs `work` unless `signal` aborts first (then `Err(signal.reason)`).
+pub(crate) async fn abortable<T>(work: impl std::future::Future<Output = T>, signal: Option<&AbortSignal>) -> Result<T, JsValue> {
+    use futures_util::future::{Either, select};
+    let Some(signal) = signal else { return Ok(work.await) };
+    if signal.aborted() {
+        return Err(signal.reason());
+    }
+    let aborted = sleep(2_147_483_647.0, Some(signal));
+    match select(std::pin::pin!(work), std::pin::pin!(aborted)).await {
+        Either::Left((value, _)) => Ok(value),
+        Either::Right((Err(reason), _)) => Err(reason),
+        Either::Right((Ok(()), work)) => Ok(work.await),
     }
 }
 

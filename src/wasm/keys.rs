@@ -29,10 +29,17 @@ impl From<Error> for Failure {
     }
 }
 
+/// Loads a JWKS document from somewhere only Rust knows (the API client).
+pub(crate) trait KeyLoader {
+    /// Fetches the JWKS JSON bytes.
+    fn load(&self) -> LocalBoxFuture<'static, Result<Vec<u8>, Failure>>;
+}
+
 /// How keys are loaded.
 enum Loader {
     Url { url: String, fetch: Option<Function> },
     Function(Function),
+    Custom(Rc<dyn KeyLoader>),
 }
 
 /// Settings for on-demand keys.
@@ -58,6 +65,12 @@ pub(crate) enum KeySource {
 }
 
 impl KeySource {
+    /// Keys loaded on demand by `loader`.
+    pub(crate) fn from_loader(loader: Rc<dyn KeyLoader>, settings: RemoteSettings) -> Self {
+        let cache = RefCell::new(KeyCache::new(settings.cache));
+        KeySource::Remote(Rc::new(RemoteKeys { loader: Loader::Custom(loader), settings, cache, in_flight: RefCell::new(None) }))
+    }
+
     /// Reads the `keys` option: a JWKS object, a function, or a URL.
     pub(crate) fn from_option(value: &JsValue, fetch: Option<Function>, settings: RemoteSettings) -> Result<Self> {
         let invalid = || Error::new(ErrorCode::InvalidArgument, "option keys must be a JWKS object ({ keys: [...] }), an async function returning one, or the URL to fetch it from");
@@ -126,12 +139,17 @@ impl RemoteKeys {
     async fn fetch_key_set(&self) -> Result<KeySet, Failure> {
         let text = match &self.loader {
             Loader::Url { url, fetch } => self.fetch_url(url, fetch.as_ref()).await?,
+            Loader::Custom(loader) => {
+                let bytes = loader.load().await?;
+                self.check_size(bytes.len())?;
+                bytes
+            }
             Loader::Function(function) => {
                 let value = function.call0(&JsValue::UNDEFINED).map_err(|cause| fetch_failed("the keys function threw", Some(cause)))?;
                 let value = match await_with_timeout(value, self.settings.timeout_ms).await {
                     Outcome::Resolved(value) => value,
                     Outcome::Rejected(cause) => return Err(fetch_failed("the keys function rejected", Some(cause))),
-                    Outcome::TimedOut => {
+                    Outcome::TimedOut | Outcome::Aborted(_) => {
                         return Err(fetch_failed(&format!("the keys function did not settle within {} ms (keysTimeoutMs)", self.settings.timeout_ms), None));
                     }
                 };
@@ -177,7 +195,7 @@ impl RemoteKeys {
         let response = match await_with_timeout(pending, remaining()).await {
             Outcome::Resolved(response) => response,
             Outcome::Rejected(cause) => return Err(fetch_failed(&format!("fetching the JWKS from {url} failed"), Some(cause))),
-            Outcome::TimedOut => {
+            Outcome::TimedOut | Outcome::Aborted(_) => {
                 abort();
                 return Err(timed_out());
             }
@@ -197,7 +215,7 @@ impl RemoteKeys {
         let buffer = match await_with_timeout(reading, remaining()).await {
             Outcome::Resolved(buffer) => buffer,
             Outcome::Rejected(cause) => return Err(fetch_failed(&format!("reading the JWKS from {url} failed"), Some(cause))),
-            Outcome::TimedOut => {
+            Outcome::TimedOut | Outcome::Aborted(_) => {
                 abort();
                 return Err(timed_out());
             }

@@ -6,5 +6,6 @@ mod convert;
 pub mod errors;
 mod js_io;
 mod keys;
+pub mod client;
 pub mod testing;
 pub mod verifier;

@@ -3,7 +3,7 @@
 use super::convert::{self, get};
 use super::errors::{invalid_argument, verification_error};
 use super::js_io::{Outcome, await_with_timeout, call_method, set};
-use super::keys::{Failure, KeySource, RemoteSettings};
+use super::keys::{Failure, KeyLoader, KeySource, RemoteSettings};
 use crate::ecdsa::SignatureEncoding;
 use crate::error::{Error, ErrorCode, Result};
 use crate::key_cache::KeyCachePolicy;
@@ -33,7 +33,7 @@ impl WebhookVerifier {
     /// `new WebhookVerifier({ keys, toleranceSeconds, maxAgeSeconds, now, fetch, keysTimeoutMs, keysCooldownMs, keysMaxAgeMs, label, limits })`
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WebhookVerifier, JsValue> {
-        Self::from_options(&options).map_err(|err| verification_error(&err))
+        Self::from_options(&options, None).map_err(|err| verification_error(&err))
     }
 
     /// Verifies `{ method, url, headers, body }`; resolves to the verified
@@ -58,7 +58,16 @@ impl WebhookVerifier {
 }
 
 impl WebhookVerifier {
-    fn from_options(options: &JsValue) -> Result<Self> {
+    /// A verifier whose keys come from `loader` (the API client's signed
+    /// `GET /auth/verify_keys`); `options.keys` must be absent.
+    pub(crate) fn with_loader(options: &JsValue, loader: Rc<dyn KeyLoader>) -> Result<Self, JsValue> {
+        if !get(options, "keys").is_undefined() {
+            return Err(verification_error(&invalid_argument("webhookVerifier() gets its keys from the client; do not pass keys")));
+        }
+        Self::from_options(options, Some(loader)).map_err(|err| verification_error(&err))
+    }
+
+    fn from_options(options: &JsValue, loader: Option<Rc<dyn KeyLoader>>) -> Result<Self> {
         if !options.is_object() {
             return Err(invalid_argument("new WebhookVerifier(options) needs an options object with keys"));
         }
@@ -90,12 +99,17 @@ impl WebhookVerifier {
                 max_age_ms: convert::number_option(options, "keysMaxAgeMs", 600_000.0)?,
             },
         };
-        let keys_option = get(options, "keys");
-        if keys_option.is_undefined() || keys_option.is_null() {
-            return Err(invalid_argument("option keys is required: a JWKS object, an async function returning one, or a URL"));
-        }
         let fetch = convert::function_option(options, "fetch")?;
-        let keys = KeySource::from_option(&keys_option, fetch, settings)?;
+        let keys = match loader {
+            Some(loader) => KeySource::from_loader(loader, settings),
+            None => {
+                let keys_option = get(options, "keys");
+                if keys_option.is_undefined() || keys_option.is_null() {
+                    return Err(invalid_argument("option keys is required: a JWKS object, an async function returning one, or a URL"));
+                }
+                KeySource::from_option(&keys_option, fetch, settings)?
+            }
+        };
         let now = convert::function_option(options, "now")?;
         Ok(WebhookVerifier { inner: Rc::new(Inner { keys, policy, now }) })
     }
