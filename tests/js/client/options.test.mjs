@@ -1,0 +1,188 @@
+// Client options and robustness: baseUrl, a custom fetch, the injected
+// clock in signatures, per-call options, tolerant response parsing, and
+// pagination that cannot loop forever.
+
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { startFakeUpvest } from '../support/fake-upvest.mjs';
+import { UpvestClient, assertAllVerified, clientFor, clientOptions, entriesFor, failure, sample } from './helpers.mjs';
+
+describe('UpvestClient options', () => {
+  let fake;
+  before(async () => {
+    fake = await startFakeUpvest();
+  });
+  after(() => fake.close());
+  beforeEach(() => {
+    fake.clearFaults();
+    fake.clearLog();
+  });
+
+  test('baseUrl defaults to https://sandbox.upvest.co (seen through a custom fetch, nothing leaves the process)', async () => {
+    const urls = [];
+    const upvest = new UpvestClient({
+      ...clientOptions(fake),
+      baseUrl: undefined,
+      maxRetries: 0,
+      fetch: async (url) => {
+        urls.push(String(url));
+        return new Response('{"type":"x","status":503}', { status: 503, headers: { 'content-type': 'application/problem+json' } });
+      },
+    });
+    await failure(() => upvest.webhooks.list());
+    assert.deepEqual(urls, ['https://sandbox.upvest.co/auth/token']);
+  });
+
+  test('a trailing slash on baseUrl does not double the slash in the path', async () => {
+    const upvest = clientFor(fake, { baseUrl: `${fake.baseUrl}/` });
+    await upvest.webhooks.list();
+    assert.deepEqual(fake.requests.map((r) => r.path), ['/auth/token', '/webhooks']);
+    assertAllVerified(fake);
+  });
+
+  test('a custom fetch carries every request (token and API calls)', async () => {
+    const seen = [];
+    const upvest = clientFor(fake, {
+      fetch: (url, init) => {
+        seen.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
+        return fetch(url, init);
+      },
+    });
+    const hook = await upvest.webhooks.create(sample('custom-fetch'));
+    await upvest.webhooks.delete(hook.id);
+    assert.deepEqual(seen, ['POST /auth/token', 'POST /webhooks', `DELETE /webhooks/${hook.id}`]);
+    assert.equal(fake.requests.length, 3);
+  });
+
+  test('the injected clock sets created/expires: a client an hour ahead is refused by the server (ERR_API_UNAUTHORIZED)', async () => {
+    const ahead = () => Date.now() + 3600_000;
+    const upvest = clientFor(fake, { now: ahead, maxRetries: 0 });
+    const err = await failure(() => upvest.webhooks.list());
+    assert.equal(err.code, 'ERR_API_UNAUTHORIZED', `${err.name}: ${err.message}`);
+    const [entry] = fake.requests;
+    assert.ok(Math.abs(entry.signature.created - Math.floor(ahead() / 1000)) <= 2, `created ${entry.signature.created}`);
+    assert.match(entry.signature.error, /outside ±300 s/);
+  });
+
+  test('signatures are short-lived: expires after created, within 5 minutes', async () => {
+    await clientFor(fake).webhooks.list();
+    for (const r of fake.requests) {
+      const lifetime = r.signature.expires - r.signature.created;
+      assert.ok(lifetime > 0 && lifetime <= 300, `lifetime ${lifetime} s`);
+    }
+  });
+
+  test('idempotencyKey on a GET or DELETE is not sent', async () => {
+    const upvest = clientFor(fake);
+    const hook = await upvest.webhooks.create(sample('idem-get'));
+    await upvest.webhooks.list({}, { idempotencyKey: crypto.randomUUID() });
+    await upvest.webhooks.retrieve(hook.id, { idempotencyKey: crypto.randomUUID() });
+    await upvest.webhooks.delete(hook.id, { idempotencyKey: crypto.randomUUID() });
+    for (const r of fake.apiRequests.filter((x) => x.method !== 'POST')) assert.equal(r.idempotencyKey, undefined, `${r.method} ${r.path}`);
+  });
+
+  test('idempotencyKey on test() is used for its POST', async () => {
+    const upvest = clientFor(fake);
+    const hook = await upvest.webhooks.create(sample('idem-test'));
+    const key = crypto.randomUUID();
+    await upvest.webhooks.test(hook.id, { idempotencyKey: key });
+    assert.equal(entriesFor(fake, 'POST', `/webhooks/${hook.id}/test`)[0].idempotencyKey, key);
+  });
+
+  test('unknown fields in a webhook response are kept, not rejected', async () => {
+    const upvest = clientFor(fake);
+    const hook = await upvest.webhooks.create(sample('extra'));
+    const { _seq, ...stored } = fake.state.webhooks.get(hook.id);
+    const body = { ...stored, exclude_type: ['ORDER.NEW'], future_field: { nested: true } };
+    fake.inject({ status: 200, body, contentType: 'application/json', path: `/webhooks/${hook.id}`, method: 'GET' });
+    const got = await upvest.webhooks.retrieve(hook.id);
+    assert.deepEqual(got, body);
+  });
+
+  test('unknown categories in a response are kept (open enum)', async () => {
+    const upvest = clientFor(fake);
+    const hook = await upvest.webhooks.create({ ...sample('open'), type: ['NEW_CATEGORY_2030'] });
+    assert.deepEqual(hook.type, ['NEW_CATEGORY_2030']);
+  });
+
+  test('Retry-After as an HTTP date is honoured too', async () => {
+    const upvest = clientFor(fake, { retryBaseDelayMs: 5, retryMaxDelayMs: 5000 });
+    await upvest.verificationKeys();
+    const when = new Date(Date.now() + 2000).toUTCString(); // whole seconds: 1–2 s from now
+    fake.inject({ status: 503, method: 'GET', path: '/webhooks', headers: { 'retry-after': when } });
+    const t0 = Date.now();
+    await upvest.webhooks.list();
+    assert.ok(Date.now() - t0 >= 900, `retried after ${Date.now() - t0} ms, before the Retry-After date`);
+  });
+
+  test('listAll stops on an empty page even if total_count promises more (no endless loop)', async () => {
+    const upvest = clientFor(fake);
+    fake.inject({
+      status: 200,
+      contentType: 'application/json',
+      method: 'GET',
+      path: '/webhooks',
+      times: 50,
+      body: { meta: { offset: 0, limit: 2, count: 0, total_count: 5, sort: 'created_at', order: 'ASC' }, data: [] },
+    });
+    const items = [];
+    for await (const h of upvest.webhooks.listAll({ pageSize: 2 })) items.push(h);
+    assert.equal(items.length, 0);
+    assert.ok(entriesFor(fake, 'GET', '/webhooks').length <= 2, `${entriesFor(fake, 'GET', '/webhooks').length} list requests`);
+  });
+
+  test('listAll sees each webhook once while pages are fetched', async () => {
+    const f = await startFakeUpvest();
+    try {
+      const upvest = clientFor(f);
+      const ids = [];
+      for (let i = 0; i < 7; i += 1) ids.push((await upvest.webhooks.create(sample(`all${i}`))).id);
+      const seen = [];
+      for await (const h of upvest.webhooks.listAll({ pageSize: 3, sort: 'created_at', order: 'ASC' })) seen.push(h.id);
+      assert.deepEqual(seen, ids);
+      const pages = entriesFor(f, 'GET', '/webhooks');
+      assert.ok(pages.length === 3 || pages.length === 4, `${pages.length} pages for 7 items of 3`);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('concurrent calls all fail (none hangs) when the token request fails', async () => {
+    const upvest = clientFor(fake, { maxRetries: 0 });
+    fake.inject({ status: 503, path: '/auth/token', times: Infinity });
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => upvest.webhooks.list()));
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.equal(r.reason.code, 'ERR_API_SERVER_ERROR');
+    }
+    assert.equal(fake.tokenRequests.length, 1, 'one shared token request');
+  });
+
+  test('invalid options fail at construction with ERR_INVALID_ARGUMENT', async () => {
+    const bad = [
+      ['no clientId', { clientId: undefined }],
+      ['no clientSecret', { clientSecret: undefined }],
+      ['no keyId', { keyId: undefined }],
+      ['no privateKey', { privateKey: undefined }],
+      ['a baseUrl that is not a URL', { baseUrl: 'not a url' }],
+      ['negative maxRetries', { maxRetries: -1 }],
+      ['negative timeoutMs', { timeoutMs: -5 }],
+      ['timeoutMs NaN', { timeoutMs: NaN }],
+      ['scopes not an array', { scopes: 'webhooks:read' }],
+      ['fetch not a function', { fetch: 'fetch' }],
+    ];
+    for (const [name, overrides] of bad) {
+      let err;
+      try {
+        new UpvestClient({ ...clientOptions(fake), ...overrides });
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err, `${name}: no error`);
+      assert.ok(['ERR_INVALID_ARGUMENT', 'ERR_PRIVATE_KEY_INVALID'].includes(err.code), `${name}: ${err.code} ${err.message}`);
+      assert.ok(!err.message.includes(fake.clientSecret), name);
+    }
+    assert.equal(fake.requests.length, 0);
+  });
+});
