@@ -240,6 +240,48 @@ export interface TestDelivery {
  */
 export declare function signTestDelivery(options: SignTestDeliveryOptions): TestDelivery;
 
+/** One check in an {@link Inspection}. */
+export interface InspectionStep {
+  name: 'headers' | 'signature-input' | 'key' | 'digest' | 'base' | 'signature' | 'time' | 'payload';
+  status: 'pass' | 'fail' | 'skip';
+  summary: string;
+  code?: ErrorCode;
+}
+
+/** What {@link inspectDelivery} found for one signature. */
+export interface SignatureInspection {
+  label: string;
+  components: string[];
+  keyid: string;
+  created: number;
+  expires: number | null;
+  nonce: string | null;
+  /** The `@signature-params` value exactly as received. */
+  params: string;
+  /** Both bases: `tried` says whether the verifier tries that form for this request. */
+  bases: Array<{ version: 6 | 15; tried: boolean; verified: boolean; text: string }>;
+  steps: InspectionStep[];
+}
+
+/** A step-by-step report; `ok`/`code`/`message` are the verifier's own verdict. */
+export interface Inspection {
+  ok: boolean;
+  code?: ErrorCode;
+  message?: string;
+  steps: InspectionStep[];
+  signatures: SignatureInspection[];
+}
+
+/**
+ * Explains how a delivery fares, step by step: parsed signature input, the
+ * key, the digest, the exact signature bases, the signature and the time
+ * window. Synchronous; `keys` must be a JWKS object.
+ */
+export declare function inspectDelivery(
+  request: DeliveryRequest,
+  options: Omit<WebhookVerifierOptions, 'keys' | 'fetch' | 'keysTimeoutMs' | 'keysCooldownMs' | 'keysMaxAgeMs'> & { keys: Jwks },
+): Inspection;
+
 // ---------------------------------------------------------------------------
 // The API client
 // ---------------------------------------------------------------------------
@@ -373,6 +415,8 @@ export interface UpvestClientOptions {
   signatureLifetimeSeconds?: number;
   /** The clock, in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
+  /** Also accept `http://localhost`, `http://127.0.0.1` and `http://[::1]` webhook URLs, for local emulators (default false; Upvest requires https). */
+  allowHttpLocalhost?: boolean;
 }
 
 /** The webhook operations. */

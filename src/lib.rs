@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod digest;
 pub mod ecdsa;
 pub mod error;
+pub mod inspect;
 pub mod jwks;
 pub mod key_cache;
 pub mod message;

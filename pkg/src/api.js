@@ -6,5 +6,5 @@ WebhookPages.prototype[Symbol.asyncIterator] = function asyncIterator() {
   return this;
 };
 
-export { WebhookVerifier, UpvestClient, generateTestKeyPair, signTestDelivery } from '../dist/wasm/upvest_webhooks.js';
+export { WebhookVerifier, UpvestClient, generateTestKeyPair, signTestDelivery, inspectDelivery } from '../dist/wasm/upvest_webhooks.js';
 export { UpvestError, WebhookVerificationError, UpvestApiError, UpvestValidationError, ERROR_CODES } from './errors.js';

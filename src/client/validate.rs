@@ -64,9 +64,22 @@ pub fn check_id(field: &str, value: &str) -> Result<()> {
     }
 }
 
+/// Which webhook URLs are acceptable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UrlPolicy {
+    /// Also accept `http://localhost`, `http://127.0.0.1` and `http://[::1]`
+    /// (for local emulators; Upvest itself requires https).
+    pub allow_http_loopback: bool,
+}
+
 /// Validates a create body: `title` and `url` required; `type`, `config`,
 /// `exclude_type` optional; nothing else.
 pub fn check_create(body: &Value) -> Result<Value> {
+    check_create_with(body, UrlPolicy::default())
+}
+
+/// [`check_create`] with a URL policy.
+pub fn check_create_with(body: &Value, urls: UrlPolicy) -> Result<Value> {
     let object = as_object("body", body)?;
     only_fields(object, &["title", "url", "type", "config", "exclude_type"])?;
     for required in ["title", "url"] {
@@ -74,13 +87,18 @@ pub fn check_create(body: &Value) -> Result<Value> {
             return Err(ValidationError::new(required, "required", format!("{required} is required to create a webhook")));
         }
     }
-    check_fields(object)?;
+    check_fields(object, urls)?;
     Ok(body.clone())
 }
 
 /// Validates an update body: any of `title`, `url`, `enabled`, `type`,
 /// `config`, `exclude_type`, at least one.
 pub fn check_update(body: &Value) -> Result<Value> {
+    check_update_with(body, UrlPolicy::default())
+}
+
+/// [`check_update`] with a URL policy.
+pub fn check_update_with(body: &Value, urls: UrlPolicy) -> Result<Value> {
     let object = as_object("body", body)?;
     only_fields(object, &["title", "url", "enabled", "type", "config", "exclude_type"])?;
     if object.is_empty() {
@@ -90,11 +108,11 @@ pub fn check_update(body: &Value) -> Result<Value> {
         && !enabled.is_boolean() {
             return Err(ValidationError::new("enabled", "type", "enabled must be true or false"));
         }
-    check_fields(object)?;
+    check_fields(object, urls)?;
     Ok(body.clone())
 }
 
-fn check_fields(object: &Map<String, Value>) -> Result<()> {
+fn check_fields(object: &Map<String, Value>, urls: UrlPolicy) -> Result<()> {
     if let Some(title) = object.get("title") {
         let title = string("title", title)?;
         if title.chars().count() > TITLE_MAX {
@@ -106,8 +124,13 @@ fn check_fields(object: &Map<String, Value>) -> Result<()> {
         if url.chars().count() > URL_MAX {
             return Err(ValidationError::new("url", "max_length", format!("url must be at most {URL_MAX} characters")));
         }
-        let host = url.strip_prefix("https://").map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
-        if host.is_none_or(str::is_empty) {
+        let authority = |rest: &'_ str| rest.split(['/', '?', '#']).next().unwrap_or_default().to_owned();
+        let https = url.strip_prefix("https://").map(authority).filter(|host| !host.is_empty());
+        let loopback = url.strip_prefix("http://").map(authority).filter(|_| urls.allow_http_loopback).filter(|host| {
+            let name = host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host.as_str(), |(name, _)| name);
+            matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+        });
+        if https.is_none() && loopback.is_none() {
             return Err(ValidationError::new("url", "https", "url must be an https:// URL with a host (Upvest delivers over HTTPS only)"));
         }
     }
@@ -274,6 +297,19 @@ mod tests {
         assert_eq!(rule(check_create(&json!({"title":"t","url":"https://"}))), ("url".into(), "https"));
         let long_url = format!("https://a.b/{}", "x".repeat(1000));
         assert_eq!(rule(check_create(&json!({"title":"t","url":long_url}))), ("url".into(), "max_length"));
+    }
+
+    #[test]
+    fn allows_http_only_to_loopback_and_only_when_asked() {
+        let body = |url: &str| json!({"title":"t","url":url});
+        let local = UrlPolicy { allow_http_loopback: true };
+        for url in ["http://localhost:8080/hooks", "http://127.0.0.1/x", "http://[::1]:9/"] {
+            assert!(check_create_with(&body(url), local).is_ok(), "{url}");
+            assert_eq!(rule(check_create(&body(url))), ("url".into(), "https"));
+        }
+        for url in ["http://example.com/", "http://localhost.evil.com/", "http://127.0.0.1.nip.io/"] {
+            assert_eq!(rule(check_create_with(&body(url), local)), ("url".into(), "https"), "{url}");
+        }
     }
 
     #[test]

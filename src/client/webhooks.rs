@@ -1,7 +1,7 @@
 //! The operations of webhooks-api.md §1: paths, methods, bodies, validation.
 
 use super::request::{ApiRequest, FORM, JSON};
-use super::validate::{ListParams, ValidationError, check_create, check_id, check_update};
+use super::validate::{ListParams, UrlPolicy, ValidationError, check_create_with, check_id, check_update_with};
 use serde_json::Value;
 
 /// One API operation, validated.
@@ -27,14 +27,14 @@ pub enum Operation {
 
 impl Operation {
     /// `create` with a validated body.
-    pub fn create(body: &Value) -> Result<Self, ValidationError> {
-        Ok(Operation::Create(check_create(body)?))
+    pub fn create(body: &Value, urls: UrlPolicy) -> Result<Self, ValidationError> {
+        Ok(Operation::Create(check_create_with(body, urls)?))
     }
 
     /// `update` with a validated id and body.
-    pub fn update(id: &str, body: &Value) -> Result<Self, ValidationError> {
+    pub fn update(id: &str, body: &Value, urls: UrlPolicy) -> Result<Self, ValidationError> {
         check_id("webhook_id", id)?;
-        Ok(Operation::Update(id.to_owned(), check_update(body)?))
+        Ok(Operation::Update(id.to_owned(), check_update_with(body, urls)?))
     }
 
     /// `retrieve`, `delete` or `test` with a validated id.
@@ -107,9 +107,9 @@ mod tests {
             (Operation::Token(b"x".to_vec()), "POST", "/auth/token", 200),
             (Operation::VerificationKeys, "GET", "/auth/verify_keys", 200),
             (Operation::List(ListParams::default()), "GET", "/webhooks", 200),
-            (Operation::create(&json!({"title":"t","url":"https://a.b"})).unwrap(), "POST", "/webhooks", 201),
+            (Operation::create(&json!({"title":"t","url":"https://a.b"}), UrlPolicy::default()).unwrap(), "POST", "/webhooks", 201),
             (Operation::by_id(Operation::Retrieve, ID).unwrap(), "GET", "/webhooks/9df39835-be87-4243-9018-f2500b39cee6", 200),
-            (Operation::update(ID, &json!({"enabled":true})).unwrap(), "PATCH", "/webhooks/9df39835-be87-4243-9018-f2500b39cee6", 200),
+            (Operation::update(ID, &json!({"enabled":true}), UrlPolicy::default()).unwrap(), "PATCH", "/webhooks/9df39835-be87-4243-9018-f2500b39cee6", 200),
             (Operation::by_id(Operation::Delete, ID).unwrap(), "DELETE", "/webhooks/9df39835-be87-4243-9018-f2500b39cee6", 204),
             (Operation::by_id(Operation::Test, ID).unwrap(), "POST", "/webhooks/9df39835-be87-4243-9018-f2500b39cee6/test", 202),
         ];
@@ -131,13 +131,13 @@ mod tests {
     #[test]
     fn test_requests_have_no_body_and_json_bodies_keep_field_order() {
         assert_eq!(Operation::by_id(Operation::Test, ID).unwrap().request().body, None);
-        let create = Operation::create(&json!({"url":"https://a.b","title":"t"})).unwrap().request();
+        let create = Operation::create(&json!({"url":"https://a.b","title":"t"}), UrlPolicy::default()).unwrap().request();
         assert_eq!(create.body.unwrap().1, br#"{"url":"https://a.b","title":"t"}"#.to_vec());
     }
 
     #[test]
     fn rejects_ids_that_are_not_uuids_before_building_a_path() {
         assert_eq!(Operation::by_id(Operation::Delete, "../auth/token").unwrap_err().rule, "uuid");
-        assert_eq!(Operation::update("x", &json!({"enabled":true})).unwrap_err().field, "webhook_id");
+        assert_eq!(Operation::update("x", &json!({"enabled":true}), UrlPolicy::default()).unwrap_err().field, "webhook_id");
     }
 }

@@ -202,7 +202,7 @@ fn prepare_one(
 
 /// The body must be covered: by a digest header that matches it, and by a
 /// `content-length` that equals its length when that is covered.
-fn check_body_binding(input: &SignatureInput, request: &HttpRequest) -> Result<()> {
+pub(crate) fn check_body_binding(input: &SignatureInput, request: &HttpRequest) -> Result<()> {
     let header = |name: &str| {
         request.component(name).ok_or_else(|| {
             Error::new(ErrorCode::ComponentMissing, format!("the signature covers {name:?}, but the request has no such header"))

@@ -10,7 +10,7 @@ use crate::client::problem::ApiError;
 use crate::client::request::Signer;
 use crate::client::retry::{RetryPolicy, is_retryable_status};
 use crate::client::token::{AccessToken, token_request_body};
-use crate::client::validate::{ValidationError, check_list};
+use crate::client::validate::{UrlPolicy, ValidationError, check_list};
 use crate::client::webhooks::Operation;
 use crate::client::uuid_v4;
 use crate::error::{Error, ErrorCode};
@@ -140,6 +140,7 @@ struct ClientInner {
     timeout_ms: f64,
     retry: RetryPolicy,
     signature_lifetime_seconds: i64,
+    urls: UrlPolicy,
     now: Option<Function>,
     token: RefCell<Option<AccessToken>>,
     token_load: RefCell<Option<SharedToken>>,
@@ -402,12 +403,12 @@ pub struct Webhooks {
 impl Webhooks {
     /// `POST /webhooks` → the created webhook (disabled until updated with `enabled: true`).
     pub fn create(&self, body: JsValue, options: JsValue) -> Promise {
-        run(&self.inner, json_arg(&body, "body").and_then(|body| Ok(Operation::create(&body)?)), &options)
+        run(&self.inner, json_arg(&body, "body").and_then(|body| Ok(Operation::create(&body, self.inner.urls)?)), &options)
     }
 
     /// `PATCH /webhooks/{id}` → the updated webhook.
     pub fn update(&self, id: JsValue, body: JsValue, options: JsValue) -> Promise {
-        let operation = id_arg(&id).and_then(|id| json_arg(&body, "body").and_then(|body| Ok(Operation::update(&id, &body)?)));
+        let operation = id_arg(&id).and_then(|id| json_arg(&body, "body").and_then(|body| Ok(Operation::update(&id, &body, self.inner.urls)?)));
         run(&self.inner, operation, &options)
     }
 
@@ -606,6 +607,7 @@ fn read_options(options: &JsValue) -> Result<ClientInner, Error> {
             max_delay_ms: convert::number_option(options, "retryMaxDelayMs", defaults.max_delay_ms)?,
         },
         signature_lifetime_seconds: convert::number_option(options, "signatureLifetimeSeconds", 60.0)? as i64,
+        urls: UrlPolicy { allow_http_loopback: get(options, "allowHttpLocalhost").as_bool().unwrap_or(false) },
         now: convert::function_option(options, "now")?,
         token: RefCell::new(None),
         token_load: RefCell::new(None),

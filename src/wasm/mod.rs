@@ -4,6 +4,7 @@
 
 mod convert;
 pub mod errors;
+pub mod inspect;
 mod js_io;
 mod keys;
 pub mod client;

@@ -71,29 +71,10 @@ impl WebhookVerifier {
         if !options.is_object() {
             return Err(invalid_argument("new WebhookVerifier(options) needs an options object with keys"));
         }
-        let limits_option = get(options, "limits");
-        if !(limits_option.is_undefined() || limits_option.is_null() || limits_option.is_object()) {
-            return Err(invalid_argument("option limits must be an object such as { maxBodyBytes: 1048576 }"));
-        }
-        let defaults = Limits::default();
-        let limit = |name: &str, default: usize| -> Result<usize> {
-            convert::number_option(&limits_option, name, default as f64).map(|n| n as usize)
-        };
-        let limits = Limits {
-            max_signatures: limit("maxSignatures", defaults.max_signatures)?,
-            max_components: limit("maxComponents", defaults.max_components)?,
-            max_header_bytes: limit("maxHeaderBytes", defaults.max_header_bytes)?,
-            max_body_bytes: limit("maxBodyBytes", defaults.max_body_bytes)?,
-        };
-        let policy = VerifyPolicy {
-            tolerance_seconds: convert::number_option(options, "toleranceSeconds", 300.0)? as i64,
-            max_age_seconds: convert::number_option(options, "maxAgeSeconds", 300.0)? as i64,
-            label: convert::string_option(options, "label")?,
-            limits,
-        };
+        let (policy, max_jwks_bytes) = read_policy(options)?;
         let settings = RemoteSettings {
             timeout_ms: convert::number_option(options, "keysTimeoutMs", 5_000.0)?,
-            max_bytes: limit("maxJwksBytes", 1024 * 1024)?,
+            max_bytes: max_jwks_bytes,
             cache: KeyCachePolicy {
                 cooldown_ms: convert::number_option(options, "keysCooldownMs", 30_000.0)?,
                 max_age_ms: convert::number_option(options, "keysMaxAgeMs", 600_000.0)?,
@@ -153,6 +134,33 @@ impl Inner {
     }
 }
 
+/// Reads the time-window, label and limit options shared by `WebhookVerifier`
+/// and `inspectDelivery`; also returns `limits.maxJwksBytes`.
+pub(crate) fn read_policy(options: &JsValue) -> Result<(VerifyPolicy, usize)> {
+    let limits_option = get(options, "limits");
+    if !(limits_option.is_undefined() || limits_option.is_null() || limits_option.is_object()) {
+        return Err(invalid_argument("option limits must be an object such as { maxBodyBytes: 1048576 }"));
+    }
+    let defaults = Limits::default();
+    let limit = |name: &str, default: usize| -> Result<usize> {
+        convert::number_option(&limits_option, name, default as f64).map(|n| n as usize)
+    };
+    let limits = Limits {
+        max_signatures: limit("maxSignatures", defaults.max_signatures)?,
+        max_components: limit("maxComponents", defaults.max_components)?,
+        max_header_bytes: limit("maxHeaderBytes", defaults.max_header_bytes)?,
+        max_body_bytes: limit("maxBodyBytes", defaults.max_body_bytes)?,
+    };
+    let policy = VerifyPolicy {
+        tolerance_seconds: convert::number_option(options, "toleranceSeconds", 300.0)? as i64,
+        max_age_seconds: convert::number_option(options, "maxAgeSeconds", 300.0)? as i64,
+        label: convert::string_option(options, "label")?,
+        limits,
+    };
+    let max_jwks_bytes = limit("maxJwksBytes", 1024 * 1024)?;
+    Ok((policy, max_jwks_bytes))
+}
+
 fn result_object(verified: &Verified, body: &[u8]) -> JsValue {
     let result = Object::new();
     // The body was just validated as JSON; JSON.parse gives native JS objects fastest.
@@ -171,7 +179,7 @@ fn result_object(verified: &Verified, body: &[u8]) -> JsValue {
     result.into()
 }
 
-fn read_request(value: &JsValue) -> Result<HttpRequest> {
+pub(crate) fn read_request(value: &JsValue) -> Result<HttpRequest> {
     if !value.is_object() {
         return Err(invalid_argument("verify() takes { method, url, headers, body }"));
     }

@@ -4,6 +4,8 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { pathToFileURL } from 'node:url';
+import { consumerDir } from './support/package.mjs';
 import { NOW_SECONDS, asDelivery, generateKeyPair, makeEvent, payloadBody, signRequest } from './support/upvest-signer.mjs';
 import {
   ERROR_CODES,
@@ -23,6 +25,10 @@ const CONTRACT_CODES = [
   'ERR_DIGEST_MALFORMED', 'ERR_CONTENT_LENGTH_MISMATCH', 'ERR_SIGNATURE_INVALID', 'ERR_SIGNATURE_EXPIRED',
   'ERR_SIGNATURE_NOT_YET_VALID', 'ERR_BODY_NOT_RAW', 'ERR_PAYLOAD_INVALID', 'ERR_LIMIT_EXCEEDED', 'ERR_INVALID_ARGUMENT',
   'ERR_PRIVATE_KEY_INVALID',
+  // the API client's codes
+  'ERR_VALIDATION', 'ERR_API_BAD_REQUEST', 'ERR_API_UNAUTHORIZED', 'ERR_API_FORBIDDEN', 'ERR_API_NOT_FOUND',
+  'ERR_API_NOT_ACCEPTABLE', 'ERR_API_RATE_LIMITED', 'ERR_API_SERVER_ERROR', 'ERR_API_UNEXPECTED_STATUS',
+  'ERR_API_INVALID_RESPONSE', 'ERR_NETWORK', 'ERR_TIMEOUT',
 ];
 
 const key = generateKeyPair();
@@ -43,6 +49,12 @@ describe('exports', () => {
     assert.ok(Array.isArray(ERROR_CODES));
     assert.equal(new Set(ERROR_CODES).size, ERROR_CODES.length);
     assert.deepEqual([...ERROR_CODES].sort(), [...CONTRACT_CODES].sort());
+  });
+
+  test('ERROR_CODES (JavaScript) equals the Rust core\'s list, in order', async () => {
+    const glue = new URL('node_modules/upvest-webhooks/dist/wasm/upvest_webhooks.js', pathToFileURL(consumerDir));
+    const { errorCodes } = await import(glue.href);
+    assert.deepEqual([...ERROR_CODES], errorCodes());
   });
 
   test('WebhookVerificationError extends UpvestError extends Error', () => {

@@ -100,6 +100,16 @@ describe('UpvestClient options', () => {
     assert.deepEqual(got, body);
   });
 
+  test('exclude_type (documented by Upvest, not in OpenAPI 1.9.0) is sent when set, and only then', async () => {
+    const upvest = clientFor(fake);
+    const hook = await upvest.webhooks.create({ ...sample('exclude'), type: ['ALL'], exclude_type: ['ORDER.NEW'] });
+    assert.deepEqual(hook.exclude_type, ['ORDER.NEW']);
+    const withIt = entriesFor(fake, 'POST', '/webhooks').at(-1);
+    assert.deepEqual(JSON.parse(withIt.body).exclude_type, ['ORDER.NEW']);
+    await upvest.webhooks.create(sample('no-exclude'));
+    assert.ok(!('exclude_type' in JSON.parse(entriesFor(fake, 'POST', '/webhooks').at(-1).body)));
+  });
+
   test('unknown categories in a response are kept (open enum)', async () => {
     const upvest = clientFor(fake);
     const hook = await upvest.webhooks.create({ ...sample('open'), type: ['NEW_CATEGORY_2030'] });

@@ -501,7 +501,8 @@ export function verifyRequestSignature(req, { keys, clientId, nowSeconds, tolera
 function validateWebhookBody(body, { create, strictTypes }) {
   const fail = (field, detail) => problem(400, 'bad_request', `${field}: ${detail}`, { field });
   if (!isPlainObject(body)) throw fail('body', 'must be a JSON object');
-  const allowed = create ? ['title', 'url', 'type', 'config'] : ['title', 'url', 'enabled', 'type', 'config'];
+  // exclude_type: documented by Upvest (webhooks-api.md §1.4), not in OAS 1.9.0; accepted as an array of event types.
+  const allowed = create ? ['title', 'url', 'type', 'config', 'exclude_type'] : ['title', 'url', 'enabled', 'type', 'config', 'exclude_type'];
   for (const key of Object.keys(body)) if (!allowed.includes(key)) throw fail(key, 'unknown field (additionalProperties: false)');
   if (create) for (const key of ['title', 'url']) if (!(key in body)) throw fail(key, 'is required');
   if ('title' in body) {
@@ -526,6 +527,11 @@ function validateWebhookBody(body, { create, strictTypes }) {
     for (const t of body.type) {
       if (typeof t !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(t)) throw fail('type', `invalid category ${JSON.stringify(t)}`);
       if (strictTypes && !WEBHOOK_TYPES.includes(t)) throw fail('type', `unknown category ${t}`);
+    }
+  }
+  if ('exclude_type' in body) {
+    if (!Array.isArray(body.exclude_type) || body.exclude_type.some((t) => typeof t !== 'string' || !/^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$/.test(t))) {
+      throw fail('exclude_type', 'must be an array of event types like ORDER.NEW');
     }
   }
   if ('config' in body) {
@@ -853,6 +859,7 @@ export async function startFakeUpvest(options = {}) {
       _seq: (seq.webhook += 1),
     };
     hook.config = { delay: hook.config.delay, max_package_size: hook.config.max_package_size };
+    if (body.exclude_type) hook.exclude_type = [...body.exclude_type];
     state.webhooks.set(hook.id, hook);
     return json(201, strip(hook));
   }
@@ -861,6 +868,7 @@ export async function startFakeUpvest(options = {}) {
     validateWebhookBody(body, { create: false, strictTypes: options.strictTypes });
     for (const key of ['title', 'url', 'enabled']) if (key in body) hook[key] = body[key];
     if ('type' in body) hook.type = [...body.type];
+    if ('exclude_type' in body) hook.exclude_type = [...body.exclude_type];
     if ('config' in body) {
       if ('delay' in body.config) hook.config.delay = body.config.delay;
       if ('max_package_size' in body.config) hook.config.max_package_size = body.config.max_package_size;

@@ -3,4 +3,6 @@
 // Set UPVEST_CONSUMER_DIR to test another installation.
 import { pathToFileURL } from 'node:url';
 const dir = process.env.UPVEST_CONSUMER_DIR ?? new URL('../../../target/consumer/', import.meta.url).pathname;
-export const pkg = await import(pathToFileURL(dir.replace(/\/?$/, '/') + 'entry.mjs').href);
+/** The folder the tarball was installed into (ends with /). */
+export const consumerDir = dir.replace(/\/?$/, '/');
+export const pkg = await import(pathToFileURL(consumerDir + 'entry.mjs').href);

@@ -1,0 +1,32 @@
+//! `inspectDelivery`: the step-by-step report of `crate::inspect` for JS.
+
+use super::convert::get;
+use super::errors::{invalid_argument, verification_error};
+use super::verifier::{read_policy, read_request};
+use crate::inspect::inspect;
+use crate::jwks::KeySet;
+use wasm_bindgen::prelude::*;
+
+/// `inspectDelivery({ method, url, headers, body }, { keys: jwks, now?, toleranceSeconds?, maxAgeSeconds?, label?, limits? })`
+/// → `{ ok, code?, message?, steps, signatures }`. Synchronous; `keys` must be a JWKS object.
+#[wasm_bindgen(js_name = inspectDelivery)]
+pub fn inspect_delivery(request: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    (|| {
+        if !options.is_object() {
+            return Err(invalid_argument("inspectDelivery(request, { keys }) needs options with a JWKS object as keys"));
+        }
+        let keys = get(&options, "keys");
+        let text = js_sys::JSON::stringify(&keys).ok().and_then(|s| s.as_string()).filter(|_| keys.is_object());
+        let keys = KeySet::from_json(text.ok_or_else(|| invalid_argument("option keys must be a JWKS object"))?.as_bytes())?;
+        let (policy, _) = read_policy(&options)?;
+        let now_ms = match super::convert::function_option(&options, "now")? {
+            Some(now) => now.call0(&JsValue::UNDEFINED).ok().and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now),
+            None => js_sys::Date::now(),
+        };
+        let request = read_request(&request)?;
+        let report = inspect(&request, &keys, &policy, (now_ms / 1000.0).floor() as i64);
+        let json = serde_json::to_string(&report).map_err(|_| invalid_argument("report could not be serialized"))?;
+        Ok(js_sys::JSON::parse(&json).unwrap_or_default())
+    })()
+    .map_err(|err| verification_error(&err))
+}
