@@ -18,13 +18,13 @@ tools:
 	@scripts/ensure-tools.sh base
 
 $(WASM): $(RUST_SOURCES) | tools
-	@scripts/build-package.sh
+	@scripts/progress.sh "building the WebAssembly package (release, LTO: about 2 minutes)" scripts/build-package.sh
 
 ## make package: build the npm package into pkg/ (generated files in pkg/dist)
 package: tools $(WASM)
 
 $(CONSUMER): $(WASM) $(PKG_SOURCES)
-	@scripts/install-consumer.sh
+	@scripts/progress.sh "packing the npm package and installing it into target/consumer" scripts/install-consumer.sh
 
 ## make consumer: npm pack ./pkg and install the tarball into target/consumer
 consumer: package $(CONSUMER)

@@ -25,8 +25,8 @@ pub fn inspect_delivery(request: JsValue, options: JsValue) -> Result<JsValue, J
         };
         let request = read_request(&request)?;
         let report = inspect(&request, &keys, &policy, (now_ms / 1000.0).floor() as i64);
-        let json = serde_json::to_string(&report).map_err(|_| invalid_argument("report could not be serialized"))?;
-        Ok(js_sys::JSON::parse(&json).unwrap_or_default())
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        serde::Serialize::serialize(&report, &serializer).map_err(|_| invalid_argument("the report could not be converted"))
     })()
     .map_err(|err| verification_error(&err))
 }
