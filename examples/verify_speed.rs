@@ -1,5 +1,6 @@
 //! Rough native timing of the two verification paths (the real benchmarks
 //! are `make bench`): `cargo run --release --example verify_speed`.
+#![allow(clippy::expect_used, clippy::panic)]
 use std::time::Instant;
 use upvest_webhooks::ecdsa::{EcdsaSignature, EcdsaSigningKey};
 use upvest_webhooks::signature::MessageSigner as _;

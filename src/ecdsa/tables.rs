@@ -40,21 +40,26 @@ impl std::fmt::Debug for CombTable {
 impl CombTable {
     /// Builds the table for `point`.
     pub fn new(point: &ProjectivePoint) -> Self {
-        let mut teeth = [*point; TEETH];
-        for k in 1..TEETH {
-            let mut tooth = teeth[k - 1];
-            for _ in 0..SPACING {
-                tooth = tooth.double();
+        let mut teeth = Vec::with_capacity(TEETH);
+        let mut tooth = *point;
+        for k in 0..TEETH {
+            teeth.push(tooth);
+            if k + 1 < TEETH {
+                for _ in 0..SPACING {
+                    tooth = tooth.double();
+                }
             }
-            teeth[k] = tooth;
         }
-        let mut sums = vec![ProjectivePoint::IDENTITY; 1 << TEETH];
-        for mask in 1..sums.len() {
-            let lowest = mask.trailing_zeros() as usize;
-            sums[mask] = sums[mask & (mask - 1)] + teeth[lowest];
+        let mut sums = Vec::with_capacity(1 << TEETH);
+        sums.push(ProjectivePoint::IDENTITY);
+        for mask in 1_usize..(1 << TEETH) {
+            let rest = sums.get(mask & (mask - 1)).copied().unwrap_or(ProjectivePoint::IDENTITY);
+            let lowest = teeth.get(mask.trailing_zeros() as usize).copied().unwrap_or(ProjectivePoint::IDENTITY);
+            sums.push(rest + lowest);
         }
-        let mut points = vec![AffinePoint::IDENTITY; sums.len() - 1];
-        ProjectivePoint::batch_normalize(&sums[1..], &mut points);
+        let non_zero = sums.get(1..).unwrap_or_default();
+        let mut points = vec![AffinePoint::IDENTITY; non_zero.len()];
+        ProjectivePoint::batch_normalize(non_zero, &mut points);
         CombTable { points }
     }
 
@@ -81,12 +86,12 @@ fn columns(k: &Scalar) -> [usize; SPACING] {
 pub fn mul_add(table_a: &CombTable, a: &Scalar, table_b: &CombTable, b: &Scalar) -> ProjectivePoint {
     let (columns_a, columns_b) = (columns(a), columns(b));
     let mut acc = ProjectivePoint::IDENTITY;
-    for j in (0..SPACING).rev() {
+    for (&column_a, &column_b) in columns_a.iter().zip(&columns_b).rev() {
         acc = acc.double();
-        if let Some(point) = table_a.get(columns_a[j]) {
+        if let Some(point) = table_a.get(column_a) {
             acc += point;
         }
-        if let Some(point) = table_b.get(columns_b[j]) {
+        if let Some(point) = table_b.get(column_b) {
             acc += point;
         }
     }
