@@ -10,7 +10,7 @@ PKG_SOURCES := $(wildcard pkg/src/*.js) pkg/index.d.ts pkg/package.json README.m
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
 CONSUMER := target/consumer/entry.mjs
 
-.PHONY: all tools package consumer demo test test-rust test-wasm test-js test-workers test-browser bench clean
+.PHONY: all tools package consumer demo test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
 
 all: package
 
@@ -56,6 +56,14 @@ test-workers: consumer
 test-browser: consumer
 	@scripts/ensure-tools.sh chromium
 	node --test tests/browser/
+
+test-playground: consumer
+	@scripts/ensure-tools.sh chromium
+	node --test tests/playground/
+
+## make www: the browser playground on http://127.0.0.1:8000 (start `make emulator` too, for its webhook manager)
+www: consumer
+	@node scripts/serve-www.mjs --port $(or $(WWW_PORT),8000)
 
 ## make bench: speed, size and memory, side by side with WebCrypto and node:crypto
 bench: consumer

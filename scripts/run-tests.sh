@@ -32,6 +32,7 @@ run "wasm in Chromium" count_rust wasm-pack test --headless --chrome -- --test w
 run "Node (packed tarball)" count_node node --test --test-reporter=tap tests/js/
 run "Workers (workerd)" count_node node --test --test-reporter=tap tests/workers/
 run "Browser (Chromium)" count_node node --test --test-reporter=tap tests/browser/
+run "Playground (Chromium)" count_node node --test --test-reporter=tap tests/playground/
 
 total_p=0 total_f=0
 printf '\n\033[1m%-24s %8s %8s\033[0m\n' "suite" "passed" "failed"
