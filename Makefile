@@ -10,7 +10,7 @@ PKG_SOURCES := $(wildcard pkg/src/*.js) pkg/index.d.ts pkg/package.json README.m
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
 CONSUMER := target/consumer/entry.mjs
 
-.PHONY: all tools package consumer demo test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
+.PHONY: all tools package consumer demo emulator test-emulator test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
 
 all: package
 
@@ -29,9 +29,14 @@ $(CONSUMER): $(WASM) $(PKG_SOURCES)
 ## make consumer: npm pack ./pkg and install the tarball into target/consumer
 consumer: package $(CONSUMER)
 
-## make demo: verify a signed sample delivery end to end and print its events
+## make demo: the emulator, a verifying receiver and the client, in seven steps
+## (set UPVEST_BASE_URL etc. to run it against the Upvest sandbox; see README)
 demo: consumer
 	@node scripts/demo.mjs
+
+## make emulator: the local Upvest emulator on http://127.0.0.1:8787 (PORT=… to change)
+emulator: consumer
+	@node pkg/emulator/cli.mjs --port $(or $(PORT),8787)
 
 ## make test: every suite (Rust, wasm in Node and Chromium, Node, Workers, browser)
 test: tools
@@ -56,6 +61,9 @@ test-workers: consumer
 test-browser: consumer
 	@scripts/ensure-tools.sh chromium
 	node --test tests/browser/
+
+test-emulator: consumer
+	node --test tests/emulator/
 
 test-playground: consumer
 	@scripts/ensure-tools.sh chromium

@@ -14,6 +14,9 @@ count_rust() { awk '/test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^
 # node --test: "# pass N" / "# fail N" (or ℹ pass N with the spec reporter)
 count_node() { awk '/^(# |ℹ )pass / { p += $3 } /^(# |ℹ )fail / { f += $3 } END { print p + 0, f + 0 }' "$1"; }
 
+# the demo: its closing line "N of 7 steps passed"
+count_demo() { awk '/steps passed/ { for (i = 1; i <= NF; i++) if ($i == "of") p = $(i-1) } END { print p + 0, (p == 7 ? 0 : 1) }' "$1"; }
+
 run() { # name counter command...
   local name=$1 counter=$2; shift 2
   local log="$logs/${name// /-}.log"
@@ -30,6 +33,8 @@ run "Rust (native)" count_rust cargo test --color never
 run "wasm in Node" count_rust wasm-pack test --node -- --test wasm_node
 run "wasm in Chromium" count_rust wasm-pack test --headless --chrome -- --test wasm_browser
 run "Node (packed tarball)" count_node node --test --test-reporter=tap tests/js/
+run "Emulator" count_node node --test --test-reporter=tap tests/emulator/
+run "Demo (make demo)" count_demo node scripts/demo.mjs
 run "Workers (workerd)" count_node node --test --test-reporter=tap tests/workers/
 run "Browser (Chromium)" count_node node --test --test-reporter=tap tests/browser/
 run "Playground (Chromium)" count_node node --test --test-reporter=tap tests/playground/
