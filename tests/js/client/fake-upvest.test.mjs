@@ -319,15 +319,10 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
       const jwks = (await api({ path: '/auth/verify_keys' })).json;
       const d = fake.signDelivery({ url: 'https://tenant.example/hook?x=1', events: [{ id: crypto.randomUUID() }] });
       const params = d.headers['signature-input'].slice('sig1='.length);
-      const base = [
-        '@method: POST',
-        '@path: /hook',
-        '@query: ?x=1',
-        `content-length: ${d.headers['content-length']}`,
-        'content-type: application/json',
-        `digest: ${d.headers.digest}`,
-        `@signature-params: ${params}`,
-      ].join('\n');
+      const components = /^\(([^)]*)\)/.exec(params)[1].split(' ').map((c) => JSON.parse(c));
+      assert.deepEqual(components, ['@method', '@path', '@query', 'content-type', 'content-length', 'digest']);
+      const value = { '@method': 'POST', '@path': '/hook', '@query': '?x=1', 'content-type': 'application/json', 'content-length': d.headers['content-length'], digest: d.headers.digest };
+      const base = [...components.map((c) => `${c}: ${value[c]}`), `@signature-params: ${params}`].join('\n');
       const kid = /keyid="([^"]+)"/.exec(params)[1];
       const jwk = jwks.keys.find((k) => k.kid === kid);
       const sig = Buffer.from(d.headers.signature.slice(6, -1), 'base64');
