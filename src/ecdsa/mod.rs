@@ -10,7 +10,7 @@ mod tables;
 use crate::error::{Error, ErrorCode, Result};
 use p521::ecdsa::signature::Verifier as _;
 use p521::ecdsa::{Signature, VerifyingKey};
-use p521::elliptic_curve::ops::Reduce as _;
+use p521::elliptic_curve::ops::{LinearCombination as _, Reduce as _};
 use p521::elliptic_curve::point::AffineCoordinates as _;
 use p521::{FieldBytes, ProjectivePoint, Scalar};
 use sha2::{Digest as _, Sha512};
@@ -146,13 +146,21 @@ impl VerificationKey {
     /// Whether `signature` is valid for `message` (hashed with SHA-512).
     pub fn verify(&self, message: &[u8], signature: &EcdsaSignature) -> bool {
         if self.uses.fetch_add(1, Ordering::Relaxed) < TABLE_AFTER_USES && self.table.get().is_none() {
-            return self.verify_generic(message, signature);
+            return self.verify_without_tables(message, signature);
         }
         let table = self.table.get_or_init(|| CombTable::new(&ProjectivePoint::from(*self.key.as_affine())));
         verify_with_tables(generator_table(), table, message, signature)
     }
 
-    /// p521's own verification, the reference the table path is tested against.
+    /// A plain two-point multiplication, for a key's first use. Unlike p521's
+    /// `verify`, it does not build p521's lazily computed basepoint table,
+    /// which would cost a cold start several verifications' worth of time.
+    fn verify_without_tables(&self, message: &[u8], signature: &EcdsaSignature) -> bool {
+        let q = ProjectivePoint::from(*self.key.as_affine());
+        ecdsa_verify(message, signature, |u1, u2| ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, *u1), (q, *u2)]))
+    }
+
+    /// p521's own verification, the reference the other paths are tested against.
     pub fn verify_generic(&self, message: &[u8], signature: &EcdsaSignature) -> bool {
         self.key.verify(message, &signature.signature).is_ok()
     }
@@ -164,8 +172,8 @@ impl VerificationKey {
 }
 
 
-/// ECDSA verification (SEC 1 §4.1.4) with `u1·G + u2·Q` from tables.
-fn verify_with_tables(generator: &CombTable, key: &CombTable, message: &[u8], signature: &EcdsaSignature) -> bool {
+/// ECDSA verification (SEC 1 §4.1.4); `mul_add(u1, u2)` computes `u1·G + u2·Q`.
+fn ecdsa_verify(message: &[u8], signature: &EcdsaSignature, mul_add: impl FnOnce(&Scalar, &Scalar) -> ProjectivePoint) -> bool {
     let (r, s) = signature.signature.split_scalars();
     // A SHA-512 digest (512 bits) is shorter than n (521 bits): no truncation.
     let mut digest = FieldBytes::default();
@@ -176,12 +184,16 @@ fn verify_with_tables(generator: &CombTable, key: &CombTable, message: &[u8], si
     }
     let z = Scalar::reduce(&digest);
     let Some(s_inv) = Option::<Scalar>::from(s.invert()) else { return false };
-    let point = tables::mul_add(generator, &(z * s_inv), key, &(*r * s_inv));
-    let affine = point.to_affine();
+    let affine = mul_add(&(z * s_inv), &(*r * s_inv)).to_affine();
     if bool::from(affine.is_identity()) {
         return false;
     }
     Scalar::reduce(&affine.x()) == *r
+}
+
+/// `u1·G + u2·Q` through comb tables.
+fn verify_with_tables(generator: &CombTable, key: &CombTable, message: &[u8], signature: &EcdsaSignature) -> bool {
+    ecdsa_verify(message, signature, |u1, u2| tables::mul_add(generator, u1, key, u2))
 }
 
 /// A P-521 private key that signs with SHA-512 and emits ASN.1 DER, as
@@ -270,6 +282,8 @@ mod tests {
     enum Path {
         /// p521's generic verification.
         Generic,
+        /// The first-use path: a plain two-point multiplication.
+        WithoutTables,
         /// The precomputed-table path, forced from the first use.
         Tables,
         /// What `verify` does: generic first, tables after.
@@ -279,6 +293,7 @@ mod tests {
     fn check(key: &VerificationKey, path: Path, msg: &[u8], sig: &EcdsaSignature) -> bool {
         match path {
             Path::Generic => key.verify_generic(msg, sig),
+            Path::WithoutTables => key.verify_without_tables(msg, sig),
             Path::Tables => {
                 let table = key.table.get_or_init(|| CombTable::new(&ProjectivePoint::from(*key.key.as_affine())));
                 verify_with_tables(generator_table(), table, msg, sig)
@@ -309,7 +324,7 @@ mod tests {
 
     #[test]
     fn passes_every_wycheproof_der_vector_on_every_path() {
-        for path in [Path::Generic, Path::Tables, Path::Default] {
+        for path in [Path::Generic, Path::WithoutTables, Path::Tables, Path::Default] {
             assert_eq!(run("ecdsa_secp521r1_sha512_test.json", EcdsaSignature::from_der, path), 542);
         }
     }
@@ -321,7 +336,7 @@ mod tests {
 
     #[test]
     fn passes_every_wycheproof_p1363_vector_on_every_path() {
-        for path in [Path::Generic, Path::Tables, Path::Default] {
+        for path in [Path::Generic, Path::WithoutTables, Path::Tables, Path::Default] {
             assert_eq!(run("ecdsa_secp521r1_sha512_p1363_test.json", EcdsaSignature::from_raw, path), 318);
         }
     }
@@ -331,7 +346,8 @@ mod tests {
         assert_eq!(run("ecdsa_secp521r1_sha512_p1363_test.json", EcdsaSignature::decode, Path::Default), 318);
     }
 
-    /// Differential test: the table path against p521's generic path on
+    /// Differential test: the table path (and, for a tenth, the first-use
+    /// path) against p521's generic path on
     /// random keys, messages and signatures, valid and corrupted.
     #[test]
     fn table_path_agrees_with_p521_on_random_cases() {
@@ -374,6 +390,9 @@ mod tests {
             let Ok(sig) = EcdsaSignature::decode(&der) else { continue };
             let expected = public.verify_generic(&checked, &sig);
             assert_eq!(check(public, Path::Tables, &checked, &sig), expected, "case {case}");
+            if case % 10 == 0 {
+                assert_eq!(check(public, Path::WithoutTables, &checked, &sig), expected, "case {case}, first-use path");
+            }
             if expected { valid += 1 } else { invalid += 1 }
         }
         assert!(valid > cases / 5 && invalid > cases / 5, "{valid} valid, {invalid} invalid");
