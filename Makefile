@@ -6,11 +6,11 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 RUST_SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock .cargo/config.toml
-PKG_SOURCES := $(wildcard pkg/src/*.js) pkg/index.d.ts pkg/package.json README.md
+PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/emulator/*) pkg/index.d.ts pkg/package.json README.md
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
 CONSUMER := target/consumer/entry.mjs
 
-.PHONY: all tools package consumer demo emulator test-emulator test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
+.PHONY: all tools package consumer demo emulator samples test-emulator test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
 
 all: package
 
@@ -34,9 +34,13 @@ consumer: package $(CONSUMER)
 demo: consumer
 	@node scripts/demo.mjs
 
-## make emulator: the local Upvest emulator on http://127.0.0.1:8787 (PORT=… to change)
-emulator: consumer
-	@node pkg/emulator/cli.mjs --port $(or $(PORT),8787)
+## make emulator: the local Upvest emulator (PORT=8787, TIME_FACTOR=1, EMULATOR_ARGS=…)
+emulator:
+	@node pkg/emulator/cli.mjs --port $(or $(PORT),8787) --time-factor $(or $(TIME_FACTOR),1) $(EMULATOR_ARGS)
+
+## make samples: regenerate pkg/emulator/sample-events.json from Upvest's OpenAPI (in ../shared)
+samples:
+	node scripts/gen-sample-events.mjs $(UPVEST_OPENAPI)
 
 ## make test: every suite (Rust, wasm in Node and Chromium, Node, Workers, browser)
 test: tools

@@ -1,0 +1,196 @@
+// Helpers of the emulator suite: local receivers (node:http on 127.0.0.1),
+// an independent v6 delivery verifier on node:crypto (rebuilds the base from
+// the raw request; shares no code with pkg/emulator), signed API calls
+// (tests/js/client/signer.mjs), and polling.
+
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { createServer } from 'node:http';
+import { fetchToken, signedFetch } from '../js/client/signer.mjs';
+
+export { fetchToken, signedFetch };
+
+/** Waits `ms` milliseconds. */
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `fn` until it returns a truthy value; returns it. Fails after `timeout` ms with `message`. */
+export async function waitFor(fn, { timeout = 5000, interval = 5, message = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) assert.fail(`timed out after ${timeout} ms waiting for ${message}`);
+    await sleep(interval);
+  }
+}
+
+/**
+ * A webhook receiver on 127.0.0.1. `respond(req, n)` (n = 1-based request
+ * number) returns a status (default 200), `{ status, delayMs }`, `'hang'`
+ * (never answer) or `'destroy'` (close the socket). Every request is kept raw
+ * in `received`: `{ n, at, method, url, path, query, headers (lowercase
+ * names), body (string), json }`.
+ */
+export async function startReceiver(respond = () => 200) {
+  const received = [];
+  const sockets = new Set();
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers = {};
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const name = req.rawHeaders[i].toLowerCase();
+        headers[name] = name in headers ? `${headers[name]}, ${req.rawHeaders[i + 1].trim()}` : req.rawHeaders[i + 1].trim();
+      }
+      const q = req.url.indexOf('?');
+      let json;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        json = undefined;
+      }
+      const entry = { n: received.length + 1, at: performance.now(), method: req.method, url: req.url, path: q < 0 ? req.url : req.url.slice(0, q), query: q < 0 ? null : req.url.slice(q + 1), headers, body, json };
+      received.push(entry);
+      let answer = respond(entry, entry.n);
+      if (answer === 'hang') return;
+      if (answer === 'destroy') {
+        req.socket.destroy();
+        return;
+      }
+      if (typeof answer === 'number') answer = { status: answer };
+      answer ??= { status: 200 };
+      if (answer.delayMs) await sleep(answer.delayMs);
+      res.writeHead(answer.status, { 'content-type': 'text/plain' });
+      res.end(answer.body ?? 'ok');
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: (path = '/hooks/upvest') => `http://127.0.0.1:${port}${path}`,
+    port,
+    received,
+    /** Events of every received request, in arrival order. */
+    get events() {
+      return received.flatMap((r) => r.json?.payload ?? []);
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * Verifies a webhook delivery as Upvest signs it (http-signatures.md §2.2,
+ * §6, §9), from scratch: v6 base with unquoted names in inner-list order,
+ * `@signature-params` last, `digest: SHA-256=` checked against the body,
+ * ECDSA P-521/SHA-512 over the base with the JWK whose kid is the keyid,
+ * DER signature. `request`: `{ method, path, query, headers, body }`.
+ * Returns `{ ok, keyId, created, expires, nonce, components, params, base, digestOk, lengthOk }`.
+ */
+export function verifyDelivery(request, jwks) {
+  const { method, path, query, headers, body } = request;
+  const input = /^sig1=(\(([^)]*)\)(.*))$/.exec(headers['signature-input'] ?? '');
+  assert.ok(input, `signature-input is sig1=(…)…: ${headers['signature-input']}`);
+  const params = input[1];
+  const components = input[2].split(' ').map((c) => JSON.parse(c));
+  const p = Object.fromEntries([...input[3].matchAll(/;([a-z]+)=("([^"]*)"|[0-9]+)/g)].map((m) => [m[1], m[3] ?? Number(m[2])]));
+  const sig = /^sig1=:([A-Za-z0-9+/]+={0,2}):$/.exec(headers.signature ?? '');
+  assert.ok(sig, `signature is sig1=:<base64>: (${headers.signature})`);
+  const value = (c) => {
+    if (c === '@method') return method.toUpperCase();
+    if (c === '@path') return path;
+    if (c === '@query') return `?${query}`;
+    assert.ok(c in headers, `covered header ${c} present`);
+    return headers[c];
+  };
+  const base = [...components.map((c) => `${c}: ${value(c)}`), `@signature-params: ${params}`].join('\n');
+  const digestOk = headers.digest === `SHA-256=${crypto.createHash('sha256').update(body).digest('base64')}`;
+  const lengthOk = headers['content-length'] === String(Buffer.byteLength(body));
+  const jwk = jwks.keys.find((k) => k.kid === p.keyid);
+  let ok = false;
+  if (jwk) {
+    const key = crypto.createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
+    ok = crypto.verify('sha512', Buffer.from(base), { key, dsaEncoding: 'der' }, Buffer.from(sig[1], 'base64'));
+  }
+  return { ok: ok && digestOk && lengthOk, signatureOk: ok, keyFound: !!jwk, keyId: p.keyid, created: p.created, expires: p.expires, nonce: p.nonce, components, params, base, digestOk, lengthOk };
+}
+
+/** A `{ method, path, query, headers, body }` from a signed request record `{ method, url, headers, body }`. */
+export function fromSignedRequest(r) {
+  const u = new URL(r.url);
+  return { method: r.method, path: u.pathname, query: u.search ? u.search.slice(1) : null, headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v])), body: r.body };
+}
+
+/**
+ * A small signed API session against an emulator (independent signer):
+ * `api(opts)` → `{ status, headers, text, json }`, `create(body)`, `enable(id)`, `jwks()`.
+ */
+export async function session(emu, scopes = ['webhooks:read', 'webhooks:admin']) {
+  const t = await fetchToken(emu, scopes);
+  assert.equal(t.status, 200, t.text);
+  const token = t.json.access_token;
+  const api = (opts = {}) => signedFetch(emu, { token, ...opts });
+  const write = (method, path, body) => api({ method, path, body: body === undefined ? '' : JSON.stringify(body), idempotencyKey: crypto.randomUUID() });
+  return {
+    token,
+    api,
+    write,
+    async create(body) {
+      const r = await write('POST', '/webhooks', body);
+      assert.equal(r.status, 201, r.text);
+      return r.json;
+    },
+    async enable(id, enabled = true) {
+      const r = await write('PATCH', `/webhooks/${id}`, { enabled });
+      assert.equal(r.status, 200, r.text);
+      return r.json;
+    },
+    async hook(url, extra = {}) {
+      const h = await this.create({ title: 'receiver', url, ...extra });
+      return this.enable(h.id);
+    },
+    async jwks() {
+      const r = await api({ path: '/auth/verify_keys' });
+      assert.equal(r.status, 200, r.text);
+      return r.json;
+    },
+  };
+}
+
+/** POST /emulator/… with a JSON body; resolves `{ status, headers, json }`. */
+export async function admin(emu, path, { method = 'GET', body } = {}) {
+  const r = await fetch(`${emu.baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, headers: r.headers, text, json };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Asserts a problem+json answer with `status` (and `type` ending in `code`). */
+export function assertProblem(r, status, code) {
+  assert.equal(r.status, status, r.text);
+  assert.equal(r.headers.get('content-type'), 'application/problem+json');
+  assert.match(r.headers.get('upvest-request-id') ?? '', UUID);
+  assert.equal(r.json.status, status);
+  assert.equal(typeof r.json.title, 'string');
+  assert.equal(r.json.request_id, r.headers.get('upvest-request-id'));
+  if (code) assert.equal(r.json.type, `https://docs.upvest.co/errors/${code}`);
+}
