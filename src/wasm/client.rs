@@ -3,7 +3,7 @@
 
 use super::convert::{self, get};
 use super::errors::{ErrorClass, invalid_argument, to_js};
-use super::js_io::{Outcome, abortable, await_settled, call_method, global_fetch, set, sleep};
+use super::js_io::{HttpError, HttpResponse, abortable, fetch_bytes, global_fetch, set, sleep};
 use super::keys::{Failure, KeyLoader};
 use super::verifier::WebhookVerifier;
 use crate::client::problem::ApiError;
@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortSignal;
 
 /// Why a call failed.
 #[derive(Clone)]
@@ -103,28 +103,13 @@ impl CallOptions {
     }
 }
 
-/// A response as far as the client needs it.
-struct Response {
-    status: u16,
-    headers: JsValue,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<String> {
-        let get = get(&self.headers, "get").dyn_into::<Function>().ok()?;
-        get.call1(&self.headers, &name.into()).ok()?.as_string()
+/// Parses a successful response's JSON body (`undefined` when empty).
+fn json_body(response: &HttpResponse, operation: &Operation) -> Result<JsValue, CallError> {
+    if response.body.is_empty() {
+        return Ok(JsValue::UNDEFINED);
     }
-
-    fn json(&self, operation: &Operation) -> Result<JsValue, CallError> {
-        if self.body.is_empty() {
-            return Ok(JsValue::UNDEFINED);
-        }
-        let text = std::str::from_utf8(&self.body).ok().and_then(|text| js_sys::JSON::parse(text).ok());
-        text.ok_or_else(|| {
-            CallError::from(Error::new(ErrorCode::ApiInvalidResponse, format!("{}: the response body is not JSON", operation.name())))
-        })
-    }
+    let parsed = std::str::from_utf8(&response.body).ok().and_then(|text| js_sys::JSON::parse(text).ok());
+    parsed.ok_or_else(|| CallError::from(Error::new(ErrorCode::ApiInvalidResponse, format!("{}: the response body is not JSON", operation.name()))))
 }
 
 type SharedToken = Shared<LocalBoxFuture<'static, Result<(), CallError>>>;
@@ -191,7 +176,7 @@ impl ClientInner {
 
     /// Runs one operation: signs, sends, refreshes the token once on 401,
     /// and retries transient failures with the same idempotency key.
-    async fn call(self: &Rc<Self>, operation: Operation, options: CallOptions) -> Result<Response, CallError> {
+    async fn call(self: &Rc<Self>, operation: Operation, options: CallOptions) -> Result<HttpResponse, CallError> {
         let request = operation.request();
         let idempotency_key = match (operation.needs_idempotency_key(), options.idempotency_key) {
             (true, Some(key)) => Some(key),
@@ -227,8 +212,8 @@ impl ClientInner {
                 Ok(response) if (200..300).contains(&response.status) => return Ok(response),
                 other => other,
             };
-            let retry_after = match &outcome {
-                Ok(response) if response.status == 401 && authorization.is_some() && !refreshed_token => {
+            if let Ok(response) = &outcome
+                && response.status == 401 && authorization.is_some() && !refreshed_token {
                     // The token may have been revoked or expired early: get a new one, once.
                     refreshed_token = true;
                     // Drop the token only if no concurrent call replaced it already.
@@ -238,15 +223,10 @@ impl ClientInner {
                     }
                     continue;
                 }
-                Ok(response) if is_retryable_status(response.status) => response.header("retry-after"),
-                Ok(_) => None,
-                Err(SendError::Aborted(_)) => None,
-                Err(SendError::Network(..) | SendError::Timeout) => None,
-            };
-            let retryable = match &outcome {
-                Ok(response) => is_retryable_status(response.status),
-                Err(SendError::Aborted(_)) => false,
-                Err(_) => true,
+            let (retryable, retry_after) = match &outcome {
+                Ok(response) => (is_retryable_status(response.status), response.header("retry-after")),
+                Err(HttpError::Aborted(_)) => (false, None),
+                Err(_) => (true, None),
             };
             if retryable && retries < self.retry.max_retries {
                 let jitter = js_sys::Math::random();
@@ -259,24 +239,24 @@ impl ClientInner {
                 Ok(response) => {
                     CallError::Api(Box::new(ApiError::from_response(operation.name(), response.status, &response.body, response.header("upvest-request-id"))))
                 }
-                Err(SendError::Aborted(reason)) => CallError::Aborted(reason),
-                Err(SendError::Timeout) => Error::new(
+                Err(HttpError::Aborted(reason)) => CallError::Aborted(reason),
+                Err(HttpError::Timeout) => Error::new(
                     ErrorCode::Timeout,
                     format!("{}: no response within {} ms, {} attempts (timeoutMs, maxRetries)", operation.name(), self.timeout_ms, retries + 1),
                 )
                 .into(),
-                Err(SendError::Network(message, cause)) => CallError::Core(
+                Err(HttpError::Network(message, cause)) => CallError::Core(
                     Error::new(ErrorCode::Network, format!("{}: {message} after {} attempts (maxRetries)", operation.name(), retries + 1)),
                     cause,
                 ),
+                Err(HttpError::TooLarge(bytes)) => Error::new(ErrorCode::ApiInvalidResponse, format!("{}: a {bytes}-byte response", operation.name())).into(),
             });
         }
     }
 
     /// One HTTP exchange, body included, bounded by the timeout and the signal.
-    async fn send(&self, signed: &crate::client::request::SignedRequest, signal: Option<&AbortSignal>) -> Result<Response, SendError> {
-        let fetch = self.fetch.clone().or_else(global_fetch).ok_or_else(|| SendError::Network("this runtime has no global fetch; pass options.fetch".to_owned(), None))?;
-        let controller = AbortController::new().ok();
+    async fn send(&self, signed: &crate::client::request::SignedRequest, signal: Option<&AbortSignal>) -> Result<HttpResponse, HttpError> {
+        let fetch = self.fetch.clone().or_else(global_fetch).ok_or(HttpError::Network("this runtime has no global fetch; pass options.fetch", None))?;
         let init = Object::new();
         set(&init, "method", &signed.method.into());
         let headers = Object::new();
@@ -287,52 +267,9 @@ impl ClientInner {
         if !signed.body.is_empty() {
             set(&init, "body", &Uint8Array::from(signed.body.as_slice()));
         }
-        if let Some(controller) = &controller {
-            set(&init, "signal", &controller.signal());
-        }
-        let abort = || {
-            if let Some(controller) = &controller {
-                controller.abort();
-            }
-        };
-        let started = js_sys::Date::now();
-        let remaining = || (self.timeout_ms - (js_sys::Date::now() - started)).max(0.0);
         let url = format!("{}{}", self.base_url, signed.path_and_query);
-        let pending = fetch.call2(&js_sys::global(), &url.into(), &init).map_err(|cause| SendError::Network("fetch threw".to_owned(), Some(cause)))?;
-        let response = match await_settled(pending, remaining(), signal).await {
-            Outcome::Resolved(response) => response,
-            Outcome::Rejected(cause) => return Err(SendError::Network("the connection failed".to_owned(), Some(cause))),
-            Outcome::TimedOut => {
-                abort();
-                return Err(SendError::Timeout);
-            }
-            Outcome::Aborted(reason) => {
-                abort();
-                return Err(SendError::Aborted(reason));
-            }
-        };
-        let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
-        let reading = call_method(&response, "arrayBuffer").map_err(|cause| SendError::Network("the response has no body reader".to_owned(), Some(cause)))?;
-        let body = match await_settled(reading, remaining(), signal).await {
-            Outcome::Resolved(buffer) => Uint8Array::new(&buffer).to_vec(),
-            Outcome::Rejected(cause) => return Err(SendError::Network("the response was cut off".to_owned(), Some(cause))),
-            Outcome::TimedOut => {
-                abort();
-                return Err(SendError::Timeout);
-            }
-            Outcome::Aborted(reason) => {
-                abort();
-                return Err(SendError::Aborted(reason));
-            }
-        };
-        Ok(Response { status, headers: get(&response, "headers"), body })
+        fetch_bytes(&fetch, &url, &init, self.timeout_ms, signal, None).await
     }
-}
-
-enum SendError {
-    Network(String, Option<JsValue>),
-    Timeout,
-    Aborted(JsValue),
 }
 
 /// The Upvest API client. See the README for options.
@@ -495,7 +432,7 @@ impl WebhookPages {
                     (state.params.clone(), state.options.clone())
                 };
                 let response = inner.call(Operation::List(params.clone()), options).await.map_err(CallError::into_js)?;
-                let page = response.json(&Operation::List(params.clone())).map_err(CallError::into_js)?;
+                let page = json_body(&response, &Operation::List(params.clone())).map_err(CallError::into_js)?;
                 let data = js_sys::Array::from(&get(&page, "data"));
                 let total = get(&get(&page, "meta"), "total_count").as_f64();
                 let mut state = state.borrow_mut();
@@ -530,7 +467,7 @@ fn run(inner: &Rc<ClientInner>, operation: Result<Operation, CallError>, options
             (Err(err), _) | (_, Err(err)) => return Err(err.into_js()),
         };
         let response = inner.call(operation.clone(), options).await.map_err(CallError::into_js)?;
-        response.json(&operation).map_err(CallError::into_js)
+        json_body(&response, &operation).map_err(CallError::into_js)
     })
 }
 

@@ -2,7 +2,7 @@
 //! Works in Node, browsers and workerd alike: only `globalThis` is used.
 
 use super::convert::get;
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
@@ -124,4 +124,77 @@ pub(crate) fn call_method(target: &JsValue, method: &str) -> Result<JsValue, JsV
 /// `Reflect.set` ignoring failures on objects we created ourselves.
 pub(crate) fn set(target: &Object, name: &str, value: &JsValue) {
     let _ = Reflect::set(target, &name.into(), value);
+}
+
+/// A response with its body read.
+pub(crate) struct HttpResponse {
+    pub status: u16,
+    pub headers: JsValue,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A response header, if present.
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        header(&self.headers, name)
+    }
+}
+
+/// Why an exchange produced no response.
+pub(crate) enum HttpError {
+    /// `fetch` threw, or the connection failed or was cut off.
+    Network(&'static str, Option<JsValue>),
+    /// The deadline passed (headers and body share it).
+    Timeout,
+    /// The caller's signal aborted; holds `signal.reason`.
+    Aborted(JsValue),
+    /// `content-length` announced more than the allowed bytes.
+    TooLarge(usize),
+}
+
+/// One HTTP exchange through `fetch`, body included, within `timeout_ms`
+/// and until `signal` aborts. `init` gets an abort signal of its own, so a
+/// timeout or abort also cancels the request. With `max_body`, a larger
+/// announced `content-length` is refused before the body is read.
+pub(crate) async fn fetch_bytes(fetch: &Function, url: &str, init: &Object, timeout_ms: f64, signal: Option<&AbortSignal>, max_body: Option<usize>) -> Result<HttpResponse, HttpError> {
+    let controller = web_sys::AbortController::new().ok();
+    if let Some(controller) = &controller {
+        set(init, "signal", &controller.signal());
+    }
+    let cancel = |error: HttpError| {
+        if let Some(controller) = &controller {
+            controller.abort();
+        }
+        error
+    };
+    let started = js_sys::Date::now();
+    let remaining = || (timeout_ms - (js_sys::Date::now() - started)).max(0.0);
+    let pending = fetch.call2(&js_sys::global(), &url.into(), init).map_err(|cause| HttpError::Network("fetch threw", Some(cause)))?;
+    let response = match await_settled(pending, remaining(), signal).await {
+        Outcome::Resolved(response) => response,
+        Outcome::Rejected(cause) => return Err(HttpError::Network("the connection failed", Some(cause))),
+        Outcome::TimedOut => return Err(cancel(HttpError::Timeout)),
+        Outcome::Aborted(reason) => return Err(cancel(HttpError::Aborted(reason))),
+    };
+    let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
+    let headers = get(&response, "headers");
+    let declared = header(&headers, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
+    if let (Some(max), Some(declared)) = (max_body, declared)
+        && declared > max {
+            return Err(cancel(HttpError::TooLarge(declared)));
+        }
+    let reading = call_method(&response, "arrayBuffer").map_err(|cause| HttpError::Network("the response has no body reader", Some(cause)))?;
+    let body = match await_settled(reading, remaining(), signal).await {
+        Outcome::Resolved(buffer) => Uint8Array::new(&buffer).to_vec(),
+        Outcome::Rejected(cause) => return Err(HttpError::Network("the response was cut off", Some(cause))),
+        Outcome::TimedOut => return Err(cancel(HttpError::Timeout)),
+        Outcome::Aborted(reason) => return Err(cancel(HttpError::Aborted(reason))),
+    };
+    Ok(HttpResponse { status, headers, body })
+}
+
+/// `headers.get(name)` on a fetch `Headers` (or anything with such a `get`).
+fn header(headers: &JsValue, name: &str) -> Option<String> {
+    let get = get(headers, "get").dyn_into::<Function>().ok()?;
+    get.call1(headers, &name.into()).ok()?.as_string()
 }

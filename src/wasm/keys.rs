@@ -3,14 +3,14 @@
 //! [`KeyCache`] rules. Concurrent verifications share one load.
 
 use super::convert::get;
-use super::js_io::{Outcome, await_with_timeout, call_method, global_fetch, set};
+use super::js_io::{HttpError, Outcome, await_with_timeout, fetch_bytes, global_fetch, set};
 use crate::ecdsa::VerificationKey;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwks::KeySet;
 use crate::key_cache::{KeyCache, KeyCachePolicy};
 use futures_util::FutureExt as _;
 use futures_util::future::{LocalBoxFuture, Shared};
-use js_sys::{Function, Object, Uint8Array};
+use js_sys::{Function, Object};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -173,62 +173,22 @@ impl RemoteKeys {
 
     async fn fetch_url(&self, url: &str, fetch: Option<&Function>) -> Result<Vec<u8>, Failure> {
         let fetch = fetch.cloned().or_else(global_fetch).ok_or_else(|| fetch_failed("this runtime has no global fetch; pass options.fetch", None))?;
-        let controller = web_sys::AbortController::new().ok();
         let init = Object::new();
         let headers = Object::new();
         set(&headers, "accept", &"application/json".into());
         set(&init, "headers", &headers);
-        if let Some(controller) = &controller {
-            set(&init, "signal", &controller.signal());
+        let (timeout_ms, max_bytes) = (self.settings.timeout_ms, self.settings.max_bytes);
+        let response = fetch_bytes(&fetch, url, &init, timeout_ms, None, Some(max_bytes)).await.map_err(|err| match err {
+            HttpError::Network(what, cause) => fetch_failed(&format!("fetching the JWKS from {url} failed: {what}"), cause),
+            HttpError::Timeout | HttpError::Aborted(_) => fetch_failed(&format!("fetching the JWKS from {url} took longer than {timeout_ms} ms (keysTimeoutMs)"), None),
+            HttpError::TooLarge(bytes) => fetch_failed(&format!("the JWKS at {url} is {bytes} bytes, more than limits.maxJwksBytes ({max_bytes})"), None),
+        })?;
+        if !(200..300).contains(&response.status) {
+            return Err(fetch_failed(&format!("fetching the JWKS from {url} returned HTTP {}", response.status), None));
         }
-        let timeout_ms = self.settings.timeout_ms;
-        let abort = || {
-            if let Some(controller) = &controller {
-                controller.abort();
-            }
-        };
-        let timed_out = || fetch_failed(&format!("fetching the JWKS from {url} took longer than {timeout_ms} ms (keysTimeoutMs)"), None);
-        let started = js_sys::Date::now();
-        let remaining = || (timeout_ms - (js_sys::Date::now() - started)).max(0.0);
-
-        let pending = fetch.call2(&js_sys::global(), &url.into(), &init).map_err(|cause| fetch_failed(&format!("fetching the JWKS from {url} failed"), Some(cause)))?;
-        let response = match await_with_timeout(pending, remaining()).await {
-            Outcome::Resolved(response) => response,
-            Outcome::Rejected(cause) => return Err(fetch_failed(&format!("fetching the JWKS from {url} failed"), Some(cause))),
-            Outcome::TimedOut | Outcome::Aborted(_) => {
-                abort();
-                return Err(timed_out());
-            }
-        };
-        let status = get(&response, "status").as_f64().unwrap_or(0.0);
-        if !(200.0..300.0).contains(&status) {
-            let _ = call_method(&get(&response, "body"), "cancel");
-            return Err(fetch_failed(&format!("fetching the JWKS from {url} returned HTTP {status}"), None));
-        }
-        let declared = call_method_with(&get(&response, "headers"), "get", "content-length").and_then(|v| v.as_string()).and_then(|v| v.trim().parse::<usize>().ok());
-        if let Some(declared) = declared
-            && declared > self.settings.max_bytes {
-                abort();
-                return Err(fetch_failed(&format!("the JWKS at {url} is {declared} bytes, more than limits.maxJwksBytes ({})", self.settings.max_bytes), None));
-            }
-        let reading = call_method(&response, "arrayBuffer").map_err(|cause| fetch_failed("reading the JWKS response failed", Some(cause)))?;
-        let buffer = match await_with_timeout(reading, remaining()).await {
-            Outcome::Resolved(buffer) => buffer,
-            Outcome::Rejected(cause) => return Err(fetch_failed(&format!("reading the JWKS from {url} failed"), Some(cause))),
-            Outcome::TimedOut | Outcome::Aborted(_) => {
-                abort();
-                return Err(timed_out());
-            }
-        };
-        let bytes = Uint8Array::new(&buffer);
-        self.check_size(bytes.length() as usize)?;
-        Ok(bytes.to_vec())
+        self.check_size(response.body.len())?;
+        Ok(response.body)
     }
-}
-
-fn call_method_with(target: &JsValue, method: &str, arg: &str) -> Option<JsValue> {
-    let function = get(target, method).dyn_into::<Function>().ok()?;
-    function.call1(target, &arg.into()).ok()
 }
 
 /// Resolves `url` like `fetch` would (against the page in browsers) and
