@@ -162,6 +162,37 @@ mod tests {
         assert!(!signed.headers.iter().find(|(n, _)| n == "signature-input").unwrap().1.contains("@query"));
     }
 
+    /// shared/upvest/http-signatures.md §11.6: a base produced by Upvest's
+    /// own Python signer for `POST /users?limit=2`. Every line this builder
+    /// writes for the same request must be one of its lines, byte for byte.
+    #[test]
+    fn writes_the_same_component_lines_as_upvests_python_signer() {
+        const DOCUMENTED: &str = r#""@method": POST
+"@path": /users
+"@query": ?limit=2
+"authorization": Bearer access-token
+"content-type": application/json
+"accept": application/json
+"upvest-api-version": 1
+"upvest-client-id": 5ec16164-6173-461d-b90d-116d68f55b40
+"idempotency-key": 2133825797664cad
+"date": Tue, 14 Nov 2023 22:13:20 GMT
+"content-digest": sha-512=:Hd9/AvGZkbjitW1+Ml8Fg1ux1mtcDYe6mLQjDyoowIWa3LM/PmwN2v9O+MjtQGrCA3EQWUL54dlgxKHyYbrucw==:
+"content-length": 16"#;
+        let key = EcdsaSigningKey::generate().unwrap();
+        let request = ApiRequest { method: "POST", path: "/users".into(), query: vec![("limit".into(), "2".into())], body: Some((JSON, br#"{"key": "value"}"#.to_vec())) };
+        let signed = request.sign(&signer(&key), Some("Bearer access-token"), Some("2133825797664cad")).unwrap();
+        let headers: Headers = signed.headers.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+        let http = HttpRequest::new(signed.method, &signed.path_and_query, headers, signed.body.clone()).unwrap();
+        let prepared = prepare(&http, &VerifyPolicy::default(), 1_700_000_000).unwrap();
+        let base = prepared.candidates()[0].bases()[0].as_str();
+        let lines: Vec<&str> = base.lines().filter(|line| !line.starts_with("\"@signature-params\"")).collect();
+        assert_eq!(lines.len(), 11);
+        for line in lines {
+            assert!(DOCUMENTED.lines().any(|documented| documented == line), "{line:?} is not in the documented base");
+        }
+    }
+
     #[test]
     fn the_token_request_has_no_authorization() {
         let key = EcdsaSigningKey::generate().unwrap();
