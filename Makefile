@@ -10,7 +10,7 @@ PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/emulator/*) pkg/index.d.t
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
 CONSUMER := target/consumer/entry.mjs
 
-.PHONY: all tools package consumer demo emulator samples test-emulator test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
+.PHONY: all tools package consumer demo emulator samples test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
 
 all: package
 
@@ -65,6 +65,13 @@ test-workers: consumer
 test-browser: consumer
 	@scripts/ensure-tools.sh chromium
 	node --test tests/browser/
+
+test-package: consumer
+	@scripts/ensure-tools.sh chromium
+	node --test tests/package/
+
+test-examples: consumer
+	node --test tests/examples/
 
 test-emulator: consumer
 	node --test tests/emulator/

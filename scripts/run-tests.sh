@@ -36,6 +36,8 @@ run "Node (packed tarball)" count_node node --test --test-reporter=tap tests/js/
 run "Emulator" count_node node --test --test-reporter=tap tests/emulator/
 run "Demo (make demo)" count_demo node scripts/demo.mjs
 run "Workers (workerd)" count_node node --test --test-reporter=tap tests/workers/
+run "Package (publint, attw, smoke)" count_node node --test --test-reporter=tap tests/package/
+run "Examples" count_node node --test --test-reporter=tap tests/examples/
 run "Browser (Chromium)" count_node node --test --test-reporter=tap tests/browser/
 run "Playground (Chromium)" count_node node --test --test-reporter=tap tests/playground/
 

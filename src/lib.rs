@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "client")]
 pub mod client;
 pub mod delivery;
 pub mod digest;
@@ -11,6 +12,7 @@ pub mod jwks;
 pub mod key_cache;
 pub mod message;
 pub mod policy;
+#[cfg(feature = "client")]
 pub mod private_key;
 pub mod signature;
 pub mod testing;

@@ -3,8 +3,7 @@
 // Node ≥ 20 built-ins only. Test credentials only: nothing here talks to
 // Upvest or holds a real secret.
 //
-//   import { startEmulator } from './node_modules/upvest-webhooks/emulator/server.mjs'; // (a file path: the
-//   // package's `exports` map only names the client) — or the CLI: npx upvest-webhooks-emulator
+//   import { startEmulator } from 'upvest-webhooks/emulator'; // or the CLI: npx upvest-webhooks-emulator
 //   const emu = await startEmulator({ port: 8787, timeFactor: 1 });
 //   emu.baseUrl, emu.clientId, emu.clientSecret, emu.keyId, emu.privateKeyPem
 //   await emu.emit({ type: 'ORDER.FILLED', count: 3 });

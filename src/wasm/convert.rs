@@ -99,7 +99,10 @@ fn is_plain_object(value: &JsValue) -> bool {
 /// copied as they are. Anything else (an already-parsed object) is refused.
 pub(crate) fn body(value: &JsValue) -> Result<Vec<u8>> {
     if value.is_undefined() || value.is_null() {
-        return Ok(Vec::new());
+        return Err(Error::new(
+            ErrorCode::BodyNotRaw,
+            "body is missing: pass the raw request body (string, Uint8Array/Buffer or ArrayBuffer; '' when empty). In Express use express.raw({ type: 'application/json' }) on the webhook route",
+        ));
     }
     if let Some(text) = value.as_string() {
         return Ok(text.into_bytes());

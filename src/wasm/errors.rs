@@ -28,6 +28,7 @@ pub fn error_codes() -> Array {
 
 /// Which JS class an error becomes.
 #[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) enum ErrorClass {
     /// `UpvestError`: configuration, network and timeout failures.
     Base,

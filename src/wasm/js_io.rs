@@ -32,6 +32,7 @@ pub(crate) async fn await_with_timeout(value: JsValue, timeout_ms: f64) -> Outco
 }
 
 /// Waits `ms` milliseconds, or until `signal` aborts.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), JsValue> {
     let never = Promise::new(&mut |_, _| {});
     match await_settled(never.into(), ms, signal).await {
@@ -94,6 +95,7 @@ impl Drop for Cleanup {
 }
 
 /// Runs `work` unless `signal` aborts first (then `Err(signal.reason)`).
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) async fn abortable<T>(work: impl std::future::Future<Output = T>, signal: Option<&AbortSignal>) -> Result<T, JsValue> {
     use futures_util::future::{Either, select};
     let Some(signal) = signal else { return Ok(work.await) };
@@ -127,12 +129,14 @@ pub(crate) fn set(target: &Object, name: &str, value: &JsValue) {
 }
 
 /// A response with its body read.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) struct HttpResponse {
     pub status: u16,
     pub headers: JsValue,
     pub body: Vec<u8>,
 }
 
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 impl HttpResponse {
     /// A response header, if present.
     pub(crate) fn header(&self, name: &str) -> Option<String> {

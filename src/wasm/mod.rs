@@ -7,6 +7,7 @@ pub mod errors;
 pub mod inspect;
 mod js_io;
 mod keys;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod testing;
 pub mod verifier;

@@ -64,7 +64,11 @@ pub fn sign_test_delivery_js(options: JsValue) -> Result<JsValue, JsValue> {
         let url = convert::string_option(&options, "url")?.ok_or_else(|| invalid_argument("signTestDelivery() needs url"))?;
         let events = get(&options, "events");
         let body = if events.is_undefined() {
-            convert::body(&get(&options, "body"))?
+            let body = get(&options, "body");
+            if body.is_undefined() {
+                return Err(invalid_argument("signTestDelivery() needs events (an array) or body (raw bytes or text)"));
+            }
+            convert::body(&body)?
         } else {
             let events = from_js(&events, "events")?;
             serde_json::to_vec(&serde_json::json!({ "payload": events })).map_err(|_| invalid_argument("events must be JSON"))?

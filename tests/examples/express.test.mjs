@@ -1,0 +1,110 @@
+// examples/express: server.js (express.raw on the webhook route) runs as its
+// own process against the local emulator and verifies what it delivers. The
+// wrong ways, built in-process from the example's own handler, must answer
+// 400 {"code":"ERR_BODY_NOT_RAW"} to a correctly signed delivery.
+//
+//   make consumer && node --test tests/examples/express.test.mjs
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { clientOptionsFor, importFrom, installExample, startEmulator, startProcess, upvestEnvFor, waitUntil } from './support/helpers.mjs';
+
+describe('examples/express', { timeout: 60_000 }, () => {
+  let dir;
+  let emu;
+  let server;
+  let receiverUrl;
+  let pkg;
+
+  before(async () => {
+    dir = await installExample('express');
+    emu = await startEmulator();
+    server = startProcess(process.execPath, ['server.js'], { cwd: dir, env: { ...upvestEnvFor(emu), PORT: '0', HOST: '127.0.0.1' } });
+    [, receiverUrl] = await server.waitForLine(/^listening on (\S+)/);
+    pkg = await importFrom(dir, 'upvest-webhooks');
+  });
+
+  after(async () => {
+    await server?.stop();
+    await emu?.close();
+  });
+
+  test('the right way (express.raw): the emulator delivers, every event is verified', async (t) => {
+    const upvest = new pkg.UpvestClient(clientOptionsFor(emu));
+    const hook = await upvest.webhooks.create({ title: 'express example', url: receiverUrl, type: ['ORDER', 'USER'] });
+    await upvest.webhooks.update(hook.id, { enabled: true });
+    const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'USER.CREATED' }] });
+    const processed = () => server.lines.filter((l) => l.startsWith('processed ')).map((l) => l.split(' ')[2]);
+    await waitUntil(() => events.every((e) => processed().includes(e.id)), { message: () => `server output:\n${server.output()}` });
+    // the emulator records an attempt once the 200 is back
+    const deliveries = await waitUntil(() => {
+      const list = emu.listDeliveries({ webhookId: hook.id });
+      return list.length > 0 && list.every((d) => d.attempts.length > 0) && list;
+    });
+    assert.ok(deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200), JSON.stringify(deliveries.map((d) => [d.state, d.attempts])));
+
+    // A retry of the same delivery is a duplicate; a tampered one is rejected with its code.
+    const last = deliveries.at(-1).lastRequest;
+    assert.equal((await fetch(receiverUrl, { method: 'POST', headers: last.headers, body: last.body })).status, 200);
+    await server.waitForLine(/^duplicate /);
+    const tamperedBody = last.body.replace(/"type":"([A-Z])/, (_, c) => `"type":"${c === 'X' ? 'Y' : 'X'}`);
+    const tampered = await fetch(receiverUrl, { method: 'POST', headers: last.headers, body: tamperedBody });
+    assert.deepEqual([tampered.status, await tampered.json()], [400, { code: 'ERR_DIGEST_MISMATCH' }]);
+    assert.equal(processed().length, events.length, 'each event processed once');
+    assert.deepEqual(await (await fetch(new URL('/health', receiverUrl))).json(), { ok: true }, 'the rest of the app still gets express.json()');
+    t.diagnostic(`${events.length} events verified in ${deliveries.length} delivery(ies); retry → duplicate; tampered → 400 ERR_DIGEST_MISMATCH`);
+  });
+
+  test('the wrong ways answer 400 with the error code; the fix verifies the same delivery', async (t) => {
+    const { default: express } = await import('express');
+    const { upvestWebhookHandler } = await import(pathToFileURL(join(dir, 'app.js')).href);
+    const verifier = new pkg.WebhookVerifier({ keys: emu.jwks() });
+    const handler = () => upvestWebhookHandler({ verifier, onEvent: () => {} });
+    const path = '/webhooks/upvest';
+    const apps = {
+      'express.json() on the route': (app) => app.post(path, express.json(), handler()),
+      'app.use(express.json()) before express.raw()': (app) => {
+        app.use(express.json());
+        app.post(path, express.raw({ type: 'application/json' }), handler());
+      },
+      "express.raw() without type: 'application/json'": (app) => app.post(path, express.raw(), handler()),
+      "the fix: express.raw({ type: 'application/json' })": (app) => app.post(path, express.raw({ type: 'application/json' }), handler()),
+    };
+    const outcomes = {};
+    const warnings = [];
+    const warn = console.warn;
+    console.warn = (...args) => warnings.push(args.join(' ')); // the handler's "rejected …" lines
+    t.after(() => {
+      console.warn = warn;
+    });
+    for (const [name, setup] of Object.entries(apps)) {
+      const app = express();
+      setup(app);
+      const listener = await new Promise((resolve) => {
+        const s = app.listen(0, '127.0.0.1', () => resolve(s));
+      });
+      try {
+        const url = `http://127.0.0.1:${listener.address().port}${path}`;
+        const delivery = emu.signDelivery({ url, events: [{ id: crypto.randomUUID(), created_at: new Date().toISOString(), type: 'ORDER.NEW', object: {}, webhook_id: crypto.randomUUID() }] });
+        const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
+        const text = await response.text();
+        outcomes[name] = response.status === 200 ? 200 : `${response.status} ${JSON.parse(text).code}`;
+      } finally {
+        await new Promise((resolve) => listener.close(resolve));
+      }
+    }
+    console.warn = warn;
+    for (const [name, outcome] of Object.entries(outcomes)) t.diagnostic(`${name} → ${outcome}`);
+    t.diagnostic(`the handler logged: ${warnings[0]?.slice(0, 150)}…`);
+    assert.deepEqual(outcomes, {
+      'express.json() on the route': '400 ERR_BODY_NOT_RAW',
+      'app.use(express.json()) before express.raw()': '400 ERR_BODY_NOT_RAW',
+      // req.body stays undefined (express.raw() reads only application/octet-stream by default):
+      // the verifier sees no body while content-length (signed) says otherwise
+      "express.raw() without type: 'application/json'": '400 ERR_CONTENT_LENGTH_MISMATCH',
+      "the fix: express.raw({ type: 'application/json' })": 200,
+    });
+  });
+});
