@@ -6,11 +6,11 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 RUST_SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock .cargo/config.toml
-PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/emulator/*) pkg/index.d.ts pkg/package.json README.md
+PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/emulator/*) pkg/index.d.ts pkg/events.d.ts pkg/package.json README.md
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
 CONSUMER := target/consumer/entry.mjs
 
-.PHONY: all tools package consumer demo emulator samples test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
+.PHONY: all tools package consumer demo emulator samples event-types docs test-types test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
 
 all: package
 
@@ -37,6 +37,17 @@ demo: consumer
 ## make emulator: the local Upvest emulator (PORT=8787, TIME_FACTOR=1, EMULATOR_ARGS=…)
 emulator:
 	@node pkg/emulator/cli.mjs --port $(or $(PORT),8787) --time-factor $(or $(TIME_FACTOR),1) $(EMULATOR_ARGS)
+
+## make event-types: regenerate pkg/events.d.ts from Upvest's OpenAPI (in ../shared)
+event-types:
+	node scripts/gen-event-types.mjs $(UPVEST_OPENAPI)
+
+## make docs: the API reference (TypeDoc) into www/docs/
+docs:
+	@node scripts/build-docs.mjs
+
+test-types: consumer
+	node --test tests/types/
 
 ## make samples: regenerate pkg/emulator/sample-events.json from Upvest's OpenAPI (in ../shared)
 samples:
@@ -81,7 +92,7 @@ test-playground: consumer
 	node --test tests/playground/
 
 ## make www: the browser playground on http://127.0.0.1:8000 (start `make emulator` too, for its webhook manager)
-www: consumer
+www: consumer docs
 	@node scripts/serve-www.mjs --port $(or $(WWW_PORT),8000)
 
 ## make bench: speed, size and memory, side by side with WebCrypto and node:crypto

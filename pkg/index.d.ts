@@ -1,10 +1,31 @@
 /**
  * upvest-webhooks: verify Upvest webhook deliveries (HTTP Message Signatures,
  * ECDSA P-521 / SHA-512) in Node ≥ 20, browsers and Cloudflare Workers.
+ *
+ * - {@link WebhookVerifier} checks a delivery and returns its events.
+ * - {@link WebhookEvent} types every event of Upvest's API: narrow on `type`, or
+ *   dispatch with {@link on}.
+ * - {@link UpvestClient} manages webhook subscriptions.
+ * - {@link generateTestKeyPair} and {@link signTestDelivery} sign deliveries for your tests.
+ *
+ * @example
+ * ```ts
+ * import { WebhookVerifier, on } from 'upvest-webhooks';
+ *
+ * const verifier = new WebhookVerifier({ keys: jwks }); // the JSON of GET /auth/verify_keys
+ * const { events } = await verifier.verify({ method: 'POST', url: req.url, headers: req.headers, body: rawBody });
+ * await on(events, 'ORDER.FILLED', (event) => console.log(event.object.id, event.object.quantity));
+ * ```
+ *
  * @packageDocumentation
  */
 
-/** Every stable error code. */
+/**
+ * Every stable error code: the verifier's, the client's ({@link ApiErrorCode}),
+ * `ERR_VALIDATION`, `ERR_NETWORK` and `ERR_TIMEOUT`. Switch on `err.code`.
+ *
+ * @category Errors
+ */
 export type ErrorCode =
   | 'ERR_SIGNATURE_HEADERS_MISSING'
   | 'ERR_SIGNATURE_INPUT_MALFORMED'
@@ -35,7 +56,11 @@ export type ErrorCode =
   | 'ERR_NETWORK'
   | 'ERR_TIMEOUT';
 
-/** Codes of {@link UpvestApiError}, chosen by HTTP status. */
+/**
+ * Codes of {@link UpvestApiError}, chosen by HTTP status (never by the body's `type`).
+ *
+ * @category Errors
+ */
 export type ApiErrorCode =
   | 'ERR_API_BAD_REQUEST'
   | 'ERR_API_UNAUTHORIZED'
@@ -47,82 +72,137 @@ export type ApiErrorCode =
   | 'ERR_API_UNEXPECTED_STATUS'
   | 'ERR_API_INVALID_RESPONSE';
 
-/** All codes, in a stable order. */
+/**
+ * All codes, in a stable order, for exhaustive handling and tests.
+ *
+ * @category Errors
+ */
 export declare const ERROR_CODES: readonly ErrorCode[];
 
-/** Base class of every error the package throws; also thrown as is for network failures, timeouts and bad options. */
+/**
+ * Base class of every error the package throws; also thrown as is for network
+ * failures (`ERR_NETWORK`), timeouts (`ERR_TIMEOUT`) and bad arguments
+ * (`ERR_INVALID_ARGUMENT`).
+ *
+ * @category Errors
+ */
 export declare class UpvestError extends Error {
+  /**
+   * @param message - What went wrong and what to do about it.
+   * @param options - `code` (default `ERR_UPVEST`) and the underlying `cause`, if any.
+   */
   constructor(message: string, options?: { code?: string; cause?: unknown });
   /** Stable identifier; switch on it. */
   readonly code: ErrorCode | (string & {});
 }
 
-/** A delivery failed verification, or the verifier was misconfigured. */
+/**
+ * A delivery failed verification, or the verifier was misconfigured. Do not
+ * process the events of a delivery that failed.
+ *
+ * @category Errors
+ */
 export declare class WebhookVerificationError extends UpvestError {
+  /** Why; see the README's error table. */
   readonly code: ErrorCode;
 }
 
-/** A public EC P-521 JWK as `GET /auth/verify_keys` returns it. */
+/**
+ * A public EC P-521 JWK as `GET /auth/verify_keys` returns it.
+ *
+ * @category Verification
+ */
 export interface PublicJwk {
+  /** Key id: the `keyid` parameter of signatures made with this key. */
   kid: string;
+  /** Key type. */
   kty: 'EC';
+  /** Curve. */
   crv: 'P-521';
+  /** The point's x coordinate, base64url (66 bytes). */
   x: string;
+  /** The point's y coordinate, base64url (66 bytes). */
   y: string;
+  /** Algorithm, if present (`ES512`). */
   alg?: string;
+  /** Intended use, if present (`sig`). */
   use?: string;
 }
 
-/** A JSON Web Key Set. */
+/**
+ * A JSON Web Key Set: the body of `GET /auth/verify_keys`.
+ *
+ * @category Verification
+ */
 export interface Jwks {
+  /** The keys; the verifier picks one by `kid`. */
   keys: PublicJwk[];
 }
 
-/** A private EC P-521 JWK (with `d`); for tests only. */
+/**
+ * A private EC P-521 JWK (with `d`); for tests only.
+ *
+ * @category Test helpers
+ */
 export interface PrivateJwk extends PublicJwk {
+  /** The private scalar, base64url. */
   d: string;
 }
 
-/** One webhook event (the items of the delivery's `payload` array). */
-export interface WebhookEvent {
-  /** Event id: deduplicate on it. */
-  id: string;
-  /** RFC 3339 timestamp. */
-  created_at: string;
-  /** `CATEGORY.ACTION`, for example `ORDER.FILLED`. */
-  type: string;
-  /** Snapshot of the resource; its shape depends on the category. */
-  object: Record<string, unknown>;
-  /** The webhook subscription that delivered it. */
-  webhook_id: string;
-  [field: string]: unknown;
-}
+// The webhook events, generated from Upvest's OpenAPI (x-webhooks) by
+// scripts/gen-event-types.mjs: WebhookEvent, one type per category, the event
+// type lists and the helper types of `on`.
+export * from './events.js';
+import type { WebhookEvent, WebhookEventSelector, SelectedWebhookEvent } from './events.js';
 
-/** Header fields in any of the usual shapes. */
+/**
+ * Header fields in any of the usual shapes: a fetch `Headers`, a `Map`, `[name, value]` pairs or a plain
+ * object such as Node's `req.headers` (any case; arrays for repeated fields).
+ *
+ * @category Verification
+ */
 export type HeadersInput =
   | Headers
   | Map<string, string | string[]>
   | Array<[string, string]>
   | Record<string, string | string[] | number | undefined>;
 
-/** The raw body exactly as received. */
+/**
+ * The raw body exactly as received: the digest covers these bytes, so never re-serialise parsed JSON.
+ *
+ * @category Verification
+ */
 export type RawBody = string | Uint8Array | ArrayBuffer | ArrayBufferView;
 
-/** A received delivery. */
+/**
+ * A received delivery.
+ *
+ * @category Verification
+ */
 export interface DeliveryRequest {
   /** Defaults to `POST`. */
   method?: string;
   /** The full URL (`https://host/path?query`) or the path and query (`/path?query`, like Node's `req.url`). */
   url: string;
+  /** All header fields as received. */
   headers: HeadersInput;
   /** The raw bytes. An already-parsed object is rejected with `ERR_BODY_NOT_RAW`. */
   body: RawBody;
 }
 
-/** Where keys come from. */
+/**
+ * Where keys come from: a JWKS object, a function returning one (or its JSON text), or the URL to GET it
+ * from (cached, refetched on an unknown `kid`).
+ *
+ * @category Verification
+ */
 export type KeysOption = Jwks | (() => Jwks | string | Promise<Jwks | string>) | string | URL;
 
-/** Limits on untrusted input. */
+/**
+ * Limits on untrusted input; exceeding one rejects with `ERR_LIMIT_EXCEEDED`.
+ *
+ * @category Verification
+ */
 export interface VerifierLimits {
   /** Most members in `Signature-Input` (default 8). */
   maxSignatures?: number;
@@ -136,7 +216,11 @@ export interface VerifierLimits {
   maxJwksBytes?: number;
 }
 
-/** Options of {@link WebhookVerifier}. */
+/**
+ * Options of {@link WebhookVerifier}.
+ *
+ * @category Verification
+ */
 export interface WebhookVerifierOptions {
   /** A JWKS object, an async function returning one, or the URL to GET it from. */
   keys: KeysOption;
@@ -160,9 +244,13 @@ export interface WebhookVerifierOptions {
   limits?: VerifierLimits;
 }
 
-/** What a successful verification returns. */
+/**
+ * What a successful verification returns.
+ *
+ * @category Verification
+ */
 export interface VerifiedDelivery {
-  /** The `payload` array of the body. */
+  /** The `payload` array of the body, in order. Narrow an event on its `type`, or dispatch with {@link on}. */
   events: WebhookEvent[];
   /** The `keyid` of the signature that verified. */
   keyId: string;
@@ -186,9 +274,15 @@ export interface VerifiedDelivery {
  * const verifier = new WebhookVerifier({ keys: jwks });
  * const { events } = await verifier.verify({ method: 'POST', url, headers, body });
  * ```
+ *
+ * @category Verification
  */
 export declare class WebhookVerifier {
-  /** @throws {WebhookVerificationError} `ERR_INVALID_ARGUMENT`, `ERR_JWKS_INVALID` or `ERR_KEY_INVALID`-free JWKS problems. */
+  /**
+   * Checks the options; keys from a URL or a function are fetched on first use.
+   *
+   * @throws {@link WebhookVerificationError} `ERR_INVALID_ARGUMENT` for a bad option, `ERR_JWKS_INVALID` for a JWKS object that is not `{ keys: [...] }`.
+   */
   constructor(options: WebhookVerifierOptions);
   /** Verifies `{ method, url, headers, body }`. Rejects with a {@link WebhookVerificationError}. */
   verify(request: DeliveryRequest): Promise<VerifiedDelivery>;
@@ -198,7 +292,11 @@ export declare class WebhookVerifier {
   free(): void;
 }
 
-/** The result of {@link generateTestKeyPair}. */
+/**
+ * The result of {@link generateTestKeyPair}.
+ *
+ * @category Test helpers
+ */
 export interface TestKeyPair {
   /** A JWKS with the public key. */
   jwks: Jwks;
@@ -206,11 +304,21 @@ export interface TestKeyPair {
   privateJwk: PrivateJwk;
 }
 
-/** Generates a P-521 key pair for tests (never for production signing). */
+/**
+ * Generates a P-521 key pair for tests (never for production signing).
+ *
+ * @param options - `kid`: the key id (default a random one).
+ * @category Test helpers
+ */
 export declare function generateTestKeyPair(options?: { kid?: string }): TestKeyPair;
 
-/** Options of {@link signTestDelivery}. */
+/**
+ * Options of {@link signTestDelivery}.
+ *
+ * @category Test helpers
+ */
 export interface SignTestDeliveryOptions {
+  /** The signing key, from {@link generateTestKeyPair}. */
   privateJwk: PrivateJwk;
   /** Defaults to `privateJwk.kid`. */
   keyId?: string;
@@ -226,49 +334,103 @@ export interface SignTestDeliveryOptions {
   expires?: number | null;
 }
 
-/** A signed delivery, ready for `verify()` or `fetch`. */
+/**
+ * A signed delivery, ready for `verify()` or `fetch(delivery.url, delivery)`.
+ *
+ * @category Test helpers
+ */
 export interface TestDelivery {
+  /** Always `POST`, as Upvest sends. */
   method: 'POST';
+  /** The URL it was signed for. */
   url: string;
+  /** Lower-case header names: `signature`, `signature-input`, `digest`, `content-type`, `content-length`, `upvest-signature-version`. */
   headers: Record<string, string>;
+  /** The JSON body, `{"payload":[…]}` unless a raw `body` was given. */
   body: string;
 }
 
 /**
  * Signs a delivery exactly as Upvest does (v6 base, ECDSA P-521/SHA-512, DER,
  * `digest` covered), for tests of your webhook handler.
+ *
+ * @example
+ * ```ts
+ * const { jwks, privateJwk } = generateTestKeyPair();
+ * const delivery = signTestDelivery({ privateJwk, url: 'https://tenant.example/hooks', events: [event] });
+ * await fetch(delivery.url, delivery);
+ * ```
+ *
+ * @category Test helpers
  */
 export declare function signTestDelivery(options: SignTestDeliveryOptions): TestDelivery;
 
-/** One check in an {@link Inspection}. */
+/**
+ * One check in an {@link Inspection}.
+ *
+ * @category Verification
+ */
 export interface InspectionStep {
+  /** Which check. */
   name: 'headers' | 'signature-input' | 'key' | 'digest' | 'base' | 'signature' | 'time' | 'payload';
+  /** Its outcome; `skip` when an earlier failure made it moot. */
   status: 'pass' | 'fail' | 'skip';
+  /** One line for people. */
   summary: string;
+  /** The error code of a failed check. */
   code?: ErrorCode;
 }
 
-/** What {@link inspectDelivery} found for one signature. */
+/**
+ * What {@link inspectDelivery} found for one signature.
+ *
+ * @category Verification
+ */
 export interface SignatureInspection {
+  /** The signature's label, for example `sig1`. */
   label: string;
+  /** The covered components, in order (`@method`, `digest`, …). */
   components: string[];
+  /** The `keyid` parameter. */
   keyid: string;
+  /** The `created` parameter, UNIX seconds. */
   created: number;
+  /** The `expires` parameter, UNIX seconds, or `null`. */
   expires: number | null;
+  /** The `nonce` parameter, or `null`. */
   nonce: string | null;
   /** The `@signature-params` value exactly as received. */
   params: string;
   /** Both bases: `tried` says whether the verifier tries that form for this request. */
-  bases: Array<{ version: 6 | 15; tried: boolean; verified: boolean; text: string }>;
+  bases: Array<{
+    /** `6` for Upvest's unquoted v6 base, `15` for the quoted draft-15 / RFC 9421 base. */
+    version: 6 | 15;
+    /** Whether the verifier tries this form for this request. */
+    tried: boolean;
+    /** Whether the signature verifies over this base. */
+    verified: boolean;
+    /** The signature base, exactly as signed. */
+    text: string;
+  }>;
+  /** The checks of this signature. */
   steps: InspectionStep[];
 }
 
-/** A step-by-step report; `ok`/`code`/`message` are the verifier's own verdict. */
+/**
+ * A step-by-step report; `ok`/`code`/`message` are the verifier's own verdict.
+ *
+ * @category Verification
+ */
 export interface Inspection {
+  /** Whether `verify()` would accept the delivery. */
   ok: boolean;
+  /** The code `verify()` would reject with. */
   code?: ErrorCode;
+  /** The message `verify()` would reject with. */
   message?: string;
+  /** The request-level checks (headers, digest, payload). */
   steps: InspectionStep[];
+  /** One report per signature in `Signature-Input`. */
   signatures: SignatureInspection[];
 }
 
@@ -276,25 +438,89 @@ export interface Inspection {
  * Explains how a delivery fares, step by step: parsed signature input, the
  * key, the digest, the exact signature bases, the signature and the time
  * window. Synchronous; `keys` must be a JWKS object.
+ *
+ * @param request - The delivery, as for {@link WebhookVerifier.verify}.
+ * @param options - The verifier's options, with a JWKS object as `keys` (nothing is fetched).
+ * @category Verification
  */
 export declare function inspectDelivery(
   request: DeliveryRequest,
   options: Omit<WebhookVerifierOptions, 'keys' | 'fetch' | 'keysTimeoutMs' | 'keysCooldownMs' | 'keysMaxAgeMs'> & { keys: Jwks },
 ): Inspection;
 
+/**
+ * Calls `handler` for each event that `selector` matches, one at a time and in
+ * order: an async handler is awaited before the next event. The handler's
+ * parameter is narrowed to the matching events.
+ *
+ * `selector` is an event type (`'ORDER.FILLED'`), a category (`'ORDER'`: every
+ * `ORDER.*` type) or an array of them; an event that several members match is
+ * handled once.
+ *
+ * @example
+ * ```ts
+ * const { events } = await verifier.verify(request);
+ * await on(events, 'ORDER.FILLED', async (event) => {
+ *   await fills.record(event.object.id, event.object.quantity);
+ * });
+ * await on(events, ['USER', 'ACCOUNT.CLOSED'], (event) => audit.log(event.type, event.id));
+ * ```
+ *
+ * @param events - The events, typically {@link VerifiedDelivery.events}. Items that are not events
+ *   (no string `type`) are skipped.
+ * @param selector - Which events to handle. A string from elsewhere (configuration, a queue) must be
+ *   checked against the known types first; the run time accepts any type or category.
+ * @param handler - Called with each matching event. Its result is awaited.
+ * @returns The number of events handled. Rejects with the handler's error, leaving later events
+ *   unhandled, or with an {@link UpvestError} `ERR_INVALID_ARGUMENT` for a bad argument.
+ * @category Events
+ */
+export declare function on<Selector extends WebhookEventSelector>(
+  events: Iterable<WebhookEvent>,
+  selector: Selector | readonly Selector[],
+  handler: (event: SelectedWebhookEvent<Selector>) => unknown,
+): Promise<number>;
+
+/**
+ * Whether `event` is of a type that `selector` matches: the synchronous test
+ * behind {@link on}, usable as a type guard and with `Array.prototype.filter`.
+ *
+ * @example
+ * ```ts
+ * const fills = events.filter((e) => isEventType(e, 'ORDER.FILLED'));  // WebhookEventOf<'ORDER.FILLED'>[] (TypeScript ≥ 5.5)
+ * if (isEventType(event, 'ORDER')) event.object.status;                 // 'NEW' | 'PROCESSING' | …
+ * ```
+ *
+ * @param event - An event (at run time any value: `false` unless it is an object with a string `type`).
+ * @param selector - An event type, a category or an array of them.
+ * @category Events
+ */
+export declare function isEventType<Selector extends WebhookEventSelector>(
+  event: WebhookEvent,
+  selector: Selector | readonly Selector[],
+): event is SelectedWebhookEvent<Selector>;
+
 // ---------------------------------------------------------------------------
 // The API client
 // ---------------------------------------------------------------------------
 
-/** The Upvest API answered with an error status (after retries and one token refresh). */
+/**
+ * The Upvest API answered with an error status (after retries and one token refresh).
+ *
+ * @category Errors
+ */
 export declare class UpvestApiError extends UpvestError {
+  /** Chosen by the HTTP status. */
   readonly code: ApiErrorCode;
   /** The HTTP status. */
   readonly status: number;
   /** The problem `type` (a URL or short code; treat as opaque). */
   readonly type?: string;
+  /** The problem `title`: a short summary. */
   readonly title?: string;
+  /** The problem `detail`: what went wrong with this request. */
   readonly detail?: string;
+  /** The problem `instance`. */
   readonly instance?: string;
   /** The problem body's `request_id`. */
   readonly request_id?: string;
@@ -302,8 +528,13 @@ export declare class UpvestApiError extends UpvestError {
   readonly upvestRequestId?: string;
 }
 
-/** An argument broke one of the API's documented rules; nothing was sent. */
+/**
+ * An argument broke one of the API's documented rules; nothing was sent.
+ *
+ * @category Errors
+ */
 export declare class UpvestValidationError extends UpvestError {
+  /** Always `ERR_VALIDATION`. */
   readonly code: 'ERR_VALIDATION';
   /** The field, with a path for nested ones (`config.delay`). */
   readonly field: string;
@@ -311,7 +542,12 @@ export declare class UpvestValidationError extends UpvestError {
   readonly rule: 'required' | 'type' | 'max_length' | 'https' | 'pattern' | 'range' | 'enum' | 'uuid' | 'non_empty' | 'unknown_field';
 }
 
-/** The 27 subscription categories of API 1.9.0; future values are accepted too. */
+/**
+ * The 27 subscription categories of API 1.9.0; future values are accepted too. The categories with
+ * events of their own are {@link WebhookEventCategory}.
+ *
+ * @category API client
+ */
 export type WebhookCategory =
   | 'ALL' | 'USER' | 'USER_CHECK' | 'ORDER' | 'ORDER_CANCELLATION' | 'EXECUTION' | 'POSITION' | 'CASH_BALANCE'
   | 'ACCOUNT' | 'ACCOUNT_GROUP' | 'REPORT' | 'TREASURY_REPORT' | 'DIRECT_DEBIT' | 'WITHDRAWAL' | 'PORTFOLIO'
@@ -320,7 +556,11 @@ export type WebhookCategory =
   | 'VIRTUAL_CASH_DECREASE' | 'FEE_COLLECTION'
   | (string & {});
 
-/** How deliveries are batched. */
+/**
+ * How deliveries are batched.
+ *
+ * @category API client
+ */
 export interface WebhookConfig {
   /** Maximum collection time: `^[1-9][0-9]?[sm]$`, for example `"5s"` (Upvest's docs cap it at 30 s). */
   delay: string;
@@ -328,58 +568,116 @@ export interface WebhookConfig {
   max_package_size: number;
 }
 
-/** A webhook subscription (fields keep the API's snake_case names). */
+/**
+ * A webhook subscription (fields keep the API's snake_case names).
+ *
+ * @category API client
+ */
 export interface Webhook {
+  /** Webhook id (a UUID): the `webhook_id` of the events it delivers. */
   id: string;
+  /** RFC 3339 date and time of creation. */
   created_at: string;
+  /** RFC 3339 date and time of the last change. */
   updated_at: string;
   /** At most 100 characters. */
   title: string;
   /** https, at most 1000 characters. */
   url: string;
+  /** Whether Upvest delivers to it; new webhooks start disabled. */
   enabled: boolean;
+  /** The subscribed categories. */
   type: WebhookCategory[];
+  /** Batching. */
   config: WebhookConfig;
+  /** Fields a newer API version adds. */
   [field: string]: unknown;
 }
 
-/** Body of `POST /webhooks`. */
+/**
+ * Body of `POST /webhooks`.
+ *
+ * @category API client
+ */
 export interface CreateWebhookRequest {
+  /** At most 100 characters. */
   title: string;
+  /** Where to deliver: https, at most 1000 characters. */
   url: string;
   /** Default `["ALL"]`. */
   type?: WebhookCategory[];
+  /** Batching (default: Upvest's defaults). */
   config?: Partial<WebhookConfig>;
   /** With `type: ["ALL"]`, event types to leave out (documented by Upvest, not in OpenAPI 1.9.0). */
   exclude_type?: string[];
 }
 
-/** Body of `PATCH /webhooks/{id}`: at least one field. */
+/**
+ * Body of `PATCH /webhooks/{id}`: at least one field.
+ *
+ * @category API client
+ */
 export interface UpdateWebhookRequest {
+  /** At most 100 characters. */
   title?: string;
+  /** https, at most 1000 characters. */
   url?: string;
+  /** `true` to start deliveries, `false` to pause them. */
   enabled?: boolean;
+  /** Replaces the subscribed categories. */
   type?: WebhookCategory[];
+  /** Batching changes. */
   config?: Partial<WebhookConfig>;
+  /** With `type: ["ALL"]`, event types to leave out. */
   exclude_type?: string[];
 }
 
-/** Query of `GET /webhooks`. */
+/**
+ * Query of `GET /webhooks`.
+ *
+ * @category API client
+ */
 export interface ListWebhooksParams {
   /** 0 to 1000, default 100. */
   limit?: number;
+  /** How many to skip (default 0). */
   offset?: number;
+  /** The sort field (default `created_at`). */
   sort?: 'created_at' | 'updated_at' | 'title' | 'url' | 'enabled';
+  /** The sort order (default `ASC`). */
   order?: 'ASC' | 'DESC';
 }
 
-/** A page of webhooks. */
+/**
+ * A page of webhooks.
+ *
+ * @category API client
+ */
 export interface WebhookList {
-  meta: { offset: number; limit: number; count: number; total_count: number; sort?: string; order?: 'ASC' | 'DESC' };
+  /** The page: `count` items from `offset`, of `total_count`. */
+  meta: {
+    /** How many were skipped. */
+    offset: number;
+    /** The page size asked for. */
+    limit: number;
+    /** How many this page holds. */
+    count: number;
+    /** How many there are in all. */
+    total_count: number;
+    /** The sort field. */
+    sort?: string;
+    /** The sort order. */
+    order?: 'ASC' | 'DESC';
+  };
+  /** The webhooks of this page. */
   data: Webhook[];
 }
 
-/** Per-call options. */
+/**
+ * Per-call options.
+ *
+ * @category API client
+ */
 export interface CallOptions {
   /** Aborts the call, including retries and waits; the promise rejects with `signal.reason`. */
   signal?: AbortSignal;
@@ -387,11 +685,17 @@ export interface CallOptions {
   idempotencyKey?: string;
 }
 
-/** Options of {@link UpvestClient}. */
+/**
+ * Options of {@link UpvestClient}.
+ *
+ * @category API client
+ */
 export interface UpvestClientOptions {
   /** Default `https://sandbox.upvest.co`; `https://api.upvest.co` for live. */
   baseUrl?: string;
+  /** The OAuth2 client id Upvest gave you. */
   clientId: string;
+  /** The OAuth2 client secret; never appears in messages. */
   clientSecret: string;
   /** The id Upvest gave your public key. */
   keyId: string;
@@ -419,7 +723,13 @@ export interface UpvestClientOptions {
   allowHttpLocalhost?: boolean;
 }
 
-/** The webhook operations. */
+/**
+ * The webhook operations, as {@link UpvestClient.webhooks}. Each rejects with an
+ * {@link UpvestApiError}, an {@link UpvestValidationError} (before sending) or an
+ * {@link UpvestError} `ERR_NETWORK` / `ERR_TIMEOUT`.
+ *
+ * @category API client
+ */
 export interface WebhooksApi {
   /** `POST /webhooks`. New webhooks start disabled: enable with `update(id, { enabled: true })`. */
   create(body: CreateWebhookRequest, options?: CallOptions): Promise<Webhook>;
@@ -447,10 +757,13 @@ export interface WebhooksApi {
  * const hook = await upvest.webhooks.create({ title: 'Orders', url: 'https://tenant.example/hooks', type: ['ORDER'] });
  * await upvest.webhooks.update(hook.id, { enabled: true });
  * ```
+ *
+ * @category API client
  */
 export declare class UpvestClient {
-  /** @throws {UpvestError} `ERR_INVALID_ARGUMENT` or `ERR_PRIVATE_KEY_INVALID`. */
+  /** @throws {@link UpvestError} `ERR_INVALID_ARGUMENT` or `ERR_PRIVATE_KEY_INVALID`. */
   constructor(options: UpvestClientOptions);
+  /** Create, list, retrieve, update, test and delete webhooks. */
   readonly webhooks: WebhooksApi;
   /** `GET /auth/verify_keys`. */
   verificationKeys(options?: CallOptions): Promise<Jwks>;

@@ -33,6 +33,7 @@ run "Rust (native)" count_rust cargo test --color never
 run "wasm in Node" count_rust wasm-pack test --node -- --test wasm_node
 run "wasm in Chromium" count_rust wasm-pack test --headless --chrome -- --test wasm_browser
 run "Node (packed tarball)" count_node node --test --test-reporter=tap tests/js/
+run "Types (tsc)" count_node node --test --test-reporter=tap tests/types/
 run "Emulator" count_node node --test --test-reporter=tap tests/emulator/
 run "Demo (make demo)" count_demo node scripts/demo.mjs
 run "Workers (workerd)" count_node node --test --test-reporter=tap tests/workers/
