@@ -10,7 +10,7 @@ PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/emulator/*) pkg/index.d.t
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
 CONSUMER := target/consumer/entry.mjs
 
-.PHONY: all tools package consumer demo emulator samples event-types docs test-types test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
+.PHONY: all tools package consumer demo emulator fuzz samples event-types docs test-types test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
 
 all: package
 
@@ -94,6 +94,10 @@ test-playground: consumer
 ## make www: the browser playground on http://127.0.0.1:8000 (start `make emulator` too, for its webhook manager)
 www: consumer docs
 	@node scripts/serve-www.mjs --port $(or $(WWW_PORT),8000)
+
+## make fuzz: every cargo-fuzz target for FUZZ_SECONDS (default 60) each; installs cargo-fuzz once
+fuzz:
+	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
 ## make bench: speed, size and memory, side by side with WebCrypto and node:crypto
 bench: consumer

@@ -14,6 +14,8 @@ count_rust() { awk '/test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^
 # node --test: "# pass N" / "# fail N" (or ℹ pass N with the spec reporter)
 count_node() { awk '/^(# |ℹ )pass / { p += $3 } /^(# |ℹ )fail / { f += $3 } END { print p + 0, f + 0 }' "$1"; }
 
+# a plain closing line "[word:] N passed, N failed"
+count_plain() { awk '/[0-9]+ passed, [0-9]+ failed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p = $i; if ($(i+1) ~ /^failed/) f = $i } } END { print p + 0, f + 0 }' "$1"; }
 # the demo: its closing line "N of 7 steps passed"
 count_demo() { awk '/steps passed/ { for (i = 1; i <= NF; i++) if ($i == "of") p = $(i-1) } END { print p + 0, (p == 7 ? 0 : 1) }' "$1"; }
 
@@ -30,6 +32,7 @@ run() { # name counter command...
 }
 
 run "Rust (native)" count_rust cargo test --color never
+run "Fuzz smoke (cargo-fuzz)" count_plain scripts/fuzz.sh --smoke
 run "wasm in Node" count_rust wasm-pack test --node -- --test wasm_node
 run "wasm in Chromium" count_rust wasm-pack test --headless --chrome -- --test wasm_browser
 run "Node (packed tarball)" count_node node --test --test-reporter=tap tests/js/

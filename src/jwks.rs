@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorCode, Result};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Members that only private JWKs have.
@@ -37,6 +38,10 @@ impl KeySet {
             .and_then(Value::as_array)
             .ok_or_else(|| Error::new(ErrorCode::JwksInvalid, "the JWKS must be an object with a \"keys\" array, like GET /auth/verify_keys returns"))?;
         let mut set = KeySet::default();
+        // kid -> position in `set.keys`, so duplicate detection stays linear
+        // in the number of keys (a linear search here made a 1 MiB JWKS of
+        // distinct kids take tens of seconds).
+        let mut positions: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
         for (index, jwk) in keys.iter().enumerate() {
             let Some(jwk) = jwk.as_object() else {
                 return Err(Error::new(ErrorCode::JwksInvalid, format!("JWKS key #{index} is not an object")));
@@ -45,9 +50,10 @@ impl KeySet {
                 continue; // without a kid no signature can select it
             };
             let decoded = decode_jwk(kid, jwk).map(Arc::new);
-            if let Some(slot) = set.keys.iter_mut().find(|(k, _)| k == kid) {
+            if let Some(slot) = positions.get(kid).and_then(|&at| set.keys.get_mut(at)) {
                 slot.1 = Err(Error::new(ErrorCode::KeyInvalid, format!("the JWKS has more than one key with kid {kid:?}; refusing to guess")));
             } else {
+                positions.insert(kid, set.keys.len());
                 set.keys.push((kid.to_owned(), decoded));
             }
         }

@@ -10,8 +10,9 @@ pub const JSON: &str = "application/json";
 /// The token endpoint's body type.
 pub const FORM: &str = "application/x-www-form-urlencoded";
 
-/// One API call before signing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One API call before signing. `Debug` omits the body, which holds the
+/// client secret on the token request.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ApiRequest {
     /// `GET`, `POST`, `PATCH` or `DELETE`.
     pub method: &'static str,
@@ -39,8 +40,9 @@ pub struct Signer<'a> {
     pub nonce: &'a str,
 }
 
-/// A signed request, ready for `fetch`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A signed request, ready for `fetch`. `Debug` omits header values (the
+/// bearer token) and the body.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedRequest {
     /// The method.
     pub method: &'static str,
@@ -50,6 +52,28 @@ pub struct SignedRequest {
     pub headers: Vec<(String, String)>,
     /// The body (empty without one).
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body_bytes", &self.body.as_ref().map(|(_, body)| body.len()))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedRequest")
+            .field("method", &self.method)
+            .field("path_and_query", &self.path_and_query)
+            .field("headers", &self.headers.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>())
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl ApiRequest {
@@ -191,6 +215,17 @@ mod tests {
         for line in lines {
             assert!(DOCUMENTED.lines().any(|documented| documented == line), "{line:?} is not in the documented base");
         }
+    }
+
+    #[test]
+    fn debug_output_hides_the_client_secret_and_the_token() {
+        let key = EcdsaSigningKey::generate().unwrap();
+        let body = crate::client::token::token_request_body("id", "top-secret", &["webhooks:read".into()]);
+        let token = ApiRequest { method: "POST", path: "/auth/token".into(), query: vec![], body: Some((FORM, body)) };
+        assert!(!format!("{token:?}").contains("top-secret"));
+        let signed = token.sign(&signer(&key), Some("Bearer secret-token"), None).unwrap();
+        let shown = format!("{signed:?}");
+        assert!(!shown.contains("top-secret") && !shown.contains("secret-token"), "{shown}");
     }
 
     #[test]

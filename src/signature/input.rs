@@ -116,6 +116,9 @@ pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<Signat
             ));
         }
         let mut components: Vec<CoveredComponent> = Vec::with_capacity(list.items.len());
+        // Names seen so far: duplicate detection stays linear when
+        // limits.maxComponents is raised (a scan of `components` was quadratic).
+        let mut seen = std::collections::HashSet::with_capacity(list.items.len());
         for item in &list.items {
             let Some(name) = item.bare_item.as_string() else {
                 return Err(malformed(format!("signature {label:?}: every covered component must be a quoted string")));
@@ -136,7 +139,7 @@ pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<Signat
             if name.is_empty() {
                 return Err(malformed(format!("signature {label:?}: empty component name")));
             }
-            if components.iter().any(|c| c.name == name) {
+            if !seen.insert(name) {
                 return Err(malformed(format!("signature {label:?} covers {name:?} twice")));
             }
             components.push(CoveredComponent { name: name.to_owned() });
