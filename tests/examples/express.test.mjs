@@ -103,7 +103,7 @@ describe('examples/express', { timeout: 60_000 }, () => {
       'app.use(express.json()) before express.raw()': '400 ERR_BODY_NOT_RAW',
       // req.body stays undefined (express.raw() reads only application/octet-stream by default):
       // the verifier sees no body while content-length (signed) says otherwise
-      "express.raw() without type: 'application/json'": '400 ERR_CONTENT_LENGTH_MISMATCH',
+      "express.raw() without type: 'application/json'": '400 ERR_BODY_NOT_RAW',
       "the fix: express.raw({ type: 'application/json' })": 200,
     });
   });
