@@ -47,7 +47,7 @@ describe('packed tarball: publint and @arethetypeswrong/cli', { concurrency: tru
       counted.map((p) => `${p.kind} ${p.entrypoint} (${p.resolutionKind})`),
       [],
       'attw problems for ESM consumers. UntypedResolution on ./emulator means the emulator entry has no `types` ' +
-        '(see tests/package/proposed/emulator/server.d.mts and the exports change in tests/package/README.md)',
+        '(see pkg/emulator/server.d.mts and the ./emulator entry of pkg/package.json)',
     );
     assert.equal(result.code, 0, describeRun('attw --profile esm-only', result));
     assert.ok(entrypoints.includes('.') && entrypoints.includes('./emulator'), `entry points: ${entrypoints}`);

@@ -6,57 +6,18 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { mkdtempSync, copyFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { CONSUMER_NODE_MODULES, REPO_ROOT, requireInstalledPackage } from '../support/package.mjs';
+import { requireInstalledPackage } from '../support/package.mjs';
+import { buildWorker } from '../support/build.mjs';
 import { startFakeUpvest } from '../../js/support/fake-upvest.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const COMPATIBILITY_DATE = '2025-07-18'; // the bundled workerd's own release date
-
-/** esbuild as Worker tooling runs it: workerd conditions, `.wasm` imports kept as CompiledWasm modules. */
-async function bundleWorker(outdir) {
-  const wasm = new Map();
-  const plugin = {
-    name: 'wasm-modules',
-    setup(b) {
-      b.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => {
-        const source = resolve(args.resolveDir, args.path.replace(/\?module$/, ''));
-        wasm.set(basename(source), source);
-        return { path: `./${basename(source)}`, external: true };
-      });
-      b.onEnd((result) => {
-        if (!result.errors.length) for (const [name, source] of wasm) copyFileSync(source, join(outdir, name));
-      });
-    },
-  };
-  const scriptPath = join(outdir, 'worker.mjs');
-  const result = await build({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: [join(HERE, 'worker.js')],
-    outfile: scriptPath,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    nodePaths: [CONSUMER_NODE_MODULES],
-    plugins: [plugin],
-    metafile: true,
-    logLevel: 'silent',
-  });
-  return {
-    inputs: Object.keys(result.metafile.inputs),
-    wasm: [...wasm.values()],
-    modules: [{ type: 'ESModule', path: scriptPath }, ...[...wasm.keys()].map((name) => ({ type: 'CompiledWasm', path: join(outdir, name) }))],
-  };
-}
 
 describe('UpvestClient in Cloudflare Workers (workerd via Miniflare) against the fake Upvest API', { timeout: 60_000 }, () => {
   let fake;
@@ -71,7 +32,7 @@ describe('UpvestClient in Cloudflare Workers (workerd via Miniflare) against the
     fake = await startFakeUpvest();
     edKeyId = fake.registerKey(ed);
     outdir = mkdtempSync(join(tmpdir(), 'upvest-client-worker-'));
-    bundle = await bundleWorker(outdir);
+    bundle = await buildWorker({ entry: join(HERE, 'worker.js'), outdir });
     const common = { modules: bundle.modules, modulesRoot: outdir, compatibilityDate: COMPATIBILITY_DATE };
     const bindings = {
       UPVEST_BASE_URL: fake.baseUrl,

@@ -36,19 +36,19 @@ function wasmModulesPlugin(outdir, copied) {
 }
 
 /**
- * Builds the Worker into tests/artifacts/workers/.
+ * Builds a Worker (by default tests/workers/worker.js into
+ * tests/artifacts/workers/; pass `{ entry, outdir }` for another one).
  * Returns `{ outdir, scriptPath, modules, wasm, metafile }` where `modules`
  * is a Miniflare `modules` array.
  */
-export async function buildWorker() {
-  const outdir = join(ARTIFACTS_DIR, 'workers');
+export async function buildWorker({ entry = WORKER_ENTRY, outdir = join(ARTIFACTS_DIR, 'workers') } = {}) {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const scriptPath = join(outdir, 'worker.mjs');
   const copied = new Map();
   const result = await build({
     absWorkingDir: REPO_ROOT,
-    entryPoints: [WORKER_ENTRY],
+    entryPoints: [entry],
     outfile: scriptPath,
     bundle: true,
     format: 'esm',
