@@ -102,6 +102,7 @@ fuzz:
 ## make bench: speed, size and memory, side by side with WebCrypto and node:crypto
 bench: consumer
 	@node bench/run.mjs
+	@node bench/parse-scaling.mjs
 
 clean:
 	rm -rf target/consumer target/npm pkg/dist
