@@ -2,7 +2,9 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// One webhook event, as Upvest's OpenAPI `x-webhooks` describes it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -23,6 +25,40 @@ pub struct Event {
 #[derive(Deserialize)]
 struct Envelope {
     payload: Vec<Value>,
+}
+
+/// The shape of an event, checked without building it (the verifier's hot
+/// path hands the body to `JSON.parse` afterwards).
+#[derive(Deserialize)]
+#[allow(dead_code)] // fields exist to be type-checked by serde, not read
+struct EventShape<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    created_at: Cow<'a, str>,
+    #[serde(borrow, rename = "type")]
+    event_type: Cow<'a, str>,
+    object: IgnoredAny,
+    #[serde(borrow)]
+    webhook_id: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeShape<'a> {
+    #[serde(borrow)]
+    payload: Vec<EventShape<'a>>,
+}
+
+/// Checks that a delivery body has the shape [`parse_events`] accepts,
+/// without building the events; returns their count.
+pub fn check_events(body: &[u8]) -> Result<usize> {
+    let envelope: EnvelopeShape<'_> = serde_json::from_slice(body).map_err(|e| {
+        Error::new(
+            ErrorCode::PayloadInvalid,
+            format!("the body is not the expected JSON {{\"payload\":[{{id, created_at, type, object, webhook_id}}, …]}} ({e})"),
+        )
+    })?;
+    Ok(envelope.payload.len())
 }
 
 /// Parses and checks a delivery body. Unknown fields are tolerated.
@@ -61,6 +97,23 @@ mod tests {
     fn rejects_other_shapes() {
         for body in [&b""[..], b"[]", b"{}", b"{\"payload\":{}}", b"{\"payload\":[1]}", b"{\"payload\":[{\"id\":\"x\"}]}", b"\xff"] {
             assert_eq!(parse_events(body).unwrap_err().code(), ErrorCode::PayloadInvalid);
+            assert_eq!(check_events(body).unwrap_err().code(), ErrorCode::PayloadInvalid);
+        }
+    }
+
+    #[test]
+    fn the_shape_check_agrees_with_the_parser() {
+        let without = |field: &str| {
+            let mut event: Value = serde_json::from_str(EVENT).unwrap();
+            event.as_object_mut().unwrap().remove(field);
+            format!("{{\"payload\":[{event}]}}")
+        };
+        let mut bodies = vec![format!("{{\"payload\":[{EVENT},{EVENT}]}}"), r#"{"payload":[]}"#.to_owned(), format!("{{\"payload\":[{}]}}", EVENT.replace("\"10.4\"", "null"))];
+        bodies.extend(["id", "created_at", "type", "object", "webhook_id"].map(without));
+        bodies.push(EVENT.replace("\"POSITION.UPDATED\"", "7"));
+        bodies.push(format!("{{\"payload\":[{}]}}", EVENT.replace("\"POSITION.UPDATED\"", "\"ESC\\u0041PED\"")));
+        for body in bodies {
+            assert_eq!(parse_events(body.as_bytes()).map(|e| e.len()).ok(), check_events(body.as_bytes()).ok(), "{body}");
         }
     }
 }

@@ -129,7 +129,7 @@ impl Inner {
                 });
             }
         };
-        crate::delivery::parse_events(&request.body).map_err(|err| verification_error(&err))?;
+        crate::delivery::check_events(&request.body).map_err(|err| verification_error(&err))?;
         Ok(result_object(&verified, &request.body))
     }
 }
