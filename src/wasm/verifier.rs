@@ -4,7 +4,7 @@ use super::convert::{self, get};
 use super::errors::{invalid_argument, verification_error};
 use super::js_io::{Outcome, await_with_timeout, call_method, set};
 use super::keys::{Failure, KeyLoader, KeySource, RemoteSettings};
-use crate::ecdsa::SignatureEncoding;
+use crate::ecdsa::{SignatureEncoding, VerificationKey};
 use crate::error::{Error, ErrorCode, Result};
 use crate::key_cache::KeyCachePolicy;
 use crate::message::HttpRequest;
@@ -106,25 +106,24 @@ impl Inner {
         let now_seconds = (self.now_ms() / 1000.0).floor() as i64;
         let prepared = prepare(&request, &self.policy, now_seconds).map_err(|err| verification_error(&err))?;
         let now = || self.now_ms();
-        let mut keys = Vec::new();
-        let mut first_failure = None;
+        // Each candidate's key, or why it could not be had (kept with its JS cause).
+        let mut keys: Vec<(String, Result<Arc<VerificationKey>, Failure>)> = Vec::new();
         for kid in prepared.key_ids() {
-            match self.keys.key(kid, &now).await {
-                Ok(key) => keys.push((kid.to_owned(), key)),
-                Err(failure) => {
-                    first_failure.get_or_insert(failure);
-                }
-            }
+            let key = self.keys.key(kid, &now).await;
+            keys.push((kid.to_owned(), key));
         }
-        let verified = prepared.verify_with(|kid| match keys.iter().find(|(k, _)| k == kid) {
-            Some((_, key)) => Ok(Arc::clone(key)),
-            None => Err(first_failure.as_ref().map(|f| f.error.clone()).unwrap_or_else(|| Error::new(ErrorCode::KeyNotFound, "key not found"))),
+        let lookup = |kid: &str| keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key);
+        let verified = prepared.verify_with(|kid| match lookup(kid) {
+            Some(Ok(key)) => Ok(Arc::clone(key)),
+            Some(Err(failure)) => Err(failure.error.clone()),
+            None => Err(Error::new(ErrorCode::KeyNotFound, format!("no key looked up for {kid:?}"))),
         });
         let verified = match verified {
             Ok(verified) => verified,
             Err(err) => {
-                return Err(match first_failure.filter(|f| f.error == err) {
-                    Some(failure) => fail(failure),
+                let failure = keys.iter().find_map(|(_, key)| key.as_ref().err().filter(|f| f.error == err));
+                return Err(match failure {
+                    Some(failure) => fail(failure.clone()),
                     None => verification_error(&err),
                 });
             }
