@@ -13,22 +13,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.mjs';
 import { ARTIFACTS_DIR, PACKAGE_DIR, requireInstalledPackage } from '../workers/support/package.mjs';
 import { generateKeyPair, sampleEvent, signDelivery, tamperBody, verifyDeliveryIndependently } from '../workers/support/upvest-signer.mjs';
 import { startServer } from './server.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = join(ARTIFACTS_DIR, 'browser.png');
 
 describe('upvest-webhooks in Chromium (browser entry via import map)', { timeout: 60_000 }, () => {
@@ -68,7 +57,7 @@ describe('upvest-webhooks in Chromium (browser entry via import map)', { timeout
       },
     });
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1000, height: 560 } });
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(`${msg.text()} @ ${msg.location()?.url ?? '?'}`);

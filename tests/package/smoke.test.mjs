@@ -28,6 +28,7 @@ import { createServer } from 'node:http';
 import { extname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { CHROMIUM, launchChromium } from '../support/chromium.mjs';
 import {
   BIN,
   EMULATOR_MODULE,
@@ -41,17 +42,6 @@ import {
 } from './support/tarball.mjs';
 
 const AREA = 'package-smoke';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const COMPATIBILITY_DATE = '2025-07-18'; // the workerd bundled with miniflare 3.20250718
 const DELIVERY_URL = 'https://tenant.example/webhooks/upvest?tenant=42';
 
@@ -170,7 +160,6 @@ import('upvest-webhooks').then((m) => console.log(JSON.stringify({ ok: true, ver
 
   test('3. browser: esbuild bundle (+ the .wasm copied next to it) verifies a delivery in Chromium', async (t) => {
     const { build } = await import('esbuild');
-    const { chromium } = await import('playwright-core');
     assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
     const dir = freshProject(AREA, 'browser-esbuild', {
       packageJson: { name: 'smoke-browser', private: true, type: 'module' },
@@ -225,7 +214,7 @@ window.__result = result;
 
     const log = [];
     const server = await serveStatic(outdir, log, { '/fixtures.json': () => fixtures() });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+    const browser = await launchChromium();
     try {
       // (a) as esbuild left it: the page asks for /upvest_webhooks_bg.wasm, gets a 404, and the module fails.
       const failed = await loadPage(browser, server.origin);

@@ -19,21 +19,10 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.mjs';
 import { startWwwServer } from '../../scripts/serve-www.mjs';
 import { ARTIFACTS_DIR, PACKAGE_DIR, REPO_ROOT, requireInstalledPackage } from '../workers/support/package.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const EMULATOR_CLI = join(REPO_ROOT, 'pkg/emulator/cli.mjs');
 const DOCS_IMAGES = join(REPO_ROOT, 'docs/images');
 const shot = (name) => join(ARTIFACTS_DIR, `playground-${name}.png`);
@@ -107,7 +96,7 @@ describe('browser playground (www/)', { timeout: 90_000 }, () => {
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     [www, receiver] = await Promise.all([startWwwServer({ port: 0, packageDir: PACKAGE_DIR }), startReceiver()]);
     if (existsSync(EMULATOR_CLI)) emulator = await startEmulator();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+    browser = await launchChromium();
     page = await newPage({ width: 1200, height: 900 });
     await page.goto(www.url, { waitUntil: 'load' });
     await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
