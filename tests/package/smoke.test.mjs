@@ -344,6 +344,11 @@ const MIME_TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascrip
 async function serveStatic(root, log, routes = {}) {
   const server = createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
+    if (path === '/favicon.ico') {
+      // Chromium asks for it on every page; a 404 would show up as a console error.
+      res.writeHead(204).end();
+      return;
+    }
     const entry = { path, status: 404, type: 'text/plain' };
     log.push(entry);
     if (routes[path]) {

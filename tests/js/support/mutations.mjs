@@ -52,7 +52,7 @@ export function randomBody(r, size) {
   for (let i = 0; i < count; i++) events.push({ ...r.pick(EXAMPLES), id: crypto.randomUUID() });
   let text = JSON.stringify({ payload: events });
   if (text.length < size) {
-    events[0] = { ...events[0], object: { ...events[0].object, padding: 'x'.repeat(size - text.length - 14) } };
+    events[0] = { ...events[0], object: { ...events[0].object, padding: 'x'.repeat(Math.max(0, size - text.length - 14)) } };
     text = JSON.stringify({ payload: events });
   }
   return text;
