@@ -4,24 +4,12 @@
 // disabled and deleted webhooks, test deliveries. Small time factors keep it fast.
 
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createDeliveryEngine, retryDelaySeconds, sortByCreatedAt, timestampNanos } from '../../pkg/emulator/deliveries.mjs';
 import { startEmulator } from '../../pkg/emulator/server.mjs';
-import { admin, session, sleep, startReceiver, waitFor } from './support.mjs';
+import { admin, session, sleep, startReceiver, waitFor, rigs } from './support.mjs';
 
-const closers = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()();
-});
-
-/** An emulator + receiver + signed session; everything closed after the test. */
-async function rig({ timeFactor = 0.01, respond, emulator = {} } = {}) {
-  const emu = await startEmulator({ timeFactor, ...emulator });
-  const rx = await startReceiver(respond);
-  closers.push(() => emu.close(), () => rx.close());
-  const s = await session(emu);
-  return { emu, rx, s };
-}
+const rig = rigs();
 
 describe('retry schedule', () => {
   test('retryDelaySeconds: 1, 2, 3, 5, 8, 13, … each the sum of the two before, capped at 600', () => {

@@ -5,22 +5,10 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { afterEach, describe, test } from 'node:test';
-import { startEmulator } from '../../pkg/emulator/server.mjs';
-import { admin, fromSignedRequest, session, sleep, startReceiver, verifyDelivery, waitFor } from './support.mjs';
+import { describe, test } from 'node:test';
+import { admin, fromSignedRequest, session, sleep, startReceiver, verifyDelivery, waitFor, rigs } from './support.mjs';
 
-const closers = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()();
-});
-
-async function rig({ timeFactor = 0.01, respond, emulator = {} } = {}) {
-  const emu = await startEmulator({ timeFactor, ...emulator });
-  const rx = await startReceiver(respond);
-  closers.push(() => emu.close(), () => rx.close());
-  const s = await session(emu);
-  return { emu, rx, s };
-}
+const rig = rigs();
 
 /** Minimal DER check: SEQUENCE { INTEGER r, INTEGER s }, each ≤ 66 bytes (P-521). */
 function parseDer(sig) {

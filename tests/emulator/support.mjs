@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { createServer } from 'node:http';
+import { afterEach } from 'node:test';
+import { startEmulator } from '../../pkg/emulator/server.mjs';
 import { fetchToken, signedFetch } from '../js/client/signer.mjs';
 
 export { fetchToken, signedFetch };
@@ -193,4 +195,22 @@ export function assertProblem(r, status, code) {
   assert.equal(typeof r.json.title, 'string');
   assert.equal(r.json.request_id, r.headers.get('upvest-request-id'));
   if (code) assert.equal(r.json.type, `https://docs.upvest.co/errors/${code}`);
+}
+
+/**
+ * Returns `rig(options)`, which starts an emulator, a receiver and a signed
+ * session, all closed after each test of the calling file.
+ */
+export function rigs() {
+  const closers = [];
+  afterEach(async () => {
+    while (closers.length) await closers.pop()();
+  });
+  return async function rig({ timeFactor = 0.01, respond, emulator = {} } = {}) {
+    const emu = await startEmulator({ timeFactor, ...emulator });
+    const rx = await startReceiver(respond);
+    closers.push(() => emu.close(), () => rx.close());
+    const s = await session(emu);
+    return { emu, rx, s };
+  };
 }
