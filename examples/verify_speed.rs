@@ -15,14 +15,23 @@ fn main() {
     for _ in 0..n {
         assert!(key.verify_generic(&message, &signature));
     }
-    println!("generic: {:.3} ms", start.elapsed().as_secs_f64() * 1000.0 / f64::from(n));
+    println!(
+        "generic: {:.3} ms",
+        start.elapsed().as_secs_f64() * 1000.0 / f64::from(n)
+    );
     let start = Instant::now();
     assert!(key.verify(&message, &signature));
     assert!(key.verify(&message, &signature));
-    println!("first two (second builds tables): {:.3} ms", start.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "first two (second builds tables): {:.3} ms",
+        start.elapsed().as_secs_f64() * 1000.0
+    );
     let start = Instant::now();
     for _ in 0..n {
         assert!(key.verify(&message, &signature));
     }
-    println!("tables: {:.3} ms", start.elapsed().as_secs_f64() * 1000.0 / f64::from(n));
+    println!(
+        "tables: {:.3} ms",
+        start.elapsed().as_secs_f64() * 1000.0 / f64::from(n)
+    );
 }

@@ -64,8 +64,11 @@ pub fn check_events(body: &[u8]) -> Result<usize> {
 /// Parses and checks a delivery body. Unknown fields are tolerated.
 pub fn parse_events(body: &[u8]) -> Result<Vec<Event>> {
     let invalid = |why: String| Error::new(ErrorCode::PayloadInvalid, why);
-    let envelope: Envelope = serde_json::from_slice(body)
-        .map_err(|e| invalid(format!("the body is not the expected JSON {{\"payload\":[…]}} ({e})")))?;
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
+        invalid(format!(
+            "the body is not the expected JSON {{\"payload\":[…]}} ({e})"
+        ))
+    })?;
     envelope
         .payload
         .into_iter()
@@ -95,9 +98,23 @@ mod tests {
 
     #[test]
     fn rejects_other_shapes() {
-        for body in [&b""[..], b"[]", b"{}", b"{\"payload\":{}}", b"{\"payload\":[1]}", b"{\"payload\":[{\"id\":\"x\"}]}", b"\xff"] {
-            assert_eq!(parse_events(body).unwrap_err().code(), ErrorCode::PayloadInvalid);
-            assert_eq!(check_events(body).unwrap_err().code(), ErrorCode::PayloadInvalid);
+        for body in [
+            &b""[..],
+            b"[]",
+            b"{}",
+            b"{\"payload\":{}}",
+            b"{\"payload\":[1]}",
+            b"{\"payload\":[{\"id\":\"x\"}]}",
+            b"\xff",
+        ] {
+            assert_eq!(
+                parse_events(body).unwrap_err().code(),
+                ErrorCode::PayloadInvalid
+            );
+            assert_eq!(
+                check_events(body).unwrap_err().code(),
+                ErrorCode::PayloadInvalid
+            );
         }
     }
 
@@ -108,12 +125,23 @@ mod tests {
             event.as_object_mut().unwrap().remove(field);
             format!("{{\"payload\":[{event}]}}")
         };
-        let mut bodies = vec![format!("{{\"payload\":[{EVENT},{EVENT}]}}"), r#"{"payload":[]}"#.to_owned(), format!("{{\"payload\":[{}]}}", EVENT.replace("\"10.4\"", "null"))];
+        let mut bodies = vec![
+            format!("{{\"payload\":[{EVENT},{EVENT}]}}"),
+            r#"{"payload":[]}"#.to_owned(),
+            format!("{{\"payload\":[{}]}}", EVENT.replace("\"10.4\"", "null")),
+        ];
         bodies.extend(["id", "created_at", "type", "object", "webhook_id"].map(without));
         bodies.push(EVENT.replace("\"POSITION.UPDATED\"", "7"));
-        bodies.push(format!("{{\"payload\":[{}]}}", EVENT.replace("\"POSITION.UPDATED\"", "\"ESC\\u0041PED\"")));
+        bodies.push(format!(
+            "{{\"payload\":[{}]}}",
+            EVENT.replace("\"POSITION.UPDATED\"", "\"ESC\\u0041PED\"")
+        ));
         for body in bodies {
-            assert_eq!(parse_events(body.as_bytes()).map(|e| e.len()).ok(), check_events(body.as_bytes()).ok(), "{body}");
+            assert_eq!(
+                parse_events(body.as_bytes()).map(|e| e.len()).ok(),
+                check_events(body.as_bytes()).ok(),
+                "{body}"
+            );
         }
     }
 }

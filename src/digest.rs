@@ -55,21 +55,32 @@ pub fn check_digest(field: DigestField, value: &str, body: &[u8]) -> Result<()> 
         if algorithm.hash(body) != expected {
             return Err(Error::new(
                 ErrorCode::DigestMismatch,
-                format!("the {} header does not match the body; pass the raw body bytes exactly as received", field.name()),
+                format!(
+                    "the {} header does not match the body; pass the raw body bytes exactly as received",
+                    field.name()
+                ),
             ));
         }
     }
     if checked == 0 {
         return Err(Error::new(
             ErrorCode::DigestMalformed,
-            format!("the {} header names no supported algorithm (sha-256 or sha-512)", field.name()),
+            format!(
+                "the {} header names no supported algorithm (sha-256 or sha-512)",
+                field.name()
+            ),
         ));
     }
     Ok(())
 }
 
 fn parse_content_digest(value: &str) -> Result<Vec<(Algorithm, Vec<u8>)>> {
-    let malformed = |why: &str| Error::new(ErrorCode::DigestMalformed, format!("the content-digest header {why}"));
+    let malformed = |why: &str| {
+        Error::new(
+            ErrorCode::DigestMalformed,
+            format!("the content-digest header {why}"),
+        )
+    };
     let dict = sfv::Parser::new(value)
         .parse::<sfv::Dictionary>()
         .map_err(|_| malformed("is not a structured-field dictionary like sha-512=:<base64>:"))?;
@@ -83,18 +94,28 @@ fn parse_content_digest(value: &str) -> Result<Vec<(Algorithm, Vec<u8>)>> {
         let sfv::ListEntry::Item(item) = entry else {
             return Err(malformed("has an inner list where a byte sequence belongs"));
         };
-        let bytes = item.bare_item.as_byte_sequence().ok_or_else(|| malformed("value is not a byte sequence (:<base64>:)"))?;
+        let bytes = item
+            .bare_item
+            .as_byte_sequence()
+            .ok_or_else(|| malformed("value is not a byte sequence (:<base64>:)"))?;
         entries.push((algorithm, bytes.to_vec()));
     }
     Ok(entries)
 }
 
 fn parse_legacy_digest(value: &str) -> Result<Vec<(Algorithm, Vec<u8>)>> {
-    let malformed = |why: &str| Error::new(ErrorCode::DigestMalformed, format!("the digest header {why}"));
+    let malformed = |why: &str| {
+        Error::new(
+            ErrorCode::DigestMalformed,
+            format!("the digest header {why}"),
+        )
+    };
     let mut entries = Vec::new();
     for part in value.split(',') {
         let part = part.trim_matches([' ', '\t']);
-        let (name, encoded) = part.split_once('=').ok_or_else(|| malformed("is not a list of algorithm=base64 pairs"))?;
+        let (name, encoded) = part
+            .split_once('=')
+            .ok_or_else(|| malformed("is not a list of algorithm=base64 pairs"))?;
         let algorithm = if name.eq_ignore_ascii_case("SHA-256") {
             Algorithm::Sha256
         } else if name.eq_ignore_ascii_case("SHA-512") {
@@ -102,7 +123,9 @@ fn parse_legacy_digest(value: &str) -> Result<Vec<(Algorithm, Vec<u8>)>> {
         } else {
             continue;
         };
-        let bytes = STANDARD.decode(encoded).map_err(|_| malformed("value is not padded standard base64"))?;
+        let bytes = STANDARD
+            .decode(encoded)
+            .map_err(|_| malformed("value is not padded standard base64"))?;
         entries.push((algorithm, bytes));
     }
     Ok(entries)
@@ -134,7 +157,10 @@ mod tests {
     fn computes_the_documented_digest_values() {
         assert_eq!(content_digest_sha512(HELLO), HELLO_SHA512);
         assert_eq!(content_digest_sha512(KEY_VALUE), KEY_VALUE_SHA512);
-        assert_eq!(content_digest_sha512(b"This is the body"), PROXY_BODY_SHA512);
+        assert_eq!(
+            content_digest_sha512(b"This is the body"),
+            PROXY_BODY_SHA512
+        );
         assert_eq!(digest_sha256(KEY_VALUE), KEY_VALUE_SHA256);
     }
 
@@ -142,25 +168,45 @@ mod tests {
     fn accepts_matching_digests_in_both_fields() {
         check_digest(DigestField::ContentDigest, HELLO_SHA512, HELLO).unwrap();
         check_digest(DigestField::Digest, KEY_VALUE_SHA256, KEY_VALUE).unwrap();
-        check_digest(DigestField::Digest, &KEY_VALUE_SHA256.replace("SHA-256", "sha-256"), KEY_VALUE).unwrap();
+        check_digest(
+            DigestField::Digest,
+            &KEY_VALUE_SHA256.replace("SHA-256", "sha-256"),
+            KEY_VALUE,
+        )
+        .unwrap();
         let both = format!("MD5=abc, {KEY_VALUE_SHA256}");
         check_digest(DigestField::Digest, &both, KEY_VALUE).unwrap();
         let sha256 = format!("sha-256=:{}:", &KEY_VALUE_SHA256[8..]);
-        check_digest(DigestField::ContentDigest, &format!("{sha256}, {KEY_VALUE_SHA512}"), KEY_VALUE).unwrap();
+        check_digest(
+            DigestField::ContentDigest,
+            &format!("{sha256}, {KEY_VALUE_SHA512}"),
+            KEY_VALUE,
+        )
+        .unwrap();
     }
 
     #[test]
     fn rejects_a_digest_of_other_bytes() {
         let err = check_digest(DigestField::ContentDigest, HELLO_SHA512, KEY_VALUE).unwrap_err();
         assert_eq!(err.code(), ErrorCode::DigestMismatch);
-        let err = check_digest(DigestField::Digest, KEY_VALUE_SHA256, b"{\"key\": \"value\"} ").unwrap_err();
+        let err = check_digest(
+            DigestField::Digest,
+            KEY_VALUE_SHA256,
+            b"{\"key\": \"value\"} ",
+        )
+        .unwrap_err();
         assert_eq!(err.code(), ErrorCode::DigestMismatch);
     }
 
     #[test]
     fn rejects_when_any_supported_algorithm_mismatches() {
         let mixed = format!("sha-256=:AAAA:, {KEY_VALUE_SHA512}");
-        assert_eq!(check_digest(DigestField::ContentDigest, &mixed, KEY_VALUE).unwrap_err().code(), ErrorCode::DigestMismatch);
+        assert_eq!(
+            check_digest(DigestField::ContentDigest, &mixed, KEY_VALUE)
+                .unwrap_err()
+                .code(),
+            ErrorCode::DigestMismatch
+        );
     }
 
     #[test]
@@ -174,7 +220,11 @@ mod tests {
             (DigestField::Digest, "SHA-256=***"),
             (DigestField::Digest, "MD5=abc"),
         ] {
-            assert_eq!(check_digest(field, value, KEY_VALUE).unwrap_err().code(), ErrorCode::DigestMalformed, "{value}");
+            assert_eq!(
+                check_digest(field, value, KEY_VALUE).unwrap_err().code(),
+                ErrorCode::DigestMalformed,
+                "{value}"
+            );
         }
     }
 }

@@ -119,7 +119,10 @@ pub struct Error {
 impl Error {
     /// Creates an error; `message` must not contain secrets.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into() }
+        Error {
+            code,
+            message: message.into(),
+        }
     }
 
     /// The stable code.

@@ -26,8 +26,12 @@ pub struct KeySet {
 impl KeySet {
     /// Parses a JWKS document (`{"keys":[…]}`) from JSON text.
     pub fn from_json(json: &[u8]) -> Result<Self> {
-        let value: Value = serde_json::from_slice(json)
-            .map_err(|e| Error::new(ErrorCode::JwksInvalid, format!("the JWKS is not valid JSON ({e})")))?;
+        let value: Value = serde_json::from_slice(json).map_err(|e| {
+            Error::new(
+                ErrorCode::JwksInvalid,
+                format!("the JWKS is not valid JSON ({e})"),
+            )
+        })?;
         Self::from_value(&value)
     }
 
@@ -44,14 +48,20 @@ impl KeySet {
         let mut positions: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
         for (index, jwk) in keys.iter().enumerate() {
             let Some(jwk) = jwk.as_object() else {
-                return Err(Error::new(ErrorCode::JwksInvalid, format!("JWKS key #{index} is not an object")));
+                return Err(Error::new(
+                    ErrorCode::JwksInvalid,
+                    format!("JWKS key #{index} is not an object"),
+                ));
             };
             let Some(kid) = jwk.get("kid").and_then(Value::as_str) else {
                 continue; // without a kid no signature can select it
             };
             let decoded = decode_jwk(kid, jwk).map(Arc::new);
             if let Some(slot) = positions.get(kid).and_then(|&at| set.keys.get_mut(at)) {
-                slot.1 = Err(Error::new(ErrorCode::KeyInvalid, format!("the JWKS has more than one key with kid {kid:?}; refusing to guess")));
+                slot.1 = Err(Error::new(
+                    ErrorCode::KeyInvalid,
+                    format!("the JWKS has more than one key with kid {kid:?}; refusing to guess"),
+                ));
             } else {
                 positions.insert(kid, set.keys.len());
                 set.keys.push((kid.to_owned(), decoded));
@@ -68,7 +78,9 @@ impl KeySet {
             Some((_, Err(err))) => Err(err.clone()),
             None => Err(Error::new(
                 ErrorCode::KeyNotFound,
-                format!("no key with kid {kid:?} in the JWKS; it may have been rotated, so refresh the keys from GET /auth/verify_keys"),
+                format!(
+                    "no key with kid {kid:?} in the JWKS; it may have been rotated, so refresh the keys from GET /auth/verify_keys"
+                ),
             )),
         }
     }
@@ -80,7 +92,10 @@ impl KeySet {
 
     /// The `kid`s of the keys that are usable.
     pub fn usable_kids(&self) -> impl Iterator<Item = &str> {
-        self.keys.iter().filter(|(_, key)| key.is_ok()).map(|(kid, _)| kid.as_str())
+        self.keys
+            .iter()
+            .filter(|(_, key)| key.is_ok())
+            .map(|(kid, _)| kid.as_str())
     }
 
     /// Adds a key (used by tests and the test-delivery helpers).
@@ -93,7 +108,9 @@ impl KeySet {
 fn decode_jwk(kid: &str, jwk: &Map<String, Value>) -> Result<VerificationKey> {
     let invalid = |why: String| Error::new(ErrorCode::KeyInvalid, format!("key {kid:?} {why}"));
     if let Some(member) = PRIVATE_MEMBERS.iter().find(|m| jwk.contains_key(**m)) {
-        return Err(invalid(format!("contains the private member {member:?}; a verifier takes public keys only")));
+        return Err(invalid(format!(
+            "contains the private member {member:?}; a verifier takes public keys only"
+        )));
     }
     let member = |name: &str| jwk.get(name).and_then(Value::as_str);
     if member("kty") != Some("EC") {
@@ -103,31 +120,42 @@ fn decode_jwk(kid: &str, jwk: &Map<String, Value>) -> Result<VerificationKey> {
         return Err(invalid("is not on curve P-521".to_owned()));
     }
     if let Some(alg) = member("alg")
-        && alg != "ES512" {
-            return Err(invalid(format!("is for alg {alg:?}, not ES512")));
-        }
+        && alg != "ES512"
+    {
+        return Err(invalid(format!("is for alg {alg:?}, not ES512")));
+    }
     if let Some(usage) = member("use")
-        && usage != "sig" {
-            return Err(invalid(format!("has use {usage:?}, not \"sig\"")));
-        }
+        && usage != "sig"
+    {
+        return Err(invalid(format!("has use {usage:?}, not \"sig\"")));
+    }
     let coordinate = |name: &str| -> Result<Vec<u8>> {
         let text = member(name).ok_or_else(|| invalid(format!("has no {name} coordinate")))?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(text)
-            .map_err(|_| invalid(format!("has a {name} coordinate that is not unpadded base64url")))?;
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| {
+            invalid(format!(
+                "has a {name} coordinate that is not unpadded base64url"
+            ))
+        })?;
         if bytes.len() != FIELD_LEN {
-            return Err(invalid(format!("has a {name} coordinate of {} bytes; P-521 needs {FIELD_LEN}", bytes.len())));
+            return Err(invalid(format!(
+                "has a {name} coordinate of {} bytes; P-521 needs {FIELD_LEN}",
+                bytes.len()
+            )));
         }
         Ok(bytes)
     };
     let (x, y) = (coordinate("x")?, coordinate("y")?);
-    VerificationKey::from_coordinates(&x, &y).map_err(|_| invalid("is not a point on P-521".to_owned()))
+    VerificationKey::from_coordinates(&x, &y)
+        .map_err(|_| invalid("is not a point on P-521".to_owned()))
 }
 
 /// Encodes a public key as a JWK object (`kid`, `kty`, `crv`, `x`, `y`).
 pub fn public_jwk(kid: &str, key: &VerificationKey) -> Value {
     let sec1 = key.to_sec1();
-    let (x, y) = sec1.get(1..).unwrap_or_default().split_at(FIELD_LEN.min(sec1.len().saturating_sub(1)));
+    let (x, y) = sec1
+        .get(1..)
+        .unwrap_or_default()
+        .split_at(FIELD_LEN.min(sec1.len().saturating_sub(1)));
     serde_json::json!({
         "kid": kid,
         "kty": "EC",
@@ -197,7 +225,11 @@ mod tests {
         cases.push(enc);
         for key in cases {
             let set = jwks_with(key.clone());
-            assert_eq!(set.get(KID).unwrap_err().code(), ErrorCode::KeyInvalid, "{key}");
+            assert_eq!(
+                set.get(KID).unwrap_err().code(),
+                ErrorCode::KeyInvalid,
+                "{key}"
+            );
         }
     }
 
@@ -212,14 +244,19 @@ mod tests {
 
     #[test]
     fn refuses_ambiguous_duplicate_kids() {
-        let set = KeySet::from_value(&serde_json::json!({ "keys": [upvest_key(), upvest_key()] })).unwrap();
+        let set = KeySet::from_value(&serde_json::json!({ "keys": [upvest_key(), upvest_key()] }))
+            .unwrap();
         assert_eq!(set.get(KID).unwrap_err().code(), ErrorCode::KeyInvalid);
     }
 
     #[test]
     fn rejects_documents_that_are_not_jwks() {
         for doc in ["[]", "{}", "{\"keys\":{}}", "not json", "{\"keys\":[1]}"] {
-            assert_eq!(KeySet::from_json(doc.as_bytes()).unwrap_err().code(), ErrorCode::JwksInvalid, "{doc}");
+            assert_eq!(
+                KeySet::from_json(doc.as_bytes()).unwrap_err().code(),
+                ErrorCode::JwksInvalid,
+                "{doc}"
+            );
         }
     }
 

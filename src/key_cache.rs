@@ -16,7 +16,10 @@ pub struct KeyCachePolicy {
 
 impl Default for KeyCachePolicy {
     fn default() -> Self {
-        KeyCachePolicy { cooldown_ms: 30_000.0, max_age_ms: 600_000.0 }
+        KeyCachePolicy {
+            cooldown_ms: 30_000.0,
+            max_age_ms: 600_000.0,
+        }
     }
 }
 
@@ -33,7 +36,10 @@ pub struct KeyCache {
 impl KeyCache {
     /// An empty cache.
     pub fn new(policy: KeyCachePolicy) -> Self {
-        KeyCache { policy, ..KeyCache::default() }
+        KeyCache {
+            policy,
+            ..KeyCache::default()
+        }
     }
 
     /// Whether a fetch is due before `kid` can be looked up at time `now`:
@@ -42,7 +48,9 @@ impl KeyCache {
     /// cooldown has passed.
     pub fn should_fetch(&self, kid: &str, now: f64) -> bool {
         let Some(keys) = &self.keys else { return true };
-        let cooled_down = self.last_attempt.is_none_or(|at| now - at >= self.policy.cooldown_ms);
+        let cooled_down = self
+            .last_attempt
+            .is_none_or(|at| now - at >= self.policy.cooldown_ms);
         let stale = now - self.fetched_at >= self.policy.max_age_ms;
         cooled_down && (stale || !keys.contains(kid))
     }
@@ -72,17 +80,32 @@ impl KeyCache {
     /// Looks up `kid` after any due fetch. `fetch_error` is the error of a
     /// fetch that just failed: without cached keys it is the answer; with
     /// them, the last good keys are used.
-    pub fn lookup(&self, kid: &str, fetch_error: Option<&Error>) -> Result<Arc<crate::ecdsa::VerificationKey>> {
+    pub fn lookup(
+        &self,
+        kid: &str,
+        fetch_error: Option<&Error>,
+    ) -> Result<Arc<crate::ecdsa::VerificationKey>> {
         match (&self.keys, fetch_error) {
-            (Some(keys), _) => keys.get(kid).cloned().map_err(|err| match (err.code(), fetch_error) {
-                (ErrorCode::KeyNotFound, Some(fetch)) => Error::new(
-                    ErrorCode::KeyNotFound,
-                    format!("{} (refreshing the keys failed: {})", err.message(), fetch.message()),
-                ),
-                _ => err,
-            }),
+            (Some(keys), _) => {
+                keys.get(kid)
+                    .cloned()
+                    .map_err(|err| match (err.code(), fetch_error) {
+                        (ErrorCode::KeyNotFound, Some(fetch)) => Error::new(
+                            ErrorCode::KeyNotFound,
+                            format!(
+                                "{} (refreshing the keys failed: {})",
+                                err.message(),
+                                fetch.message()
+                            ),
+                        ),
+                        _ => err,
+                    })
+            }
             (None, Some(fetch)) => Err(fetch.clone()),
-            (None, None) => Err(Error::new(ErrorCode::JwksFetchFailed, "no verification keys have been fetched yet")),
+            (None, None) => Err(Error::new(
+                ErrorCode::JwksFetchFailed,
+                "no verification keys have been fetched yet",
+            )),
         }
     }
 }
@@ -92,7 +115,9 @@ mod tests {
     use super::*;
 
     fn set(kids: &[&str]) -> KeySet {
-        let key = crate::ecdsa::EcdsaSigningKey::generate().unwrap().verification_key();
+        let key = crate::ecdsa::EcdsaSigningKey::generate()
+            .unwrap()
+            .verification_key();
         let mut set = KeySet::default();
         for kid in kids {
             set.insert(kid, key.clone());
@@ -117,7 +142,10 @@ mod tests {
         cache.store(set(&["a"]), 0.0);
         assert!(!cache.should_fetch("b", 29_999.0));
         assert!(cache.should_fetch("b", 30_000.0));
-        assert_eq!(cache.lookup("b", None).unwrap_err().code(), ErrorCode::KeyNotFound);
+        assert_eq!(
+            cache.lookup("b", None).unwrap_err().code(),
+            ErrorCode::KeyNotFound
+        );
     }
 
     #[test]
@@ -146,6 +174,9 @@ mod tests {
     fn reports_the_fetch_error_without_cached_keys() {
         let cache = KeyCache::new(KeyCachePolicy::default());
         let failure = Error::new(ErrorCode::JwksFetchFailed, "timeout");
-        assert_eq!(cache.lookup("a", Some(&failure)).unwrap_err().code(), ErrorCode::JwksFetchFailed);
+        assert_eq!(
+            cache.lookup("a", Some(&failure)).unwrap_err().code(),
+            ErrorCode::JwksFetchFailed
+        );
     }
 }

@@ -36,7 +36,12 @@ pub use signature::Verified;
 /// println!("{} events signed by {}", events.len(), verified.key_id);
 /// # Ok(()) }
 /// ```
-pub fn verify_delivery(request: &HttpRequest, keys: &KeySet, policy: &VerifyPolicy, now: i64) -> Result<(Verified, Vec<Event>)> {
+pub fn verify_delivery(
+    request: &HttpRequest,
+    keys: &KeySet,
+    policy: &VerifyPolicy,
+    now: i64,
+) -> Result<(Verified, Vec<Event>)> {
     let prepared = signature::prepare(request, policy, now)?;
     let verified = prepared.verify_with(|kid| keys.get(kid).cloned())?;
     Ok((verified, parse_events(&request.body)?))

@@ -15,7 +15,9 @@ pub struct Headers {
 impl std::fmt::Debug for Headers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Header values may hold bearer tokens: show names only.
-        f.debug_list().entries(self.entries.iter().map(|(name, _)| name)).finish()
+        f.debug_list()
+            .entries(self.entries.iter().map(|(name, _)| name))
+            .finish()
     }
 }
 
@@ -48,7 +50,9 @@ impl Headers {
 
     /// Whether the field is present at all.
     pub fn contains(&self, name: &str) -> bool {
-        self.entries.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.entries
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 
     /// Total bytes of names and values, for size limits.
@@ -87,7 +91,12 @@ impl RequestTarget {
     /// target (`/path?query`, as Node's `req.url` gives). A fragment is dropped.
     pub fn parse(url: &str) -> Result<Self> {
         let invalid = |why: &str| {
-            Error::new(ErrorCode::InvalidArgument, format!("url {why}; pass the full request URL (https://host/path?query) or the path and query (/path?query)"))
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!(
+                    "url {why}; pass the full request URL (https://host/path?query) or the path and query (/path?query)"
+                ),
+            )
         };
         let url = url.split('#').next().unwrap_or_default();
         if url.bytes().any(|b| b.is_ascii_control() || b == b' ') {
@@ -96,8 +105,14 @@ impl RequestTarget {
         let (scheme, authority, rest) = if url.starts_with('/') {
             (None, None, url)
         } else {
-            let (scheme, after) = url.split_once("://").ok_or_else(|| invalid("is neither absolute nor a path"))?;
-            if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) {
+            let (scheme, after) = url
+                .split_once("://")
+                .ok_or_else(|| invalid("is neither absolute nor a path"))?;
+            if scheme.is_empty()
+                || !scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+            {
                 return Err(invalid("has an invalid scheme"));
             }
             let split = after.find(['/', '?']).unwrap_or(after.len());
@@ -105,14 +120,23 @@ impl RequestTarget {
             if authority.is_empty() {
                 return Err(invalid("has no host"));
             }
-            (Some(scheme.to_ascii_lowercase()), Some(authority.to_ascii_lowercase()), rest)
+            (
+                Some(scheme.to_ascii_lowercase()),
+                Some(authority.to_ascii_lowercase()),
+                rest,
+            )
         };
         let (path, query) = match rest.split_once('?') {
             Some((path, query)) => (path, Some(query.to_owned())),
             None => (rest, None),
         };
         let path = if path.is_empty() { "/" } else { path };
-        Ok(RequestTarget { scheme, authority, path: path.to_owned(), query })
+        Ok(RequestTarget {
+            scheme,
+            authority,
+            path: path.to_owned(),
+            query,
+        })
     }
 
     /// The path, `/` when empty.
@@ -149,13 +173,24 @@ impl HttpRequest {
     /// Builds a request, parsing `url` with [`RequestTarget::parse`].
     pub fn new(method: &str, url: &str, headers: Headers, body: Vec<u8>) -> Result<Self> {
         if method.is_empty() || !method.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::new(ErrorCode::InvalidArgument, "method must be a non-empty HTTP token such as POST"));
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "method must be a non-empty HTTP token such as POST",
+            ));
         }
-        Ok(HttpRequest { method: method.to_owned(), target: RequestTarget::parse(url)?, headers, body })
+        Ok(HttpRequest {
+            method: method.to_owned(),
+            target: RequestTarget::parse(url)?,
+            headers,
+            body,
+        })
     }
 
     fn authority(&self) -> Option<String> {
-        self.target.authority.clone().or_else(|| self.headers.get("host").map(|h| h.to_ascii_lowercase()))
+        self.target
+            .authority
+            .clone()
+            .or_else(|| self.headers.get("host").map(|h| h.to_ascii_lowercase()))
     }
 }
 
@@ -176,7 +211,12 @@ impl ComponentSource for HttpRequest {
             "@target-uri" => {
                 let scheme = self.target.scheme.as_ref()?;
                 let authority = self.authority()?;
-                let query = self.target.query.as_ref().map(|_| query()).unwrap_or_default();
+                let query = self
+                    .target
+                    .query
+                    .as_ref()
+                    .map(|_| query())
+                    .unwrap_or_default();
                 Some(format!("{scheme}://{authority}{}{query}", self.target.path))
             }
             _ if name.starts_with('@') => None,
@@ -190,7 +230,13 @@ mod tests {
     use super::*;
 
     fn request(url: &str) -> HttpRequest {
-        let headers: Headers = [("Host", "Tenant.Example"), ("X-Multi", " a "), ("x-multi", "b\t")].into_iter().collect();
+        let headers: Headers = [
+            ("Host", "Tenant.Example"),
+            ("X-Multi", " a "),
+            ("x-multi", "b\t"),
+        ]
+        .into_iter()
+        .collect();
         HttpRequest::new("post", url, headers, Vec::new()).unwrap()
     }
 
@@ -200,10 +246,19 @@ mod tests {
         assert_eq!(r.component("@method").as_deref(), Some("POST"));
         assert_eq!(r.component("@path").as_deref(), Some("/hooks/up%2Fvest"));
         assert_eq!(r.component("@query").as_deref(), Some("?b=2&a=1"));
-        assert_eq!(r.component("@authority").as_deref(), Some("api.example:8443"));
+        assert_eq!(
+            r.component("@authority").as_deref(),
+            Some("api.example:8443")
+        );
         assert_eq!(r.component("@scheme").as_deref(), Some("https"));
-        assert_eq!(r.component("@request-target").as_deref(), Some("/hooks/up%2Fvest?b=2&a=1"));
-        assert_eq!(r.component("@target-uri").as_deref(), Some("https://api.example:8443/hooks/up%2Fvest?b=2&a=1"));
+        assert_eq!(
+            r.component("@request-target").as_deref(),
+            Some("/hooks/up%2Fvest?b=2&a=1")
+        );
+        assert_eq!(
+            r.component("@target-uri").as_deref(),
+            Some("https://api.example:8443/hooks/up%2Fvest?b=2&a=1")
+        );
     }
 
     #[test]
@@ -228,13 +283,20 @@ mod tests {
     #[test]
     fn empty_path_is_slash() {
         assert_eq!(request("https://h").target.path(), "/");
-        assert_eq!(request("https://h?x").component("@path").as_deref(), Some("/"));
+        assert_eq!(
+            request("https://h?x").component("@path").as_deref(),
+            Some("/")
+        );
     }
 
     #[test]
     fn rejects_unusable_urls_and_methods() {
         for url in ["hooks", "https://", "://x/", "https://h/a b", "ht tp://h/"] {
-            assert_eq!(RequestTarget::parse(url).unwrap_err().code(), ErrorCode::InvalidArgument, "{url}");
+            assert_eq!(
+                RequestTarget::parse(url).unwrap_err().code(),
+                ErrorCode::InvalidArgument,
+                "{url}"
+            );
         }
         assert!(HttpRequest::new("", "/", Headers::new(), vec![]).is_err());
         assert!(HttpRequest::new("PO ST", "/", Headers::new(), vec![]).is_err());
@@ -242,7 +304,9 @@ mod tests {
 
     #[test]
     fn debug_output_hides_header_values() {
-        let headers: Headers = [("authorization", "Bearer secret-token")].into_iter().collect();
+        let headers: Headers = [("authorization", "Bearer secret-token")]
+            .into_iter()
+            .collect();
         assert!(!format!("{headers:?}").contains("secret"));
     }
 }

@@ -18,7 +18,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_signatures: 8, max_components: 64, max_header_bytes: 64 * 1024, max_body_bytes: 8 * 1024 * 1024 }
+        Limits {
+            max_signatures: 8,
+            max_components: 64,
+            max_header_bytes: 64 * 1024,
+            max_body_bytes: 8 * 1024 * 1024,
+        }
     }
 }
 
@@ -38,7 +43,12 @@ pub struct VerifyPolicy {
 
 impl Default for VerifyPolicy {
     fn default() -> Self {
-        VerifyPolicy { tolerance_seconds: 300, max_age_seconds: 300, label: None, limits: Limits::default() }
+        VerifyPolicy {
+            tolerance_seconds: 300,
+            max_age_seconds: 300,
+            label: None,
+            limits: Limits::default(),
+        }
     }
 }
 
@@ -56,13 +66,23 @@ impl VerifyPolicy {
             ));
         }
         match params.expires {
-            Some(expires) if expires.saturating_add(self.tolerance_seconds) < now => Err(Error::new(
-                ErrorCode::SignatureExpired,
-                format!("the signature expired {} s ago, beyond the {} s tolerance (toleranceSeconds)", now.saturating_sub(expires), self.tolerance_seconds),
-            )),
+            Some(expires) if expires.saturating_add(self.tolerance_seconds) < now => {
+                Err(Error::new(
+                    ErrorCode::SignatureExpired,
+                    format!(
+                        "the signature expired {} s ago, beyond the {} s tolerance (toleranceSeconds)",
+                        now.saturating_sub(expires),
+                        self.tolerance_seconds
+                    ),
+                ))
+            }
             None if now.saturating_sub(params.created) > self.max_age_seconds => Err(Error::new(
                 ErrorCode::SignatureExpired,
-                format!("the signature is {} s old and has no expires; the limit is maxAgeSeconds = {}", now.saturating_sub(params.created), self.max_age_seconds),
+                format!(
+                    "the signature is {} s old and has no expires; the limit is maxAgeSeconds = {}",
+                    now.saturating_sub(params.created),
+                    self.max_age_seconds
+                ),
             )),
             _ => Ok(()),
         }
@@ -74,7 +94,14 @@ mod tests {
     use super::*;
 
     fn params(created: i64, expires: Option<i64>) -> SignatureParams {
-        SignatureParams { keyid: "k".into(), created, expires, nonce: None, alg: None, other: vec![] }
+        SignatureParams {
+            keyid: "k".into(),
+            created,
+            expires,
+            nonce: None,
+            alg: None,
+            other: vec![],
+        }
     }
 
     const NOW: i64 = 1_700_000_000;
@@ -82,34 +109,64 @@ mod tests {
     #[test]
     fn accepts_created_up_to_the_tolerance_in_the_future() {
         let policy = VerifyPolicy::default();
-        policy.check_time(&params(NOW + 300, Some(NOW + 305)), NOW).unwrap();
-        let err = policy.check_time(&params(NOW + 301, Some(NOW + 305)), NOW).unwrap_err();
+        policy
+            .check_time(&params(NOW + 300, Some(NOW + 305)), NOW)
+            .unwrap();
+        let err = policy
+            .check_time(&params(NOW + 301, Some(NOW + 305)), NOW)
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::SignatureNotYetValid);
     }
 
     #[test]
     fn accepts_expires_plus_tolerance_not_in_the_past() {
         let policy = VerifyPolicy::default();
-        policy.check_time(&params(NOW - 400, Some(NOW - 300)), NOW).unwrap();
-        let err = policy.check_time(&params(NOW - 400, Some(NOW - 301)), NOW).unwrap_err();
+        policy
+            .check_time(&params(NOW - 400, Some(NOW - 300)), NOW)
+            .unwrap();
+        let err = policy
+            .check_time(&params(NOW - 400, Some(NOW - 301)), NOW)
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::SignatureExpired);
     }
 
     #[test]
     fn without_expires_applies_max_age() {
-        let policy = VerifyPolicy { max_age_seconds: 60, ..VerifyPolicy::default() };
+        let policy = VerifyPolicy {
+            max_age_seconds: 60,
+            ..VerifyPolicy::default()
+        };
         policy.check_time(&params(NOW - 60, None), NOW).unwrap();
-        assert_eq!(policy.check_time(&params(NOW - 61, None), NOW).unwrap_err().code(), ErrorCode::SignatureExpired);
+        assert_eq!(
+            policy
+                .check_time(&params(NOW - 61, None), NOW)
+                .unwrap_err()
+                .code(),
+            ErrorCode::SignatureExpired
+        );
     }
 
     #[test]
     fn extreme_values_do_not_overflow() {
-        let policy = VerifyPolicy { tolerance_seconds: i64::MAX, ..VerifyPolicy::default() };
-        for (created, expires, now) in [(i64::MAX, Some(i64::MAX), i64::MIN), (i64::MIN, Some(i64::MIN), i64::MAX), (i64::MIN, None, i64::MAX)] {
+        let policy = VerifyPolicy {
+            tolerance_seconds: i64::MAX,
+            ..VerifyPolicy::default()
+        };
+        for (created, expires, now) in [
+            (i64::MAX, Some(i64::MAX), i64::MIN),
+            (i64::MIN, Some(i64::MIN), i64::MAX),
+            (i64::MIN, None, i64::MAX),
+        ] {
             let _ = policy.check_time(&params(created, expires), now); // must not panic
         }
-        policy.check_time(&params(i64::MAX, Some(i64::MAX)), 0).unwrap();
+        policy
+            .check_time(&params(i64::MAX, Some(i64::MAX)), 0)
+            .unwrap();
         let strict = VerifyPolicy::default();
-        assert!(strict.check_time(&params(i64::MIN, None), i64::MAX).is_err());
+        assert!(
+            strict
+                .check_time(&params(i64::MIN, None), i64::MAX)
+                .is_err()
+        );
     }
 }

@@ -110,16 +110,22 @@ impl SigningKey {
     /// present, must be `ES512` (EC) or `EdDSA`/`Ed25519` (OKP).
     pub fn from_jwk(jwk: &serde_json::Value) -> Result<Self> {
         let Some(obj) = jwk.as_object() else {
-            return Err(invalid("the JWK is not a JSON object: pass one key such as {\"kty\":\"EC\",\"crv\":\"P-521\",\"d\":\"…\",\"x\":\"…\",\"y\":\"…\"}"));
+            return Err(invalid(
+                "the JWK is not a JSON object: pass one key such as {\"kty\":\"EC\",\"crv\":\"P-521\",\"d\":\"…\",\"x\":\"…\",\"y\":\"…\"}",
+            ));
         };
         if obj.contains_key("keys") {
-            return Err(invalid("this is a JWK Set ({\"keys\":[…]}), not a single JWK: pass the one private key that signs"));
+            return Err(invalid(
+                "this is a JWK Set ({\"keys\":[…]}), not a single JWK: pass the one private key that signs",
+            ));
         }
         let member = |name: &str| -> Result<Option<&str>> {
             match obj.get(name) {
                 None | Some(serde_json::Value::Null) => Ok(None),
                 Some(serde_json::Value::String(s)) => Ok(Some(s.as_str())),
-                Some(_) => Err(invalid(format!("the JWK member \"{name}\" must be a string"))),
+                Some(_) => Err(invalid(format!(
+                    "the JWK member \"{name}\" must be a string"
+                ))),
             }
         };
         let kty = member("kty")?.ok_or_else(|| invalid("the JWK has no \"kty\" member: a signing key needs \"kty\":\"EC\" (P-521) or \"kty\":\"OKP\" (Ed25519)"))?;
@@ -130,21 +136,34 @@ impl SigningKey {
             "EC" => {
                 check_curve_name(crv)?;
                 if let Some(alg) = alg.filter(|a| *a != "ES512") {
-                    return Err(invalid(format!("the JWK's \"alg\" is \"{}\", but a P-521 key signs with ES512", printable(alg))));
+                    return Err(invalid(format!(
+                        "the JWK's \"alg\" is \"{}\", but a P-521 key signs with ES512",
+                        printable(alg)
+                    )));
                 }
                 let d = d.ok_or_else(public_jwk_given)?;
                 let d = Zeroizing::new(b64url("d", d)?);
                 if d.len() != FIELD_LEN {
-                    return Err(invalid(format!("the JWK's \"d\" decodes to {} bytes; a P-521 private key is {FIELD_LEN} bytes (RFC 7518 §6.2.2.1)", d.len())));
+                    return Err(invalid(format!(
+                        "the JWK's \"d\" decodes to {} bytes; a P-521 private key is {FIELD_LEN} bytes (RFC 7518 §6.2.2.1)",
+                        d.len()
+                    )));
                 }
-                let key = EcdsaSigningKey::from_scalar(&d).map_err(|_| invalid("the JWK's \"d\" is not a valid P-521 private scalar"))?;
+                let key = EcdsaSigningKey::from_scalar(&d)
+                    .map_err(|_| invalid("the JWK's \"d\" is not a valid P-521 private scalar"))?;
                 let public = key.verification_key().to_sec1();
-                let (px, py) = public.get(1..).unwrap_or_default().split_at_checked(FIELD_LEN).unwrap_or_default();
+                let (px, py) = public
+                    .get(1..)
+                    .unwrap_or_default()
+                    .split_at_checked(FIELD_LEN)
+                    .unwrap_or_default();
                 for (name, expected) in [("x", px), ("y", py)] {
                     if let Some(value) = member(name)?
                         && b64url(name, value)? != expected
                     {
-                        return Err(invalid(format!("the JWK's \"{name}\" does not belong to its \"d\": the JWK is damaged or mixes two keys")));
+                        return Err(invalid(format!(
+                            "the JWK's \"{name}\" does not belong to its \"d\": the JWK is damaged or mixes two keys"
+                        )));
                     }
                 }
                 Ok(SigningKey::EcdsaP521(key))
@@ -153,10 +172,17 @@ impl SigningKey {
                 match crv {
                     Some("Ed25519") => {}
                     Some(other) => return Err(unsupported_okp_curve(other)),
-                    None => return Err(invalid("the OKP JWK has no \"crv\": only \"crv\":\"Ed25519\" is supported")),
+                    None => {
+                        return Err(invalid(
+                            "the OKP JWK has no \"crv\": only \"crv\":\"Ed25519\" is supported",
+                        ));
+                    }
                 }
                 if let Some(alg) = alg.filter(|a| *a != "EdDSA" && *a != "Ed25519") {
-                    return Err(invalid(format!("the JWK's \"alg\" is \"{}\", but an Ed25519 key signs with EdDSA", printable(alg))));
+                    return Err(invalid(format!(
+                        "the JWK's \"alg\" is \"{}\", but an Ed25519 key signs with EdDSA",
+                        printable(alg)
+                    )));
                 }
                 let d = d.ok_or_else(public_jwk_given)?;
                 let d = Zeroizing::new(b64url("d", d)?);
@@ -164,13 +190,20 @@ impl SigningKey {
                 if let Some(x) = member("x")?
                     && b64url("x", x)? != key.public_key()
                 {
-                    return Err(invalid("the JWK's \"x\" does not belong to its \"d\": the JWK is damaged or mixes two keys"));
+                    return Err(invalid(
+                        "the JWK's \"x\" does not belong to its \"d\": the JWK is damaged or mixes two keys",
+                    ));
                 }
                 Ok(SigningKey::Ed25519(key))
             }
             "RSA" => Err(unsupported_rsa()),
-            "oct" => Err(invalid(format!("the JWK is a symmetric key (\"kty\":\"oct\"); Upvest's API needs an ECDSA P-521 key: {GENERATE_P521}"))),
-            other => Err(invalid(format!("the JWK's \"kty\" is \"{}\"; only \"EC\" (P-521) and \"OKP\" (Ed25519) keys can sign Upvest requests", printable(other)))),
+            "oct" => Err(invalid(format!(
+                "the JWK is a symmetric key (\"kty\":\"oct\"); Upvest's API needs an ECDSA P-521 key: {GENERATE_P521}"
+            ))),
+            other => Err(invalid(format!(
+                "the JWK's \"kty\" is \"{}\"; only \"EC\" (P-521) and \"OKP\" (Ed25519) keys can sign Upvest requests",
+                printable(other)
+            ))),
         }
     }
 
@@ -190,10 +223,16 @@ impl SigningKey {
         match self {
             SigningKey::EcdsaP521(key) => {
                 let sec1 = key.verification_key().to_sec1();
-                let (x, y) = sec1.get(1..).unwrap_or_default().split_at_checked(FIELD_LEN).unwrap_or_default();
+                let (x, y) = sec1
+                    .get(1..)
+                    .unwrap_or_default()
+                    .split_at_checked(FIELD_LEN)
+                    .unwrap_or_default();
                 serde_json::json!({"kty": "EC", "crv": "P-521", "x": b64.encode(x), "y": b64.encode(y)})
             }
-            SigningKey::Ed25519(key) => serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": b64.encode(key.public_key())}),
+            SigningKey::Ed25519(key) => {
+                serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": b64.encode(key.public_key())})
+            }
         }
     }
 }
@@ -223,10 +262,15 @@ impl std::fmt::Debug for Ed25519SigningKey {
 impl Ed25519SigningKey {
     /// Builds a key from its 32-byte seed (RFC 8032 private key).
     pub fn from_seed(seed: &[u8]) -> Result<Self> {
-        let seed: &[u8; ED25519_KEY_LEN] = seed
-            .try_into()
-            .map_err(|_| invalid(format!("an Ed25519 private key is {ED25519_KEY_LEN} bytes, this one is {}", seed.len())))?;
-        Ok(Ed25519SigningKey { key: ed25519_dalek::SigningKey::from_bytes(seed) })
+        let seed: &[u8; ED25519_KEY_LEN] = seed.try_into().map_err(|_| {
+            invalid(format!(
+                "an Ed25519 private key is {ED25519_KEY_LEN} bytes, this one is {}",
+                seed.len()
+            ))
+        })?;
+        Ok(Ed25519SigningKey {
+            key: ed25519_dalek::SigningKey::from_bytes(seed),
+        })
     }
 
     /// The 32-byte public key.
@@ -238,7 +282,10 @@ impl Ed25519SigningKey {
 impl crate::signature::MessageSigner for Ed25519SigningKey {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         use ed25519_dalek::Signer as _;
-        let signature = self.key.try_sign(message).map_err(|_| invalid("Ed25519 signing failed"))?;
+        let signature = self
+            .key
+            .try_sign(message)
+            .map_err(|_| invalid("Ed25519 signing failed"))?;
         Ok(signature.to_bytes().to_vec())
     }
 }
@@ -251,35 +298,59 @@ fn invalid(message: impl Into<String>) -> Error {
 }
 
 fn needs_passphrase(what: &str) -> Error {
-    invalid(format!("the private key is encrypted ({what}); pass its passphrase (privateKeyPassphrase)"))
+    invalid(format!(
+        "the private key is encrypted ({what}); pass its passphrase (privateKeyPassphrase)"
+    ))
 }
 
 fn wrong_passphrase(passphrase: &[u8]) -> Error {
-    let empty = if passphrase.is_empty() { " (the passphrase given is empty)" } else { "" };
-    invalid(format!("could not decrypt the private key: the passphrase is wrong{empty}, or the key file is damaged; pass the passphrase the key was encrypted with (privateKeyPassphrase)"))
+    let empty = if passphrase.is_empty() {
+        " (the passphrase given is empty)"
+    } else {
+        ""
+    };
+    invalid(format!(
+        "could not decrypt the private key: the passphrase is wrong{empty}, or the key file is damaged; pass the passphrase the key was encrypted with (privateKeyPassphrase)"
+    ))
 }
 
 fn unsupported_cipher(name: &str) -> Error {
-    invalid(format!("the private key is encrypted with {name}, which is not supported; {REENCRYPT}"))
+    invalid(format!(
+        "the private key is encrypted with {name}, which is not supported; {REENCRYPT}"
+    ))
 }
 
 fn unsupported_rsa() -> Error {
-    invalid(format!("RSA keys cannot sign Upvest requests: Upvest's API accepts ECDSA P-521 (and Ed25519) signatures; {GENERATE_P521}"))
+    invalid(format!(
+        "RSA keys cannot sign Upvest requests: Upvest's API accepts ECDSA P-521 (and Ed25519) signatures; {GENERATE_P521}"
+    ))
 }
 
 fn unsupported_okp_curve(crv: &str) -> Error {
-    invalid(format!("{} keys cannot sign Upvest requests: only Ed25519 and ECDSA P-521 are accepted; {GENERATE_P521}", printable(crv)))
+    invalid(format!(
+        "{} keys cannot sign Upvest requests: only Ed25519 and ECDSA P-521 are accepted; {GENERATE_P521}",
+        printable(crv)
+    ))
 }
 
 fn public_jwk_given() -> Error {
-    invalid("the JWK has no \"d\": it is a public key, but signing needs the private key (the JWK with \"d\")")
+    invalid(
+        "the JWK has no \"d\": it is a public key, but signing needs the private key (the JWK with \"d\")",
+    )
 }
 
 /// A short, printable rendering of an identifier taken from the input (a label,
 /// cipher or curve name), so that messages never carry arbitrary input.
 fn printable(name: &str) -> String {
-    let clean = name.len() <= 40 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b" -_.,/".contains(&b));
-    if clean { name.to_string() } else { "(unprintable)".to_string() }
+    let clean = name.len() <= 40
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" -_.,/".contains(&b));
+    if clean {
+        name.to_string()
+    } else {
+        "(unprintable)".to_string()
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -308,10 +379,16 @@ fn label_kind(label: &str) -> LabelKind {
     match label {
         "EC PRIVATE KEY" | "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" => LabelKind::PrivateKey,
         "EC PARAMETERS" => LabelKind::Ignored,
-        "PUBLIC KEY" | "EC PUBLIC KEY" | "RSA PUBLIC KEY" | "SSH2 PUBLIC KEY" => LabelKind::PublicKey,
-        "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" | "X509 CRL" => LabelKind::Certificate,
+        "PUBLIC KEY" | "EC PUBLIC KEY" | "RSA PUBLIC KEY" | "SSH2 PUBLIC KEY" => {
+            LabelKind::PublicKey
+        }
+        "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" | "X509 CRL" => {
+            LabelKind::Certificate
+        }
         "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => LabelKind::CertificateRequest,
-        l if l.ends_with("PRIVATE KEY") || l.ends_with("PRIVATE KEY BLOCK") => LabelKind::OtherPrivateKey,
+        l if l.ends_with("PRIVATE KEY") || l.ends_with("PRIVATE KEY BLOCK") => {
+            LabelKind::OtherPrivateKey
+        }
         _ => LabelKind::Unknown,
     }
 }
@@ -322,31 +399,46 @@ fn pem_blocks(text: &str) -> Result<Vec<PemBlock<'_>>> {
     let mut rest = text;
     while let Some((_, after_begin)) = rest.split_once("-----BEGIN ") {
         let Some((label, after_label)) = after_begin.split_once("-----") else {
-            return Err(invalid("the PEM text has a -----BEGIN line that is cut off: the key looks truncated; pass the whole key file"));
+            return Err(invalid(
+                "the PEM text has a -----BEGIN line that is cut off: the key looks truncated; pass the whole key file",
+            ));
         };
         let label = label.trim();
         if label.contains(['\n', '\r']) {
-            return Err(invalid("the PEM text has a malformed -----BEGIN …----- line: pass the key file unchanged"));
+            return Err(invalid(
+                "the PEM text has a malformed -----BEGIN …----- line: pass the key file unchanged",
+            ));
         }
         let end_line = format!("-----END {label}-----");
         let Some((body, after_end)) = after_label.split_once(end_line.as_str()) else {
             let shown = printable(label);
-            let cut_off_end_line = after_label.find("-----END ").and_then(|at| after_label.get(at..)).is_some_and(|tail| end_line.starts_with(tail.trim_end()));
+            let cut_off_end_line = after_label
+                .find("-----END ")
+                .and_then(|at| after_label.get(at..))
+                .is_some_and(|tail| end_line.starts_with(tail.trim_end()));
             return Err(if after_label.contains("-----END ") && !cut_off_end_line {
-                invalid(format!("the PEM block -----BEGIN {shown}----- ends with a different -----END …----- line: pass the key file unchanged"))
+                invalid(format!(
+                    "the PEM block -----BEGIN {shown}----- ends with a different -----END …----- line: pass the key file unchanged"
+                ))
             } else {
-                invalid(format!("the PEM block -----BEGIN {shown}----- has no -----END {shown}----- line: the key looks truncated (cut off when copied); pass the whole key file"))
+                invalid(format!(
+                    "the PEM block -----BEGIN {shown}----- has no -----END {shown}----- line: the key looks truncated (cut off when copied); pass the whole key file"
+                ))
             });
         };
         if body.contains("-----BEGIN ") {
             let shown = printable(label);
-            return Err(invalid(format!("the PEM block -----BEGIN {shown}----- is cut off before the next -----BEGIN line: the key looks truncated; pass the whole key file")));
+            return Err(invalid(format!(
+                "the PEM block -----BEGIN {shown}----- is cut off before the next -----BEGIN line: the key looks truncated; pass the whole key file"
+            )));
         }
         blocks.push(PemBlock { label, body });
         rest = after_end;
     }
     if rest.contains("-----END ") && blocks.is_empty() {
-        return Err(invalid("the PEM text has an -----END line but no -----BEGIN line: the key looks truncated; pass the whole key file"));
+        return Err(invalid(
+            "the PEM text has an -----END line but no -----BEGIN line: the key looks truncated; pass the whole key file",
+        ));
     }
     Ok(blocks)
 }
@@ -355,14 +447,17 @@ fn pem_blocks(text: &str) -> Result<Vec<PemBlock<'_>>> {
 fn select_block(text: &str) -> Result<PemBlock<'_>> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(invalid("the private key is empty: pass the contents of the key file (PEM text starting with -----BEGIN)"));
+        return Err(invalid(
+            "the private key is empty: pass the contents of the key file (PEM text starting with -----BEGIN)",
+        ));
     }
     let blocks = pem_blocks(text)?;
     if blocks.is_empty() {
         return Err(not_pem(trimmed));
     }
     let mut keys = Vec::new();
-    let (mut public, mut certificate, mut request, mut other_private, mut unknown) = (false, false, false, None, None);
+    let (mut public, mut certificate, mut request, mut other_private, mut unknown) =
+        (false, false, false, None, None);
     for block in blocks {
         match label_kind(block.label) {
             LabelKind::PrivateKey => keys.push(block),
@@ -379,19 +474,34 @@ fn select_block(text: &str) -> Result<PemBlock<'_>> {
     {
         return Err(match label {
             "RSA PRIVATE KEY" => unsupported_rsa(),
-            "DSA PRIVATE KEY" => invalid(format!("DSA keys cannot sign Upvest requests: Upvest's API accepts ECDSA P-521 (and Ed25519) signatures; {GENERATE_P521}")),
-            "OPENSSH PRIVATE KEY" => invalid("OpenSSH-format private keys are not supported: pass a PEM key (PKCS#8 or SEC1), for example one made with `openssl ecparam -genkey -name secp521r1 -noout -out key.pem`"),
-            other => invalid(format!("a {} block cannot be read: pass an EC PRIVATE KEY, PRIVATE KEY or ENCRYPTED PRIVATE KEY (P-521 or Ed25519)", printable(other))),
+            "DSA PRIVATE KEY" => invalid(format!(
+                "DSA keys cannot sign Upvest requests: Upvest's API accepts ECDSA P-521 (and Ed25519) signatures; {GENERATE_P521}"
+            )),
+            "OPENSSH PRIVATE KEY" => invalid(
+                "OpenSSH-format private keys are not supported: pass a PEM key (PKCS#8 or SEC1), for example one made with `openssl ecparam -genkey -name secp521r1 -noout -out key.pem`",
+            ),
+            other => invalid(format!(
+                "a {} block cannot be read: pass an EC PRIVATE KEY, PRIVATE KEY or ENCRYPTED PRIVATE KEY (P-521 or Ed25519)",
+                printable(other)
+            )),
         });
     }
     let count = keys.len();
     let mut keys = keys.into_iter();
     match (keys.next(), count) {
         (Some(key), 1) => Ok(key),
-        (Some(_), n) => Err(invalid(format!("the text contains {n} private keys; pass exactly one"))),
-        (None, _) if public => Err(invalid("this is a public key, not a private key: signing needs the private key file (the public key is what you upload to Upvest)")),
-        (None, _) if certificate => Err(invalid("this is a certificate, not a private key: signing needs the private key file")),
-        (None, _) if request => Err(invalid("this is a certificate request, not a private key: signing needs the private key file")),
+        (Some(_), n) => Err(invalid(format!(
+            "the text contains {n} private keys; pass exactly one"
+        ))),
+        (None, _) if public => Err(invalid(
+            "this is a public key, not a private key: signing needs the private key file (the public key is what you upload to Upvest)",
+        )),
+        (None, _) if certificate => Err(invalid(
+            "this is a certificate, not a private key: signing needs the private key file",
+        )),
+        (None, _) if request => Err(invalid(
+            "this is a certificate request, not a private key: signing needs the private key file",
+        )),
         (None, _) => Err(invalid(format!(
             "the PEM block is labelled {}, which is not a private key: expected -----BEGIN EC PRIVATE KEY-----, -----BEGIN PRIVATE KEY----- or -----BEGIN ENCRYPTED PRIVATE KEY-----",
             unknown.map(printable).unwrap_or_default()
@@ -401,13 +511,26 @@ fn select_block(text: &str) -> Result<PemBlock<'_>> {
 
 fn not_pem(trimmed: &str) -> Error {
     if trimmed.starts_with('{') {
-        invalid("the private key is JSON, not PEM: load a JWK with SigningKey::from_jwk (pass it as a JWK, not as PEM text)")
-    } else if !trimmed.contains(char::is_whitespace) && (trimmed.ends_with(".pem") || trimmed.ends_with(".key") || trimmed.starts_with('/') || trimmed.starts_with("./")) {
-        invalid("the private key looks like a file path: pass the file's contents (the PEM text), not its name")
+        invalid(
+            "the private key is JSON, not PEM: load a JWK with SigningKey::from_jwk (pass it as a JWK, not as PEM text)",
+        )
+    } else if !trimmed.contains(char::is_whitespace)
+        && (trimmed.ends_with(".pem")
+            || trimmed.ends_with(".key")
+            || trimmed.starts_with('/')
+            || trimmed.starts_with("./"))
+    {
+        invalid(
+            "the private key looks like a file path: pass the file's contents (the PEM text), not its name",
+        )
     } else if trimmed.starts_with("ssh-") || trimmed.starts_with("ecdsa-sha2-") {
-        invalid("this is an OpenSSH public key, not a private key: pass the private key as PEM text")
+        invalid(
+            "this is an OpenSSH public key, not a private key: pass the private key as PEM text",
+        )
     } else {
-        invalid("the private key is not PEM text: pass the contents of the key file, from -----BEGIN EC PRIVATE KEY----- (or -----BEGIN PRIVATE KEY-----) to the matching -----END line")
+        invalid(
+            "the private key is not PEM text: pass the contents of the key file, from -----BEGIN EC PRIVATE KEY----- (or -----BEGIN PRIVATE KEY-----) to the matching -----END line",
+        )
     }
 }
 
@@ -425,26 +548,44 @@ fn parse_body<'a>(block: &PemBlock<'a>) -> Result<PemContent<'a>> {
     while let Some(token) = tokens.next() {
         if let Some((name, value)) = token.split_once(':') {
             if !base64.is_empty() {
-                return Err(invalid(format!("the {shown} block has a header line inside its base64 body: pass the key file unchanged")));
+                return Err(invalid(format!(
+                    "the {shown} block has a header line inside its base64 body: pass the key file unchanged"
+                )));
             }
-            let value = if value.is_empty() { tokens.next().unwrap_or_default() } else { value };
+            let value = if value.is_empty() {
+                tokens.next().unwrap_or_default()
+            } else {
+                value
+            };
             headers.push((name, value));
         } else {
             base64.push_str(token);
         }
     }
     if base64.is_empty() {
-        return Err(invalid(format!("the {shown} block is empty: the key looks truncated; pass the whole key file")));
+        return Err(invalid(format!(
+            "the {shown} block is empty: the key looks truncated; pass the whole key file"
+        )));
     }
-    let engine = GeneralPurpose::new(&base64::alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
     let der = engine.decode(base64.as_bytes()).map_err(|_| {
         invalid(format!("the body of the {shown} block is not valid base64: the key was damaged when copied (characters missing or added); pass the key file unchanged"))
     })?;
-    Ok(PemContent { headers, der: Zeroizing::new(der) })
+    Ok(PemContent {
+        headers,
+        der: Zeroizing::new(der),
+    })
 }
 
 fn header<'a>(content: &PemContent<'a>, name: &str) -> Option<&'a str> {
-    content.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+    content
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| *v)
 }
 
 /// Whether a DER document came out of a decryption, which turns parse
@@ -466,10 +607,13 @@ impl Source<'_> {
 
 fn load_block(block: &PemBlock<'_>, passphrase: Option<&[u8]>) -> Result<SigningKey> {
     let content = parse_body(block)?;
-    let encrypted = header(&content, "Proc-Type").is_some_and(|v| v.to_ascii_uppercase().contains("ENCRYPTED"));
+    let encrypted =
+        header(&content, "Proc-Type").is_some_and(|v| v.to_ascii_uppercase().contains("ENCRYPTED"));
     if encrypted {
         if block.label == "ENCRYPTED PRIVATE KEY" {
-            return Err(invalid("the ENCRYPTED PRIVATE KEY block also carries legacy Proc-Type encryption headers: pass the key file unchanged"));
+            return Err(invalid(
+                "the ENCRYPTED PRIVATE KEY block also carries legacy Proc-Type encryption headers: pass the key file unchanged",
+            ));
         }
         let plaintext = legacy_decrypt(&content, passphrase)?;
         let source = Source::Decrypted(passphrase.unwrap_or_default());
@@ -483,7 +627,9 @@ fn load_block(block: &PemBlock<'_>, passphrase: Option<&[u8]>) -> Result<Signing
         "PRIVATE KEY" => from_key_der(&content.der, Format::Pkcs8, Source::Plain),
         _ => {
             let (params, cipher, data) = pbes2_inspect(&content.der)?;
-            let passphrase = passphrase.ok_or_else(|| needs_passphrase(&format!("PKCS#8 ENCRYPTED PRIVATE KEY, PBES2/{cipher}")))?;
+            let passphrase = passphrase.ok_or_else(|| {
+                needs_passphrase(&format!("PKCS#8 ENCRYPTED PRIVATE KEY, PBES2/{cipher}"))
+            })?;
             let plaintext = pbes2_decrypt(&params, cipher, data, passphrase)?;
             from_key_der(&plaintext, Format::Pkcs8, Source::Decrypted(passphrase))
         }
@@ -510,26 +656,46 @@ impl LegacyCipher {
     }
 }
 
-fn legacy_decrypt(content: &PemContent<'_>, passphrase: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>> {
+fn legacy_decrypt(
+    content: &PemContent<'_>,
+    passphrase: Option<&[u8]>,
+) -> Result<Zeroizing<Vec<u8>>> {
     let dek = header(content, "DEK-Info").ok_or_else(|| invalid("the key says Proc-Type: 4,ENCRYPTED but has no DEK-Info header: pass the key file unchanged"))?;
     let (name, iv_hex) = dek.split_once(',').unwrap_or((dek, ""));
     let cipher = match name.to_ascii_uppercase().as_str() {
         "AES-128-CBC" => LegacyCipher::Aes128,
         "AES-192-CBC" => LegacyCipher::Aes192,
         "AES-256-CBC" => LegacyCipher::Aes256,
-        _ => return Err(unsupported_cipher(&format!("{} (legacy PEM encryption)", printable(name)))),
+        _ => {
+            return Err(unsupported_cipher(&format!(
+                "{} (legacy PEM encryption)",
+                printable(name)
+            )));
+        }
     };
     let iv: [u8; AES_BLOCK] = decode_hex(iv_hex)
         .and_then(|iv| iv.try_into().ok())
-        .ok_or_else(|| invalid("the key's DEK-Info header has no valid 16-byte IV: pass the key file unchanged"))?;
-    let passphrase = passphrase.ok_or_else(|| needs_passphrase(&format!("legacy OpenSSL PEM encryption, {}", name.to_ascii_uppercase())))?;
+        .ok_or_else(|| {
+            invalid(
+                "the key's DEK-Info header has no valid 16-byte IV: pass the key file unchanged",
+            )
+        })?;
+    let passphrase = passphrase.ok_or_else(|| {
+        needs_passphrase(&format!(
+            "legacy OpenSSL PEM encryption, {}",
+            name.to_ascii_uppercase()
+        ))
+    })?;
     if content.der.is_empty() || !content.der.len().is_multiple_of(AES_BLOCK) {
-        return Err(invalid("the encrypted key is damaged: its length is not a multiple of the AES block size; pass the whole key file unchanged"));
+        return Err(invalid(
+            "the encrypted key is damaged: its length is not a multiple of the AES block size; pass the whole key file unchanged",
+        ));
     }
     let (salt, _) = iv.split_at(8);
     let key = evp_bytes_to_key(passphrase, salt, cipher.key_len());
     let mut buffer = Zeroizing::new(content.der.to_vec());
-    let len = cbc_decrypt(cipher, &key, &iv, &mut buffer).ok_or_else(|| wrong_passphrase(passphrase))?;
+    let len =
+        cbc_decrypt(cipher, &key, &iv, &mut buffer).ok_or_else(|| wrong_passphrase(passphrase))?;
     buffer.truncate(len);
     Ok(buffer)
 }
@@ -555,9 +721,16 @@ fn evp_bytes_to_key(passphrase: &[u8], salt: &[u8], len: usize) -> Zeroizing<Vec
 /// AES-CBC with PKCS#7 padding, in place; the plaintext length, or `None` on bad padding.
 fn cbc_decrypt(cipher: LegacyCipher, key: &[u8], iv: &[u8], buffer: &mut [u8]) -> Option<usize> {
     use cbc::cipher::{BlockModeDecrypt as _, KeyIvInit as _, block_padding::Pkcs7};
-    fn run<C: cbc::cipher::BlockCipherDecrypt + cbc::cipher::KeyInit>(key: &[u8], iv: &[u8], buffer: &mut [u8]) -> Option<usize> {
+    fn run<C: cbc::cipher::BlockCipherDecrypt + cbc::cipher::KeyInit>(
+        key: &[u8],
+        iv: &[u8],
+        buffer: &mut [u8],
+    ) -> Option<usize> {
         let decryptor = cbc::Decryptor::<C>::new_from_slices(key, iv).ok()?;
-        decryptor.decrypt_padded::<Pkcs7>(buffer).ok().map(<[u8]>::len)
+        decryptor
+            .decrypt_padded::<Pkcs7>(buffer)
+            .ok()
+            .map(<[u8]>::len)
     }
     match cipher {
         LegacyCipher::Aes128 => run::<aes::Aes128>(key, iv, buffer),
@@ -572,7 +745,10 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     if !bytes.len().is_multiple_of(2) {
         return None;
     }
-    bytes.chunks_exact(2).map(|pair| Some(digit(*pair.first()?)? << 4 | digit(*pair.get(1)?)?)).collect()
+    bytes
+        .chunks_exact(2)
+        .map(|pair| Some(digit(*pair.first()?)? << 4 | digit(*pair.get(1)?)?))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -605,7 +781,9 @@ fn is_under(oid: ObjectIdentifier, arc: ObjectIdentifier) -> bool {
 }
 
 fn pbes2_malformed() -> Error {
-    invalid("the ENCRYPTED PRIVATE KEY block is not a valid PKCS#8 encrypted key: the key looks damaged; pass the key file unchanged")
+    invalid(
+        "the ENCRYPTED PRIVATE KEY block is not a valid PKCS#8 encrypted key: the key looks damaged; pass the key file unchanged",
+    )
 }
 
 /// Parses an `EncryptedPrivateKeyInfo`, refusing unsupported or hostile schemes:
@@ -624,21 +802,34 @@ fn pbes2_inspect(der: &[u8]) -> Result<(pkcs5::pbes2::Parameters, &'static str, 
         .map_err(|_| malformed())?;
     if algorithm.oid != PBES2 {
         if is_under(algorithm.oid, PKCS12_PBE_ARC) || is_under(algorithm.oid, PKCS5_ARC) {
-            return Err(unsupported_cipher("legacy PBES1/PKCS#12 password-based encryption (3DES, RC2 or RC4)"));
+            return Err(unsupported_cipher(
+                "legacy PBES1/PKCS#12 password-based encryption (3DES, RC2 or RC4)",
+            ));
         }
-        return Err(unsupported_cipher(&format!("an unknown scheme (OID {})", algorithm.oid)));
+        return Err(unsupported_cipher(&format!(
+            "an unknown scheme (OID {})",
+            algorithm.oid
+        )));
     }
     let (kdf, encryption) = algorithm
         .parameters
         .ok_or_else(malformed)?
-        .sequence(|reader| Ok::<_, pkcs8::der::Error>((AlgorithmIdentifierRef::decode(reader)?, AlgorithmIdentifierRef::decode(reader)?)))
+        .sequence(|reader| {
+            Ok::<_, pkcs8::der::Error>((
+                AlgorithmIdentifierRef::decode(reader)?,
+                AlgorithmIdentifierRef::decode(reader)?,
+            ))
+        })
         .map_err(|_| malformed())?;
     let (cipher, supported) = pbes2_cipher_name(encryption.oid);
     if !supported {
         return Err(unsupported_cipher(&format!("PBES2/{cipher}")));
     }
     if kdf.oid != PBKDF2 && kdf.oid != SCRYPT {
-        return Err(unsupported_cipher(&format!("PBES2 with an unknown key-derivation function (OID {})", kdf.oid)));
+        return Err(unsupported_cipher(&format!(
+            "PBES2 with an unknown key-derivation function (OID {})",
+            kdf.oid
+        )));
     }
     let scheme = pkcs5::EncryptionScheme::try_from(algorithm).map_err(|_| malformed())?;
     let params = scheme.pbes2().ok_or_else(malformed)?.clone();
@@ -646,12 +837,21 @@ fn pbes2_inspect(der: &[u8]) -> Result<(pkcs5::pbes2::Parameters, &'static str, 
     Ok((params, cipher, data.as_bytes()))
 }
 
-fn pbes2_decrypt(params: &pkcs5::pbes2::Parameters, cipher: &str, data: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+fn pbes2_decrypt(
+    params: &pkcs5::pbes2::Parameters,
+    cipher: &str,
+    data: &[u8],
+    passphrase: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
     let mut buffer = Zeroizing::new(data.to_vec());
     let len = match params.decrypt_in_place(passphrase, &mut buffer) {
         Ok(plaintext) => plaintext.len(),
         Err(pkcs5::Error::DecryptFailed) => return Err(wrong_passphrase(passphrase)),
-        Err(pkcs5::Error::UnsupportedAlgorithm { .. }) => return Err(unsupported_cipher(&format!("PBES2/{cipher} with an unsupported PBKDF2 hash"))),
+        Err(pkcs5::Error::UnsupportedAlgorithm { .. }) => {
+            return Err(unsupported_cipher(&format!(
+                "PBES2/{cipher} with an unsupported PBKDF2 hash"
+            )));
+        }
         Err(_) => return Err(pbes2_malformed()),
     };
     buffer.truncate(len);
@@ -672,8 +872,17 @@ fn check_kdf_limits(kdf: &pkcs5::pbes2::Kdf) -> Result<()> {
         let n = scrypt.cost_parameter;
         let r = u64::from(scrypt.block_size);
         let p = scrypt.parallelization;
-        let memory = n.checked_mul(r).and_then(|nr| nr.checked_mul(128)).unwrap_or(u64::MAX);
-        if n < 2 || !n.is_power_of_two() || r == 0 || p == 0 || p > MAX_SCRYPT_PARALLELISM || memory > MAX_SCRYPT_MEMORY {
+        let memory = n
+            .checked_mul(r)
+            .and_then(|nr| nr.checked_mul(128))
+            .unwrap_or(u64::MAX);
+        if n < 2
+            || !n.is_power_of_two()
+            || r == 0
+            || p == 0
+            || p > MAX_SCRYPT_PARALLELISM
+            || memory > MAX_SCRYPT_MEMORY
+        {
             return Err(invalid(format!(
                 "the key's scrypt parameters (N={n}, r={r}, p={p}) are invalid or need more than {} MiB of memory; {REENCRYPT}",
                 MAX_SCRYPT_MEMORY / (1024 * 1024)
@@ -741,13 +950,19 @@ fn from_pkcs8_der(der: &[u8], source: Source<'_>) -> Result<SigningKey> {
 }
 
 /// Reads an RFC 5915 `ECPrivateKey`. `outer_curve` is the curve a PKCS#8 wrapper named.
-fn from_sec1_der(der: &[u8], outer_curve: Option<ObjectIdentifier>, source: Source<'_>) -> Result<SigningKey> {
+fn from_sec1_der(
+    der: &[u8],
+    outer_curve: Option<ObjectIdentifier>,
+    source: Source<'_>,
+) -> Result<SigningKey> {
     let key = sec1::EcPrivateKey::from_der(der).map_err(|_| {
         source.malformed(|| invalid("the EC PRIVATE KEY block is not a valid SEC1 EC private key (or uses explicit curve parameters, which are not supported): pass the key file unchanged"))
     })?;
     let inner_curve = key.parameters.and_then(sec1::EcParameters::named_curve);
     let curve = match (outer_curve, inner_curve) {
-        (Some(outer), Some(inner)) if outer != inner => return Err(invalid("the key names two different curves: it is damaged")),
+        (Some(outer), Some(inner)) if outer != inner => {
+            return Err(invalid("the key names two different curves: it is damaged"));
+        }
         (outer, inner) => outer.or(inner),
     };
     match curve {
@@ -755,12 +970,18 @@ fn from_sec1_der(der: &[u8], outer_curve: Option<ObjectIdentifier>, source: Sour
         Some(curve) => return Err(unsupported_curve(curve)),
         // No curve named anywhere: only a full-length P-521 scalar is unambiguous.
         None if key.private_key.len() == FIELD_LEN => {}
-        None => return Err(invalid(format!("the EC private key does not name its curve and is not {FIELD_LEN} bytes long, so it is not a P-521 key; {GENERATE_P521}"))),
+        None => {
+            return Err(invalid(format!(
+                "the EC private key does not name its curve and is not {FIELD_LEN} bytes long, so it is not a P-521 key; {GENERATE_P521}"
+            )));
+        }
     }
     let secret = p521::SecretKey::try_from(key)
         .map_err(|_| source.malformed(|| invalid("the P-521 private key is damaged: its scalar is out of range or its embedded public key does not match it")))?;
     let scalar = Zeroizing::new(secret.to_bytes());
-    Ok(SigningKey::EcdsaP521(EcdsaSigningKey::from_scalar(&scalar)?))
+    Ok(SigningKey::EcdsaP521(EcdsaSigningKey::from_scalar(
+        &scalar,
+    )?))
 }
 
 fn unsupported_curve(curve: ObjectIdentifier) -> Error {
@@ -776,21 +997,35 @@ fn unsupported_curve(curve: ObjectIdentifier) -> Error {
         "1.3.132.0.33" => "P-224 (secp224r1)".to_string(),
         other => format!("the curve with OID {other}"),
     };
-    invalid(format!("the key is on {name}, but Upvest's API only accepts ECDSA P-521 (secp521r1) keys; {GENERATE_P521}"))
+    invalid(format!(
+        "the key is on {name}, but Upvest's API only accepts ECDSA P-521 (secp521r1) keys; {GENERATE_P521}"
+    ))
 }
 
 fn check_curve_name(crv: Option<&str>) -> Result<()> {
     match crv {
         Some("P-521") => Ok(()),
-        Some("P-256") => Err(unsupported_curve(ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7"))),
-        Some(other) => Err(invalid(format!("the JWK's curve is {}, but Upvest's API only accepts ECDSA P-521 keys; {GENERATE_P521}", printable(other)))),
-        None => Err(invalid("the EC JWK has no \"crv\": a signing key needs \"crv\":\"P-521\"")),
+        Some("P-256") => Err(unsupported_curve(ObjectIdentifier::new_unwrap(
+            "1.2.840.10045.3.1.7",
+        ))),
+        Some(other) => Err(invalid(format!(
+            "the JWK's curve is {}, but Upvest's API only accepts ECDSA P-521 keys; {GENERATE_P521}",
+            printable(other)
+        ))),
+        None => Err(invalid(
+            "the EC JWK has no \"crv\": a signing key needs \"crv\":\"P-521\"",
+        )),
     }
 }
 
 fn b64url(name: &str, value: &str) -> Result<Vec<u8>> {
-    let engine = GeneralPurpose::new(&base64::alphabet::URL_SAFE, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
-    engine.decode(value).map_err(|_| invalid(format!("the JWK's \"{name}\" is not base64url")))
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    engine
+        .decode(value)
+        .map_err(|_| invalid(format!("the JWK's \"{name}\" is not base64url")))
 }
 
 #[cfg(test)]
@@ -803,7 +1038,10 @@ mod tests {
         let key = evp_bytes_to_key(b"password", &[1, 2, 3, 4, 5, 6, 7, 8], 32);
         assert_eq!(hex::encode(key.as_slice()).to_uppercase(), EVP_KEY_AES256);
         let key = evp_bytes_to_key(b"password", &[1, 2, 3, 4, 5, 6, 7, 8], 16);
-        assert_eq!(hex::encode(key.as_slice()).to_uppercase(), EVP_KEY_AES256.get(..32).unwrap());
+        assert_eq!(
+            hex::encode(key.as_slice()).to_uppercase(),
+            EVP_KEY_AES256.get(..32).unwrap()
+        );
     }
 
     const EVP_KEY_AES256: &str = "E7B0971E52CA5CC8D0539FB3412F6316F7BA2E6EE293D9F3457B99436B51CE02";
@@ -827,12 +1065,34 @@ mod tests {
     #[test]
     fn refuses_scrypt_parameters_that_would_panic_or_exhaust_memory() {
         let salt = pkcs5::pbes2::Salt::new([7u8; 16]).unwrap();
-        for (n, r, p) in [(0u64, 8u16, 1u16), (1, 8, 1), (3, 8, 1), (1 << 40, 8, 1), (1 << 20, 8, 1), (1 << 14, 0, 1), (1 << 14, 8, 0), (1 << 14, 8, 17), (u64::MAX, u16::MAX, 1)] {
-            let kdf = pkcs5::pbes2::Kdf::Scrypt(pkcs5::pbes2::ScryptParams { salt, cost_parameter: n, block_size: r, parallelization: p, key_length: None });
+        for (n, r, p) in [
+            (0u64, 8u16, 1u16),
+            (1, 8, 1),
+            (3, 8, 1),
+            (1 << 40, 8, 1),
+            (1 << 20, 8, 1),
+            (1 << 14, 0, 1),
+            (1 << 14, 8, 0),
+            (1 << 14, 8, 17),
+            (u64::MAX, u16::MAX, 1),
+        ] {
+            let kdf = pkcs5::pbes2::Kdf::Scrypt(pkcs5::pbes2::ScryptParams {
+                salt,
+                cost_parameter: n,
+                block_size: r,
+                parallelization: p,
+                key_length: None,
+            });
             let err = check_kdf_limits(&kdf).unwrap_err();
             assert!(err.message().contains("scrypt"), "{err}");
         }
-        let ok = pkcs5::pbes2::Kdf::Scrypt(pkcs5::pbes2::ScryptParams { salt, cost_parameter: 1 << 14, block_size: 8, parallelization: 1, key_length: None });
+        let ok = pkcs5::pbes2::Kdf::Scrypt(pkcs5::pbes2::ScryptParams {
+            salt,
+            cost_parameter: 1 << 14,
+            block_size: 8,
+            parallelization: 1,
+            key_length: None,
+        });
         check_kdf_limits(&ok).unwrap();
     }
 }

@@ -44,7 +44,10 @@ pub fn generate_private_jwk(kid: &str) -> Result<Value> {
     let key = EcdsaSigningKey::generate()?;
     let mut jwk = public_jwk(kid, &key.verification_key());
     if let Some(object) = jwk.as_object_mut() {
-        object.insert("d".to_owned(), Value::String(URL_SAFE_NO_PAD.encode(key.to_scalar())));
+        object.insert(
+            "d".to_owned(),
+            Value::String(URL_SAFE_NO_PAD.encode(key.to_scalar())),
+        );
     }
     Ok(jwk)
 }
@@ -52,19 +55,32 @@ pub fn generate_private_jwk(kid: &str) -> Result<Value> {
 /// Reads a private P-521 JWK (`kty` EC, `crv` P-521, `d`), checking that
 /// `x`/`y`, when present, match `d`.
 pub fn signing_key_from_jwk(jwk: &Value) -> Result<EcdsaSigningKey> {
-    let invalid = |why: &str| Error::new(ErrorCode::PrivateKeyInvalid, format!("the private JWK {why}"));
-    if jwk.get("kty").and_then(Value::as_str) != Some("EC") || jwk.get("crv").and_then(Value::as_str) != Some("P-521") {
+    let invalid = |why: &str| {
+        Error::new(
+            ErrorCode::PrivateKeyInvalid,
+            format!("the private JWK {why}"),
+        )
+    };
+    if jwk.get("kty").and_then(Value::as_str) != Some("EC")
+        || jwk.get("crv").and_then(Value::as_str) != Some("P-521")
+    {
         return Err(invalid("must have kty \"EC\" and crv \"P-521\""));
     }
-    let d = jwk.get("d").and_then(Value::as_str).ok_or_else(|| invalid("has no \"d\" member"))?;
-    let scalar = URL_SAFE_NO_PAD.decode(d).map_err(|_| invalid("has a \"d\" that is not unpadded base64url"))?;
+    let d = jwk
+        .get("d")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("has no \"d\" member"))?;
+    let scalar = URL_SAFE_NO_PAD
+        .decode(d)
+        .map_err(|_| invalid("has a \"d\" that is not unpadded base64url"))?;
     let key = EcdsaSigningKey::from_scalar(&scalar).map_err(|_| invalid("has an invalid \"d\""))?;
     let public = public_jwk("", &key.verification_key());
     for coordinate in ["x", "y"] {
         if let Some(given) = jwk.get(coordinate)
-            && Some(given) != public.get(coordinate) {
-                return Err(invalid("has x/y that do not match d"));
-            }
+            && Some(given) != public.get(coordinate)
+        {
+            return Err(invalid("has x/y that do not match d"));
+        }
     }
     Ok(key)
 }
@@ -72,10 +88,16 @@ pub fn signing_key_from_jwk(jwk: &Value) -> Result<EcdsaSigningKey> {
 /// Signs a delivery as Upvest does: `@method`, `@path`, `@query` (when the
 /// URL has one), `content-type`, `content-length` and `digest` covered, in
 /// the unquoted v6 base form, DER signature, label `sig1`.
-pub fn sign_test_delivery(key: &EcdsaSigningKey, options: &TestDeliveryOptions<'_>) -> Result<TestDelivery> {
+pub fn sign_test_delivery(
+    key: &EcdsaSigningKey,
+    options: &TestDeliveryOptions<'_>,
+) -> Result<TestDelivery> {
     let target = RequestTarget::parse(options.url)?;
     let nonce = nonce()?;
-    let mut components = vec![("@method", "POST".to_owned()), ("@path", target.path().to_owned())];
+    let mut components = vec![
+        ("@method", "POST".to_owned()),
+        ("@path", target.path().to_owned()),
+    ];
     if let Some(query) = target.query() {
         components.push(("@query", format!("?{query}")));
     }
@@ -92,16 +114,41 @@ pub fn sign_test_delivery(key: &EcdsaSigningKey, options: &TestDeliveryOptions<'
         form: BaseForm::UpvestV6,
     };
     let signed = sign(&spec, key)?;
-    let mut headers: Vec<(String, String)> = spec.components.iter().filter(|(name, _)| !name.starts_with('@')).map(|(n, v)| ((*n).to_owned(), v.clone())).collect();
+    let mut headers: Vec<(String, String)> = spec
+        .components
+        .iter()
+        .filter(|(name, _)| !name.starts_with('@'))
+        .map(|(n, v)| ((*n).to_owned(), v.clone()))
+        .collect();
     headers.push(("signature-input".to_owned(), signed.signature_input));
     headers.push(("signature".to_owned(), signed.signature));
-    Ok(TestDelivery { method: "POST".to_owned(), url: options.url.to_owned(), headers, body: options.body.clone() })
+    Ok(TestDelivery {
+        method: "POST".to_owned(),
+        url: options.url.to_owned(),
+        headers,
+        body: options.body.clone(),
+    })
 }
 
 /// 16 random alphanumerics, like Upvest's Java and Go signers.
 fn nonce() -> Result<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|_| Error::new(ErrorCode::PrivateKeyInvalid, "no secure random number generator is available"))?;
-    Ok(bytes.iter().map(|b| char::from(ALPHABET.get(usize::from(*b) % ALPHABET.len()).copied().unwrap_or(b'A'))).collect())
+    getrandom::fill(&mut bytes).map_err(|_| {
+        Error::new(
+            ErrorCode::PrivateKeyInvalid,
+            "no secure random number generator is available",
+        )
+    })?;
+    Ok(bytes
+        .iter()
+        .map(|b| {
+            char::from(
+                ALPHABET
+                    .get(usize::from(*b) % ALPHABET.len())
+                    .copied()
+                    .unwrap_or(b'A'),
+            )
+        })
+        .collect())
 }

@@ -2,7 +2,12 @@
 //! message naming the option; parsers stay linear on large hostile input;
 //! `Debug` of key and token types never shows secret material.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::{Duration, Instant};
 use upvest_webhooks::KeySet;
@@ -31,7 +36,10 @@ fn jwks_parsing_is_linear_in_the_number_of_keys() {
     assert!(set.contains("00047999"));
     eprintln!("JWKS kids: 6 000 in {t_small:?}, 48 000 in {t_large:?}");
     // 8x the input: linear is ~8x, quadratic ~64x. Allow generous noise.
-    assert!(t_large < t_small * 24 + Duration::from_millis(50), "8x keys took {t_large:?} vs {t_small:?}: super-linear");
+    assert!(
+        t_large < t_small * 24 + Duration::from_millis(50),
+        "8x keys took {t_large:?} vs {t_small:?}: super-linear"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -46,10 +54,18 @@ use upvest_webhooks::{ErrorCode, Headers, HttpRequest, Limits, VerifyPolicy};
 const NOW: i64 = 1_750_000_000;
 
 fn signed_request(body: &[u8], extra: &[(&str, String)]) -> HttpRequest {
-    let key = EcdsaSigningKey::from_scalar(&[7u8; 66][..]).or_else(|_| EcdsaSigningKey::generate()).unwrap();
+    let key = EcdsaSigningKey::from_scalar(&[7u8; 66][..])
+        .or_else(|_| EcdsaSigningKey::generate())
+        .unwrap();
     let delivery = sign_test_delivery(
         &key,
-        &TestDeliveryOptions { key_id: "k", url: "https://tenant.example/hooks", body: body.to_vec(), created: NOW, expires: Some(NOW + 60) },
+        &TestDeliveryOptions {
+            key_id: "k",
+            url: "https://tenant.example/hooks",
+            body: body.to_vec(),
+            created: NOW,
+            expires: Some(NOW + 60),
+        },
     )
     .unwrap();
     let mut headers: Headers = delivery.headers.into_iter().collect();
@@ -60,7 +76,10 @@ fn signed_request(body: &[u8], extra: &[(&str, String)]) -> HttpRequest {
 }
 
 fn limit_error(request: &HttpRequest, limits: Limits) -> upvest_webhooks::Error {
-    let policy = VerifyPolicy { limits, ..VerifyPolicy::default() };
+    let policy = VerifyPolicy {
+        limits,
+        ..VerifyPolicy::default()
+    };
     let err = prepare(request, &policy, NOW).expect_err("the limit must refuse the request");
     assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
     err
@@ -72,20 +91,62 @@ fn each_limit_gives_limit_exceeded_naming_its_option() {
     // Exactly at each limit passes prepare; one past fails.
     let request = signed_request(body, &[]);
     let header_bytes = request.headers.byte_len();
-    prepare(&request, &VerifyPolicy { limits: Limits { max_header_bytes: header_bytes, max_body_bytes: body.len(), ..Limits::default() }, ..VerifyPolicy::default() }, NOW).unwrap();
+    prepare(
+        &request,
+        &VerifyPolicy {
+            limits: Limits {
+                max_header_bytes: header_bytes,
+                max_body_bytes: body.len(),
+                ..Limits::default()
+            },
+            ..VerifyPolicy::default()
+        },
+        NOW,
+    )
+    .unwrap();
 
-    let err = limit_error(&request, Limits { max_header_bytes: header_bytes - 1, ..Limits::default() });
-    assert!(err.message().contains("limits.maxHeaderBytes") && err.message().contains(&header_bytes.to_string()), "{err}");
-    let err = limit_error(&request, Limits { max_body_bytes: body.len() - 1, ..Limits::default() });
+    let err = limit_error(
+        &request,
+        Limits {
+            max_header_bytes: header_bytes - 1,
+            ..Limits::default()
+        },
+    );
+    assert!(
+        err.message().contains("limits.maxHeaderBytes")
+            && err.message().contains(&header_bytes.to_string()),
+        "{err}"
+    );
+    let err = limit_error(
+        &request,
+        Limits {
+            max_body_bytes: body.len() - 1,
+            ..Limits::default()
+        },
+    );
     assert!(err.message().contains("limits.maxBodyBytes"), "{err}");
-    let err = limit_error(&request, Limits { max_components: 4, ..Limits::default() }); // the test signer covers 5
-    assert!(err.message().contains("limits.maxComponents") && err.message().contains("covers 5"), "{err}");
+    let err = limit_error(
+        &request,
+        Limits {
+            max_components: 4,
+            ..Limits::default()
+        },
+    ); // the test signer covers 5
+    assert!(
+        err.message().contains("limits.maxComponents") && err.message().contains("covers 5"),
+        "{err}"
+    );
 
     // Nine members against the default of eight.
-    let members: Vec<String> = (0..9).map(|i| format!("s{i}=(\"@method\");keyid=\"k\";created={NOW}")).collect();
+    let members: Vec<String> = (0..9)
+        .map(|i| format!("s{i}=(\"@method\");keyid=\"k\";created={NOW}"))
+        .collect();
     let err = parse_signature_input(&members.join(", "), &Limits::default()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::LimitExceeded);
-    assert!(err.message().contains("limits.maxSignatures") && err.message().contains("9 members"), "{err}");
+    assert!(
+        err.message().contains("limits.maxSignatures") && err.message().contains("9 members"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -116,7 +177,8 @@ fn the_limits_hold_for_many_tiny_headers_and_many_signature_members() {
     // A Signature header with 10 000 members (it has no member limit of its
     // own, only maxHeaderBytes) parses in linear time.
     let members: Vec<String> = (0..10_000).map(|i| format!("s{i}=:AAAA:")).collect();
-    let (parsed, took) = time(|| upvest_webhooks::signature::parse_signatures(&members.join(",")).unwrap());
+    let (parsed, took) =
+        time(|| upvest_webhooks::signature::parse_signatures(&members.join(",")).unwrap());
     assert_eq!(parsed.len(), 10_000);
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
@@ -130,12 +192,21 @@ fn renderings(secret: &[u8]) -> Vec<String> {
     let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
     let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
     let head: Vec<String> = secret.iter().take(6).map(u8::to_string).collect();
-    vec![hex::encode(secret), hex::encode_upper(secret), b64[..20].to_owned(), b64url[..20].to_owned(), head.join(", ")]
+    vec![
+        hex::encode(secret),
+        hex::encode_upper(secret),
+        b64[..20].to_owned(),
+        b64url[..20].to_owned(),
+        head.join(", "),
+    ]
 }
 
 fn assert_redacted(debug: &str, secret: &[u8], what: &str) {
     for rendering in renderings(secret) {
-        assert!(!debug.contains(&rendering), "{what} Debug output leaks the secret ({rendering}): {debug}");
+        assert!(
+            !debug.contains(&rendering),
+            "{what} Debug output leaks the secret ({rendering}): {debug}"
+        );
     }
 }
 
@@ -152,7 +223,10 @@ fn debug_of_key_and_token_types_never_shows_secrets() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/");
     for (file, passphrase) in [
         ("p521-sec1.pem", None),
-        ("p521-pkcs8-pbkdf2-aes256.pem", Some(&b"upvest-test-passphrase"[..])),
+        (
+            "p521-pkcs8-pbkdf2-aes256.pem",
+            Some(&b"upvest-test-passphrase"[..]),
+        ),
         ("ed25519-pkcs8.pem", None),
     ] {
         let pem = std::fs::read_to_string(format!("{fixtures}{file}")).unwrap();
@@ -160,7 +234,10 @@ fn debug_of_key_and_token_types_never_shows_secrets() {
         let debug = format!("{key:?} {key:#?}");
         assert!(debug.contains("redacted"), "{debug}");
         // No PEM body line, and no passphrase.
-        for line in pem.lines().filter(|l| l.len() > 40 && !l.starts_with("-----")) {
+        for line in pem
+            .lines()
+            .filter(|l| l.len() > 40 && !l.starts_with("-----"))
+        {
             assert!(!debug.contains(line), "{file}: Debug shows PEM text");
         }
         assert!(!debug.contains("upvest-test-passphrase"));
@@ -168,16 +245,27 @@ fn debug_of_key_and_token_types_never_shows_secrets() {
             assert_redacted(&debug, &inner.to_scalar(), file);
         }
     }
-    let jwk: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{fixtures}node-p521.jwk.json")).unwrap()).unwrap();
+    let jwk: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{fixtures}node-p521.jwk.json")).unwrap(),
+    )
+    .unwrap();
     let key = SigningKey::from_jwk(&jwk).unwrap();
-    let d = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwk["d"].as_str().unwrap()).unwrap();
+    let d = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(jwk["d"].as_str().unwrap())
+        .unwrap();
     assert_redacted(&format!("{key:?}"), &d, "SigningKey from JWK");
     assert!(!format!("{key:?}").contains(jwk["d"].as_str().unwrap()));
 
-    let token = upvest_webhooks::client::token::AccessToken::from_response(br#"{"access_token":"secret-token-abc123","expires_in":3600,"token_type":"bearer"}"#, 0.0).unwrap();
+    let token = upvest_webhooks::client::token::AccessToken::from_response(
+        br#"{"access_token":"secret-token-abc123","expires_in":3600,"token_type":"bearer"}"#,
+        0.0,
+    )
+    .unwrap();
     assert!(!format!("{token:?} {token:#?}").contains("secret-token-abc123"));
 
-    let headers: Headers = [("authorization", "Bearer secret-token-abc123")].into_iter().collect();
+    let headers: Headers = [("authorization", "Bearer secret-token-abc123")]
+        .into_iter()
+        .collect();
     assert!(!format!("{headers:?}").contains("secret-token-abc123"));
     let request = HttpRequest::new("POST", "/hooks", headers, Vec::new()).unwrap();
     assert!(!format!("{request:?}").contains("secret-token-abc123"));
@@ -186,15 +274,30 @@ fn debug_of_key_and_token_types_never_shows_secrets() {
 #[test]
 fn signature_input_parsing_is_linear_in_the_number_of_components() {
     // With limits.maxComponents raised, duplicate detection used to be quadratic.
-    let input = |n: usize| format!("sig1=({});keyid=\"k\";created=1", (0..n).map(|i| format!("\"x-{i}\"")).collect::<Vec<_>>().join(" "));
-    let limits = Limits { max_components: usize::MAX, ..Limits::default() };
+    let input = |n: usize| {
+        format!(
+            "sig1=({});keyid=\"k\";created=1",
+            (0..n)
+                .map(|i| format!("\"x-{i}\""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    };
+    let limits = Limits {
+        max_components: usize::MAX,
+        ..Limits::default()
+    };
     let (small, large) = (input(5_000), input(40_000));
     let (_, t_small) = time(|| parse_signature_input(&small, &limits).unwrap());
     let (parsed, t_large) = time(|| parse_signature_input(&large, &limits).unwrap());
     assert_eq!(parsed[0].components().len(), 40_000);
     eprintln!("Signature-Input components: 5 000 in {t_small:?}, 40 000 in {t_large:?}");
-    assert!(t_large < t_small * 24 + Duration::from_millis(50), "8x components took {t_large:?} vs {t_small:?}: super-linear");
+    assert!(
+        t_large < t_small * 24 + Duration::from_millis(50),
+        "8x components took {t_large:?} vs {t_small:?}: super-linear"
+    );
     // Duplicates are still refused.
-    let err = parse_signature_input("sig1=(\"a\" \"b\" \"a\");keyid=\"k\";created=1", &limits).unwrap_err();
+    let err = parse_signature_input("sig1=(\"a\" \"b\" \"a\");keyid=\"k\";created=1", &limits)
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::SignatureInputMalformed);
 }

@@ -2,7 +2,12 @@
 //! Upvest's own Python signer (v15) and by the same key in the v6 format.
 //! They are an oracle independent of this crate's signing code.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::Arc;
 use upvest_webhooks::ecdsa::SignatureEncoding;
@@ -39,20 +44,35 @@ fn v15_request(signature: &str, with_version_header: bool) -> HttpRequest {
     if with_version_header {
         headers.append("upvest-signature-version", "15");
     }
-    HttpRequest::new("POST", "https://sandbox.upvest.co/users?limit=2", headers, BODY.to_vec()).unwrap()
+    HttpRequest::new(
+        "POST",
+        "https://sandbox.upvest.co/users?limit=2",
+        headers,
+        BODY.to_vec(),
+    )
+    .unwrap()
 }
 
 fn v6_request(body: &[u8]) -> HttpRequest {
     let headers: Headers = [
         ("content-length", "16"),
         ("content-type", "application/json"),
-        ("digest", "SHA-256=lyTB4g5uPk1/V+0l+dTvsAblCFkNUoyQ2ll/andcE+U="),
+        (
+            "digest",
+            "SHA-256=lyTB4g5uPk1/V+0l+dTvsAblCFkNUoyQ2ll/andcE+U=",
+        ),
         ("signature-input", V6_INPUT),
         ("signature", V6_DER),
     ]
     .into_iter()
     .collect();
-    HttpRequest::new("POST", "https://tenant.example/webhooks/upvest", headers, body.to_vec()).unwrap()
+    HttpRequest::new(
+        "POST",
+        "https://tenant.example/webhooks/upvest",
+        headers,
+        body.to_vec(),
+    )
+    .unwrap()
 }
 
 fn keys() -> KeySet {
@@ -61,7 +81,8 @@ fn keys() -> KeySet {
 
 fn verify(request: &HttpRequest, now: i64) -> upvest_webhooks::Result<upvest_webhooks::Verified> {
     let keys = keys();
-    prepare(request, &VerifyPolicy::default(), now)?.verify_with(|kid| keys.get(kid).map(Arc::clone))
+    prepare(request, &VerifyPolicy::default(), now)?
+        .verify_with(|kid| keys.get(kid).map(Arc::clone))
 }
 
 #[test]
@@ -81,7 +102,10 @@ fn verifies_the_v15_vector_as_raw_r_s() {
 
 #[test]
 fn falls_back_to_the_quoted_form_without_the_version_header() {
-    assert_eq!(verify(&v15_request(V15_DER, false), CREATED).unwrap().form, BaseForm::Quoted);
+    assert_eq!(
+        verify(&v15_request(V15_DER, false), CREATED).unwrap().form,
+        BaseForm::Quoted
+    );
 }
 
 #[test]
@@ -94,7 +118,10 @@ fn verifies_the_v6_vector_in_the_unquoted_form() {
 fn the_version_header_forbids_the_v6_form() {
     let mut request = v6_request(BODY);
     request.headers.append("upvest-signature-version", "15");
-    assert_eq!(verify(&request, CREATED).unwrap_err().code(), ErrorCode::SignatureInvalid);
+    assert_eq!(
+        verify(&request, CREATED).unwrap_err().code(),
+        ErrorCode::SignatureInvalid
+    );
 }
 
 #[test]
@@ -105,7 +132,12 @@ fn rejects_the_v6_vector_with_an_altered_body() {
 
 #[test]
 fn rejects_the_v6_vector_once_expired() {
-    assert_eq!(verify(&v6_request(BODY), CREATED + 5 + 301).unwrap_err().code(), ErrorCode::SignatureExpired);
+    assert_eq!(
+        verify(&v6_request(BODY), CREATED + 5 + 301)
+            .unwrap_err()
+            .code(),
+        ErrorCode::SignatureExpired
+    );
     assert!(verify(&v6_request(BODY), CREATED + 5 + 300).is_ok());
 }
 
@@ -113,5 +145,8 @@ fn rejects_the_v6_vector_once_expired() {
 fn rejects_the_v6_vector_at_another_path() {
     let mut request = v6_request(BODY);
     request.target = upvest_webhooks::message::RequestTarget::parse("/webhooks/other").unwrap();
-    assert_eq!(verify(&request, CREATED).unwrap_err().code(), ErrorCode::SignatureInvalid);
+    assert_eq!(
+        verify(&request, CREATED).unwrap_err().code(),
+        ErrorCode::SignatureInvalid
+    );
 }

@@ -14,7 +14,12 @@ use crate::error::{Error, ErrorCode, Result};
 /// A random UUID v4, for idempotency keys and nonces.
 pub fn uuid_v4() -> Result<String> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|_| Error::new(ErrorCode::Network, "no secure random number generator is available"))?;
+    getrandom::fill(&mut bytes).map_err(|_| {
+        Error::new(
+            ErrorCode::Network,
+            "no secure random number generator is available",
+        )
+    })?;
     Ok(format_uuid(bytes))
 }
 

@@ -62,10 +62,20 @@ pub fn code_for_status(status: u16) -> ErrorCode {
 impl ApiError {
     /// Builds the error for `status` from a response body of any kind (JSON
     /// problem, other JSON, HTML, nothing). `operation` names the call.
-    pub fn from_response(operation: &str, status: u16, body: &[u8], upvest_request_id: Option<String>) -> Self {
+    pub fn from_response(
+        operation: &str,
+        status: u16,
+        body: &[u8],
+        upvest_request_id: Option<String>,
+    ) -> Self {
         let problem: Problem = serde_json::from_slice(body).unwrap_or_default();
-        let (problem_type, title, detail, instance, request_id) =
-            (text(problem.problem_type), text(problem.title), text(problem.detail), text(problem.instance), text(problem.request_id));
+        let (problem_type, title, detail, instance, request_id) = (
+            text(problem.problem_type),
+            text(problem.title),
+            text(problem.detail),
+            text(problem.instance),
+            text(problem.request_id),
+        );
         let code = code_for_status(status);
         let mut message = format!("{operation} failed: Upvest answered HTTP {status}");
         match (&title, &detail) {
@@ -79,14 +89,26 @@ impl ApiError {
         }
         message.push_str(match code {
             ErrorCode::ApiUnauthorized => "; check clientId, clientSecret, keyId and privateKey",
-            ErrorCode::ApiForbidden => "; the token lacks a scope for this call (webhooks:read or webhooks:admin)",
+            ErrorCode::ApiForbidden => {
+                "; the token lacks a scope for this call (webhooks:read or webhooks:admin)"
+            }
             ErrorCode::ApiRateLimited => "; retries were exhausted, slow down",
             _ => "",
         });
         if let Some(id) = upvest_request_id.as_ref().or(request_id.as_ref()) {
             message.push_str(&format!(" [upvest-request-id {id}]"));
         }
-        ApiError { code, status, problem_type, title, detail, instance, request_id, upvest_request_id, message }
+        ApiError {
+            code,
+            status,
+            problem_type,
+            title,
+            detail,
+            instance,
+            request_id,
+            upvest_request_id,
+            message,
+        }
     }
 }
 
@@ -103,26 +125,53 @@ mod tests {
     #[test]
     fn maps_upvests_documented_problem_body() {
         let body = br#"{"type":"https://docs.upvest.co/errors/missing_idempotency_key","status":400,"title":"Missing idempotency key","request_id":"e7378103-7d45-4052-a049-7c9ac88d041c"}"#;
-        let err = ApiError::from_response("create webhook", 400, body, Some("e7378103-7d45-4052-a049-7c9ac88d041c".into()));
+        let err = ApiError::from_response(
+            "create webhook",
+            400,
+            body,
+            Some("e7378103-7d45-4052-a049-7c9ac88d041c".into()),
+        );
         assert_eq!(err.code, ErrorCode::ApiBadRequest);
-        assert_eq!(err.problem_type.as_deref(), Some("https://docs.upvest.co/errors/missing_idempotency_key"));
+        assert_eq!(
+            err.problem_type.as_deref(),
+            Some("https://docs.upvest.co/errors/missing_idempotency_key")
+        );
         assert_eq!(err.title.as_deref(), Some("Missing idempotency key"));
-        assert_eq!(err.request_id.as_deref(), Some("e7378103-7d45-4052-a049-7c9ac88d041c"));
+        assert_eq!(
+            err.request_id.as_deref(),
+            Some("e7378103-7d45-4052-a049-7c9ac88d041c")
+        );
         assert!(err.message.contains("HTTP 400 (Missing idempotency key)"));
     }
 
     #[test]
     fn classifies_by_status_not_by_type() {
         // The OAS 503 example carries the 405 type (webhooks-api.md §6 #1).
-        let err = ApiError::from_response("list webhooks", 503, br#"{"status":503,"type":"method_not_allowed"}"#, None);
+        let err = ApiError::from_response(
+            "list webhooks",
+            503,
+            br#"{"status":503,"type":"method_not_allowed"}"#,
+            None,
+        );
         assert_eq!(err.code, ErrorCode::ApiServerError);
-        assert_eq!(ApiError::from_response("x", 302, b"", None).code, ErrorCode::ApiUnexpectedStatus);
+        assert_eq!(
+            ApiError::from_response("x", 302, b"", None).code,
+            ErrorCode::ApiUnexpectedStatus
+        );
     }
 
     #[test]
     fn survives_bodies_that_are_not_problems() {
-        let err = ApiError::from_response("retrieve webhook", 502, b"<html><body>Bad gateway</body></html>", Some("r-1".into()));
-        assert_eq!((err.status, err.title, err.upvest_request_id.as_deref()), (502, None, Some("r-1")));
+        let err = ApiError::from_response(
+            "retrieve webhook",
+            502,
+            b"<html><body>Bad gateway</body></html>",
+            Some("r-1".into()),
+        );
+        assert_eq!(
+            (err.status, err.title, err.upvest_request_id.as_deref()),
+            (502, None, Some("r-1"))
+        );
         let err = ApiError::from_response("x", 404, br#"{"title":7,"detail":null}"#, None);
         assert_eq!(err.title.as_deref(), Some("7"));
     }

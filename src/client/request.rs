@@ -60,7 +60,10 @@ impl std::fmt::Debug for ApiRequest {
             .field("method", &self.method)
             .field("path", &self.path)
             .field("query", &self.query)
-            .field("body_bytes", &self.body.as_ref().map(|(_, body)| body.len()))
+            .field(
+                "body_bytes",
+                &self.body.as_ref().map(|(_, body)| body.len()),
+            )
             .finish()
     }
 }
@@ -70,7 +73,14 @@ impl std::fmt::Debug for SignedRequest {
         f.debug_struct("SignedRequest")
             .field("method", &self.method)
             .field("path_and_query", &self.path_and_query)
-            .field("headers", &self.headers.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .field("body_bytes", &self.body.len())
             .finish()
     }
@@ -82,15 +92,25 @@ impl ApiRequest {
         if self.query.is_empty() {
             return String::new();
         }
-        let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.query).finish();
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&self.query)
+            .finish();
         format!("?{encoded}")
     }
 
     /// Signs the request. `authorization` is the bearer header value
     /// (absent on `POST /auth/token`); `idempotency_key` goes on POST/PATCH.
-    pub fn sign(&self, signer: &Signer<'_>, authorization: Option<&str>, idempotency_key: Option<&str>) -> Result<SignedRequest> {
+    pub fn sign(
+        &self,
+        signer: &Signer<'_>,
+        authorization: Option<&str>,
+        idempotency_key: Option<&str>,
+    ) -> Result<SignedRequest> {
         let query = self.query_string();
-        let mut components: Vec<(&str, String)> = vec![("@method", self.method.to_owned()), ("@path", self.path.clone())];
+        let mut components: Vec<(&str, String)> = vec![
+            ("@method", self.method.to_owned()),
+            ("@path", self.path.clone()),
+        ];
         if !query.is_empty() {
             components.push(("@query", query.clone()));
         }
@@ -119,8 +139,12 @@ impl ApiRequest {
             form: BaseForm::Quoted,
         };
         let signed = sign(&spec, signer.key)?;
-        let mut headers: Vec<(String, String)> =
-            spec.components.into_iter().filter(|(name, _)| !name.starts_with('@')).map(|(name, value)| (name.to_owned(), value)).collect();
+        let mut headers: Vec<(String, String)> = spec
+            .components
+            .into_iter()
+            .filter(|(name, _)| !name.starts_with('@'))
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
         headers.push(("signature-input".to_owned(), signed.signature_input));
         headers.push(("signature".to_owned(), signed.signature));
         // Selects the quoted base at Upvest; deliberately not covered.
@@ -129,7 +153,11 @@ impl ApiRequest {
             method: self.method,
             path_and_query: format!("{}{query}", self.path),
             headers,
-            body: self.body.as_ref().map(|(_, body)| body.clone()).unwrap_or_default(),
+            body: self
+                .body
+                .as_ref()
+                .map(|(_, body)| body.clone())
+                .unwrap_or_default(),
         })
     }
 }
@@ -143,47 +171,125 @@ mod tests {
     use crate::signature::prepare;
     use std::sync::Arc;
 
-    fn verify_with_core(signed: &SignedRequest, key: &EcdsaSigningKey) -> crate::Result<crate::Verified> {
-        let headers: Headers = signed.headers.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
-        let request = HttpRequest::new(signed.method, &signed.path_and_query, headers, signed.body.clone())?;
+    fn verify_with_core(
+        signed: &SignedRequest,
+        key: &EcdsaSigningKey,
+    ) -> crate::Result<crate::Verified> {
+        let headers: Headers = signed
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.clone()))
+            .collect();
+        let request = HttpRequest::new(
+            signed.method,
+            &signed.path_and_query,
+            headers,
+            signed.body.clone(),
+        )?;
         let public = Arc::new(key.verification_key());
-        prepare(&request, &VerifyPolicy::default(), 1_700_000_000)?.verify_with(|_| Ok(Arc::clone(&public)))
+        prepare(&request, &VerifyPolicy::default(), 1_700_000_000)?
+            .verify_with(|_| Ok(Arc::clone(&public)))
     }
 
     fn signer(key: &EcdsaSigningKey) -> Signer<'_> {
-        Signer { client_id: "5ec16164-6173-461d-b90d-116d68f55b40", key_id: "kid-1", key, created: 1_700_000_000, lifetime_seconds: 60, nonce: "n-1" }
+        Signer {
+            client_id: "5ec16164-6173-461d-b90d-116d68f55b40",
+            key_id: "kid-1",
+            key,
+            created: 1_700_000_000,
+            lifetime_seconds: 60,
+            nonce: "n-1",
+        }
     }
 
     #[test]
     fn signs_a_json_post_covering_body_authorization_and_idempotency_key() {
         let key = EcdsaSigningKey::generate().unwrap();
-        let request = ApiRequest { method: "POST", path: "/webhooks".into(), query: vec![], body: Some((JSON, br#"{"key": "value"}"#.to_vec())) };
-        let signed = request.sign(&signer(&key), Some("Bearer t"), Some("2133825797664cad")).unwrap();
-        let input = &signed.headers.iter().find(|(n, _)| n == "signature-input").unwrap().1;
+        let request = ApiRequest {
+            method: "POST",
+            path: "/webhooks".into(),
+            query: vec![],
+            body: Some((JSON, br#"{"key": "value"}"#.to_vec())),
+        };
+        let signed = request
+            .sign(&signer(&key), Some("Bearer t"), Some("2133825797664cad"))
+            .unwrap();
+        let input = &signed
+            .headers
+            .iter()
+            .find(|(n, _)| n == "signature-input")
+            .unwrap()
+            .1;
         assert_eq!(
             input,
             r#"sig1=("@method" "@path" "accept" "authorization" "content-type" "content-length" "content-digest" "idempotency-key" "upvest-api-version" "upvest-client-id");keyid="kid-1";created=1700000000;expires=1700000060;nonce="n-1""#
         );
-        let digest = &signed.headers.iter().find(|(n, _)| n == "content-digest").unwrap().1;
-        assert_eq!(digest, "sha-512=:Hd9/AvGZkbjitW1+Ml8Fg1ux1mtcDYe6mLQjDyoowIWa3LM/PmwN2v9O+MjtQGrCA3EQWUL54dlgxKHyYbrucw==:");
-        assert!(signed.headers.contains(&("upvest-signature-version".into(), "15".into())));
-        assert_eq!(verify_with_core(&signed, &key).unwrap().form, BaseForm::Quoted);
+        let digest = &signed
+            .headers
+            .iter()
+            .find(|(n, _)| n == "content-digest")
+            .unwrap()
+            .1;
+        assert_eq!(
+            digest,
+            "sha-512=:Hd9/AvGZkbjitW1+Ml8Fg1ux1mtcDYe6mLQjDyoowIWa3LM/PmwN2v9O+MjtQGrCA3EQWUL54dlgxKHyYbrucw==:"
+        );
+        assert!(
+            signed
+                .headers
+                .contains(&("upvest-signature-version".into(), "15".into()))
+        );
+        assert_eq!(
+            verify_with_core(&signed, &key).unwrap().form,
+            BaseForm::Quoted
+        );
     }
 
     #[test]
     fn covers_the_query_only_when_there_is_one_and_no_content_headers_without_a_body() {
         let key = EcdsaSigningKey::generate().unwrap();
-        let list = ApiRequest { method: "GET", path: "/webhooks".into(), query: vec![("limit".into(), "2".into()), ("sort".into(), "created at".into())], body: None };
+        let list = ApiRequest {
+            method: "GET",
+            path: "/webhooks".into(),
+            query: vec![
+                ("limit".into(), "2".into()),
+                ("sort".into(), "created at".into()),
+            ],
+            body: None,
+        };
         let signed = list.sign(&signer(&key), Some("Bearer t"), None).unwrap();
         assert_eq!(signed.path_and_query, "/webhooks?limit=2&sort=created+at");
-        let input = &signed.headers.iter().find(|(n, _)| n == "signature-input").unwrap().1;
+        let input = &signed
+            .headers
+            .iter()
+            .find(|(n, _)| n == "signature-input")
+            .unwrap()
+            .1;
         assert!(input.starts_with(r#"sig1=("@method" "@path" "@query" "accept" "authorization" "upvest-api-version" "upvest-client-id")"#), "{input}");
-        assert!(!signed.headers.iter().any(|(n, _)| n.starts_with("content-")));
+        assert!(
+            !signed
+                .headers
+                .iter()
+                .any(|(n, _)| n.starts_with("content-"))
+        );
         verify_with_core(&signed, &key).unwrap();
 
-        let get = ApiRequest { method: "GET", path: "/auth/verify_keys".into(), query: vec![], body: None };
+        let get = ApiRequest {
+            method: "GET",
+            path: "/auth/verify_keys".into(),
+            query: vec![],
+            body: None,
+        };
         let signed = get.sign(&signer(&key), Some("Bearer t"), None).unwrap();
-        assert!(!signed.headers.iter().find(|(n, _)| n == "signature-input").unwrap().1.contains("@query"));
+        assert!(
+            !signed
+                .headers
+                .iter()
+                .find(|(n, _)| n == "signature-input")
+                .unwrap()
+                .1
+                .contains("@query")
+        );
     }
 
     /// shared/upvest/http-signatures.md §11.6: a base produced by Upvest's
@@ -204,34 +310,77 @@ mod tests {
 "content-digest": sha-512=:Hd9/AvGZkbjitW1+Ml8Fg1ux1mtcDYe6mLQjDyoowIWa3LM/PmwN2v9O+MjtQGrCA3EQWUL54dlgxKHyYbrucw==:
 "content-length": 16"#;
         let key = EcdsaSigningKey::generate().unwrap();
-        let request = ApiRequest { method: "POST", path: "/users".into(), query: vec![("limit".into(), "2".into())], body: Some((JSON, br#"{"key": "value"}"#.to_vec())) };
-        let signed = request.sign(&signer(&key), Some("Bearer access-token"), Some("2133825797664cad")).unwrap();
-        let headers: Headers = signed.headers.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
-        let http = HttpRequest::new(signed.method, &signed.path_and_query, headers, signed.body.clone()).unwrap();
+        let request = ApiRequest {
+            method: "POST",
+            path: "/users".into(),
+            query: vec![("limit".into(), "2".into())],
+            body: Some((JSON, br#"{"key": "value"}"#.to_vec())),
+        };
+        let signed = request
+            .sign(
+                &signer(&key),
+                Some("Bearer access-token"),
+                Some("2133825797664cad"),
+            )
+            .unwrap();
+        let headers: Headers = signed
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.clone()))
+            .collect();
+        let http = HttpRequest::new(
+            signed.method,
+            &signed.path_and_query,
+            headers,
+            signed.body.clone(),
+        )
+        .unwrap();
         let prepared = prepare(&http, &VerifyPolicy::default(), 1_700_000_000).unwrap();
         let base = prepared.candidates()[0].bases()[0].as_str();
-        let lines: Vec<&str> = base.lines().filter(|line| !line.starts_with("\"@signature-params\"")).collect();
+        let lines: Vec<&str> = base
+            .lines()
+            .filter(|line| !line.starts_with("\"@signature-params\""))
+            .collect();
         assert_eq!(lines.len(), 11);
         for line in lines {
-            assert!(DOCUMENTED.lines().any(|documented| documented == line), "{line:?} is not in the documented base");
+            assert!(
+                DOCUMENTED.lines().any(|documented| documented == line),
+                "{line:?} is not in the documented base"
+            );
         }
     }
 
     #[test]
     fn debug_output_hides_the_client_secret_and_the_token() {
         let key = EcdsaSigningKey::generate().unwrap();
-        let body = crate::client::token::token_request_body("id", "top-secret", &["webhooks:read".into()]);
-        let token = ApiRequest { method: "POST", path: "/auth/token".into(), query: vec![], body: Some((FORM, body)) };
+        let body =
+            crate::client::token::token_request_body("id", "top-secret", &["webhooks:read".into()]);
+        let token = ApiRequest {
+            method: "POST",
+            path: "/auth/token".into(),
+            query: vec![],
+            body: Some((FORM, body)),
+        };
         assert!(!format!("{token:?}").contains("top-secret"));
-        let signed = token.sign(&signer(&key), Some("Bearer secret-token"), None).unwrap();
+        let signed = token
+            .sign(&signer(&key), Some("Bearer secret-token"), None)
+            .unwrap();
         let shown = format!("{signed:?}");
-        assert!(!shown.contains("top-secret") && !shown.contains("secret-token"), "{shown}");
+        assert!(
+            !shown.contains("top-secret") && !shown.contains("secret-token"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn the_token_request_has_no_authorization() {
         let key = EcdsaSigningKey::generate().unwrap();
-        let token = ApiRequest { method: "POST", path: "/auth/token".into(), query: vec![], body: Some((FORM, b"grant_type=client_credentials".to_vec())) };
+        let token = ApiRequest {
+            method: "POST",
+            path: "/auth/token".into(),
+            query: vec![],
+            body: Some((FORM, b"grant_type=client_credentials".to_vec())),
+        };
         let signed = token.sign(&signer(&key), None, None).unwrap();
         assert!(!signed.headers.iter().any(|(n, _)| n == "authorization"));
         verify_with_core(&signed, &key).unwrap();

@@ -13,7 +13,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_retries: 2, base_delay_ms: 500.0, max_delay_ms: 30_000.0 }
+        RetryPolicy {
+            max_retries: 2,
+            base_delay_ms: 500.0,
+            max_delay_ms: 30_000.0,
+        }
     }
 }
 
@@ -31,7 +35,8 @@ impl RetryPolicy {
         if let Some(wait) = retry_after.and_then(|value| parse_retry_after(value, now_ms)) {
             return wait.clamp(0.0, self.max_delay_ms);
         }
-        let step = (self.base_delay_ms * 2f64.powi(i32::try_from(retry).unwrap_or(i32::MAX))).min(self.max_delay_ms);
+        let step = (self.base_delay_ms * 2f64.powi(i32::try_from(retry).unwrap_or(i32::MAX)))
+            .min(self.max_delay_ms);
         step / 2.0 + jitter.clamp(0.0, 1.0) * step / 2.0
     }
 }
@@ -76,8 +81,14 @@ mod tests {
         assert_eq!(policy.delay_ms(0, Some("2"), 0.0, 0.5), 2_000.0);
         assert_eq!(policy.delay_ms(0, Some("3600"), 0.0, 0.5), 30_000.0);
         let now = 1_700_000_000_000.0;
-        assert_eq!(policy.delay_ms(0, Some("Tue, 14 Nov 2023 22:13:25 GMT"), now, 0.5), 5_000.0);
-        assert_eq!(policy.delay_ms(0, Some("Tue, 14 Nov 2023 22:13:15 GMT"), now, 0.5), 0.0);
+        assert_eq!(
+            policy.delay_ms(0, Some("Tue, 14 Nov 2023 22:13:25 GMT"), now, 0.5),
+            5_000.0
+        );
+        assert_eq!(
+            policy.delay_ms(0, Some("Tue, 14 Nov 2023 22:13:15 GMT"), now, 0.5),
+            0.0
+        );
         assert_eq!(policy.delay_ms(0, Some("soon"), 0.0, 0.0), 250.0);
     }
 }

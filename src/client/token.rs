@@ -23,7 +23,10 @@ pub struct AccessToken {
 
 impl std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessToken").field("value", &"[redacted]").field("refresh_at_ms", &self.refresh_at_ms).finish()
+        f.debug_struct("AccessToken")
+            .field("value", &"[redacted]")
+            .field("refresh_at_ms", &self.refresh_at_ms)
+            .finish()
     }
 }
 
@@ -40,17 +43,30 @@ impl AccessToken {
     /// `expires_in` minus a margin of 10 % (at most 60 s), so a request never
     /// leaves with a token about to expire.
     pub fn from_response(body: &[u8], now_ms: f64) -> Result<Self> {
-        let invalid = |why: &str| Error::new(ErrorCode::ApiInvalidResponse, format!("the token response {why}"));
-        let response: TokenResponse = serde_json::from_slice(body).map_err(|_| invalid("is not JSON with access_token and expires_in"))?;
+        let invalid = |why: &str| {
+            Error::new(
+                ErrorCode::ApiInvalidResponse,
+                format!("the token response {why}"),
+            )
+        };
+        let response: TokenResponse = serde_json::from_slice(body)
+            .map_err(|_| invalid("is not JSON with access_token and expires_in"))?;
         if let Some(kind) = &response.token_type
-            && !kind.eq_ignore_ascii_case("bearer") {
-                return Err(invalid("is not a bearer token"));
-            }
-        if response.access_token.is_empty() || !response.expires_in.is_finite() || response.expires_in <= 0.0 {
+            && !kind.eq_ignore_ascii_case("bearer")
+        {
+            return Err(invalid("is not a bearer token"));
+        }
+        if response.access_token.is_empty()
+            || !response.expires_in.is_finite()
+            || response.expires_in <= 0.0
+        {
             return Err(invalid("has an empty token or a non-positive expires_in"));
         }
         let margin = (response.expires_in * 0.1).min(60.0);
-        Ok(AccessToken { value: response.access_token, refresh_at_ms: now_ms + (response.expires_in - margin) * 1000.0 })
+        Ok(AccessToken {
+            value: response.access_token,
+            refresh_at_ms: now_ms + (response.expires_in - margin) * 1000.0,
+        })
     }
 
     /// Whether the token may still be used at `now_ms`.
@@ -70,8 +86,15 @@ mod tests {
 
     #[test]
     fn encodes_the_form_with_space_separated_scopes() {
-        let body = token_request_body("id", "s&cret", &["webhooks:read".into(), "webhooks:admin".into()]);
-        assert_eq!(String::from_utf8(body).unwrap(), "client_id=id&client_secret=s%26cret&grant_type=client_credentials&scope=webhooks%3Aread+webhooks%3Aadmin");
+        let body = token_request_body(
+            "id",
+            "s&cret",
+            &["webhooks:read".into(), "webhooks:admin".into()],
+        );
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "client_id=id&client_secret=s%26cret&grant_type=client_credentials&scope=webhooks%3Aread+webhooks%3Aadmin"
+        );
     }
 
     #[test]
@@ -79,17 +102,29 @@ mod tests {
         let token = AccessToken::from_response(br#"{"access_token":"ory_at_x","expires_in":1799,"token_type":"bearer","scope":"webhooks:read"}"#, 0.0).unwrap();
         assert!(token.is_fresh(1_738_999.0));
         assert!(!token.is_fresh(1_739_000.0)); // 1799 s - 60 s
-        let short = AccessToken::from_response(br#"{"access_token":"t","expires_in":10}"#, 0.0).unwrap();
+        let short =
+            AccessToken::from_response(br#"{"access_token":"t","expires_in":10}"#, 0.0).unwrap();
         assert!(short.is_fresh(8_999.0) && !short.is_fresh(9_000.0));
         assert_eq!(short.authorization(), "Bearer t");
     }
 
     #[test]
     fn rejects_unusable_token_responses_and_hides_the_token() {
-        for body in [&b"{}"[..], br#"{"access_token":"","expires_in":10}"#, br#"{"access_token":"t","expires_in":0}"#, br#"{"access_token":"t","expires_in":10,"token_type":"mac"}"#, b"<html>"] {
-            assert_eq!(AccessToken::from_response(body, 0.0).unwrap_err().code(), ErrorCode::ApiInvalidResponse);
+        for body in [
+            &b"{}"[..],
+            br#"{"access_token":"","expires_in":10}"#,
+            br#"{"access_token":"t","expires_in":0}"#,
+            br#"{"access_token":"t","expires_in":10,"token_type":"mac"}"#,
+            b"<html>",
+        ] {
+            assert_eq!(
+                AccessToken::from_response(body, 0.0).unwrap_err().code(),
+                ErrorCode::ApiInvalidResponse
+            );
         }
-        let token = AccessToken::from_response(br#"{"access_token":"secret-token","expires_in":10}"#, 0.0).unwrap();
+        let token =
+            AccessToken::from_response(br#"{"access_token":"secret-token","expires_in":10}"#, 0.0)
+                .unwrap();
         assert!(!format!("{token:?}").contains("secret-token"));
     }
 }

@@ -18,7 +18,11 @@ pub struct ValidationError {
 
 impl ValidationError {
     fn new(field: &str, rule: &'static str, message: impl Into<String>) -> Self {
-        ValidationError { field: field.to_owned(), rule, message: message.into() }
+        ValidationError {
+            field: field.to_owned(),
+            rule,
+            message: message.into(),
+        }
     }
 }
 
@@ -52,7 +56,13 @@ pub const ORDERS: &[&str] = &["ASC", "DESC"];
 /// Whether `s` is a UUID (8-4-4-4-12 hex digits, any version).
 pub fn is_uuid(s: &str) -> bool {
     s.len() == 36
-        && s.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
+        && s.char_indices().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// Checks a path id such as `webhook_id`.
@@ -60,7 +70,11 @@ pub fn check_id(field: &str, value: &str) -> Result<()> {
     if is_uuid(value) {
         Ok(())
     } else {
-        Err(ValidationError::new(field, "uuid", format!("{field} must be a UUID like 9df39835-be87-4243-9018-f2500b39cee6")))
+        Err(ValidationError::new(
+            field,
+            "uuid",
+            format!("{field} must be a UUID like 9df39835-be87-4243-9018-f2500b39cee6"),
+        ))
     }
 }
 
@@ -84,7 +98,11 @@ pub fn check_create_with(body: &Value, urls: UrlPolicy) -> Result<Value> {
     only_fields(object, &["title", "url", "type", "config", "exclude_type"])?;
     for required in ["title", "url"] {
         if !object.contains_key(required) {
-            return Err(ValidationError::new(required, "required", format!("{required} is required to create a webhook")));
+            return Err(ValidationError::new(
+                required,
+                "required",
+                format!("{required} is required to create a webhook"),
+            ));
         }
     }
     check_fields(object, urls)?;
@@ -100,14 +118,26 @@ pub fn check_update(body: &Value) -> Result<Value> {
 /// [`check_update`] with a URL policy.
 pub fn check_update_with(body: &Value, urls: UrlPolicy) -> Result<Value> {
     let object = as_object("body", body)?;
-    only_fields(object, &["title", "url", "enabled", "type", "config", "exclude_type"])?;
+    only_fields(
+        object,
+        &["title", "url", "enabled", "type", "config", "exclude_type"],
+    )?;
     if object.is_empty() {
-        return Err(ValidationError::new("body", "non_empty", "an update needs at least one of title, url, enabled, type, config"));
+        return Err(ValidationError::new(
+            "body",
+            "non_empty",
+            "an update needs at least one of title, url, enabled, type, config",
+        ));
     }
     if let Some(enabled) = object.get("enabled")
-        && !enabled.is_boolean() {
-            return Err(ValidationError::new("enabled", "type", "enabled must be true or false"));
-        }
+        && !enabled.is_boolean()
+    {
+        return Err(ValidationError::new(
+            "enabled",
+            "type",
+            "enabled must be true or false",
+        ));
+    }
     check_fields(object, urls)?;
     Ok(body.clone())
 }
@@ -116,32 +146,76 @@ fn check_fields(object: &Map<String, Value>, urls: UrlPolicy) -> Result<()> {
     if let Some(title) = object.get("title") {
         let title = string("title", title)?;
         if title.chars().count() > TITLE_MAX {
-            return Err(ValidationError::new("title", "max_length", format!("title must be at most {TITLE_MAX} characters")));
+            return Err(ValidationError::new(
+                "title",
+                "max_length",
+                format!("title must be at most {TITLE_MAX} characters"),
+            ));
         }
     }
     if let Some(url) = object.get("url") {
         let url = string("url", url)?;
         if url.chars().count() > URL_MAX {
-            return Err(ValidationError::new("url", "max_length", format!("url must be at most {URL_MAX} characters")));
+            return Err(ValidationError::new(
+                "url",
+                "max_length",
+                format!("url must be at most {URL_MAX} characters"),
+            ));
         }
-        let authority = |rest: &'_ str| rest.split(['/', '?', '#']).next().unwrap_or_default().to_owned();
-        let https = url.strip_prefix("https://").map(authority).filter(|host| !host.is_empty());
-        let loopback = url.strip_prefix("http://").map(authority).filter(|_| urls.allow_http_loopback).filter(|host| {
-            let name = host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host.as_str(), |(name, _)| name);
-            matches!(name, "localhost" | "127.0.0.1" | "[::1]")
-        });
+        let authority = |rest: &'_ str| {
+            rest.split(['/', '?', '#'])
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let https = url
+            .strip_prefix("https://")
+            .map(authority)
+            .filter(|host| !host.is_empty());
+        let loopback = url
+            .strip_prefix("http://")
+            .map(authority)
+            .filter(|_| urls.allow_http_loopback)
+            .filter(|host| {
+                let name = host
+                    .rsplit_once(':')
+                    .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+                    .map_or(host.as_str(), |(name, _)| name);
+                matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+            });
         if https.is_none() && loopback.is_none() {
-            return Err(ValidationError::new("url", "https", "url must be an https:// URL with a host (Upvest delivers over HTTPS only)"));
+            return Err(ValidationError::new(
+                "url",
+                "https",
+                "url must be an https:// URL with a host (Upvest delivers over HTTPS only)",
+            ));
         }
     }
     for field in ["type", "exclude_type"] {
         if let Some(list) = object.get(field) {
-            let items = list.as_array().ok_or_else(|| ValidationError::new(field, "type", format!("{field} must be an array of event categories such as [\"ORDER\"]")))?;
+            let items = list.as_array().ok_or_else(|| {
+                ValidationError::new(
+                    field,
+                    "type",
+                    format!("{field} must be an array of event categories such as [\"ORDER\"]"),
+                )
+            })?;
             if field == "type" && items.is_empty() {
-                return Err(ValidationError::new(field, "non_empty", "type must list at least one category, or [\"ALL\"]"));
+                return Err(ValidationError::new(
+                    field,
+                    "non_empty",
+                    "type must list at least one category, or [\"ALL\"]",
+                ));
             }
-            if items.iter().any(|item| item.as_str().is_none_or(str::is_empty)) {
-                return Err(ValidationError::new(field, "type", format!("{field} must contain non-empty strings")));
+            if items
+                .iter()
+                .any(|item| item.as_str().is_none_or(str::is_empty))
+            {
+                return Err(ValidationError::new(
+                    field,
+                    "type",
+                    format!("{field} must contain non-empty strings"),
+                ));
             }
         }
     }
@@ -151,7 +225,11 @@ fn check_fields(object: &Map<String, Value>, urls: UrlPolicy) -> Result<()> {
         if let Some(delay) = config.get("delay") {
             let delay = string("config.delay", delay)?;
             if !is_delay(delay) {
-                return Err(ValidationError::new("config.delay", "pattern", "config.delay must match ^[1-9][0-9]?[sm]$, for example \"5s\" or \"1m\""));
+                return Err(ValidationError::new(
+                    "config.delay",
+                    "pattern",
+                    "config.delay must match ^[1-9][0-9]?[sm]$, for example \"5s\" or \"1m\"",
+                ));
             }
         }
         if let Some(size) = config.get("max_package_size") {
@@ -226,7 +304,11 @@ pub fn check_list(params: &Value, extra: &[&str]) -> Result<ListParams> {
         match object.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if choices.contains(&s.as_str()) => Ok(Some(s.clone())),
-            Some(_) => Err(ValidationError::new(field, "enum", format!("{field} must be one of {}", choices.join(", ")))),
+            Some(_) => Err(ValidationError::new(
+                field,
+                "enum",
+                format!("{field} must be one of {}", choices.join(", ")),
+            )),
         }
     };
     Ok(ListParams {
@@ -241,20 +323,34 @@ pub fn check_list(params: &Value, extra: &[&str]) -> Result<ListParams> {
 /// else outside (fractions included) rule `range`.
 fn integer_in(field: &str, value: &Value, min: i64, max: i64) -> Result<i64> {
     if !value.is_number() {
-        return Err(ValidationError::new(field, "type", format!("{field} must be a number")));
+        return Err(ValidationError::new(
+            field,
+            "type",
+            format!("{field} must be a number"),
+        ));
     }
     value
         .as_i64()
         .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| ValidationError::new(field, "range", format!("{field} must be an integer from {min} to {max}")))
+        .ok_or_else(|| {
+            ValidationError::new(
+                field,
+                "range",
+                format!("{field} must be an integer from {min} to {max}"),
+            )
+        })
 }
 
 fn as_object<'a>(field: &str, value: &'a Value) -> Result<&'a Map<String, Value>> {
-    value.as_object().ok_or_else(|| ValidationError::new(field, "type", format!("{field} must be an object")))
+    value
+        .as_object()
+        .ok_or_else(|| ValidationError::new(field, "type", format!("{field} must be an object")))
 }
 
 fn string<'a>(field: &str, value: &'a Value) -> Result<&'a str> {
-    value.as_str().ok_or_else(|| ValidationError::new(field, "type", format!("{field} must be a string")))
+    value
+        .as_str()
+        .ok_or_else(|| ValidationError::new(field, "type", format!("{field} must be a string")))
 }
 
 fn only_fields(object: &Map<String, Value>, allowed: &[&str]) -> Result<()> {
@@ -264,8 +360,19 @@ fn only_fields(object: &Map<String, Value>, allowed: &[&str]) -> Result<()> {
 fn only_fields_in(prefix: &str, object: &Map<String, Value>, allowed: &[&str]) -> Result<()> {
     match object.keys().find(|key| !allowed.contains(&key.as_str())) {
         Some(unknown) => {
-            let field = if prefix.is_empty() { unknown.clone() } else { format!("{prefix}.{unknown}") };
-            Err(ValidationError::new(&field, "unknown_field", format!("{field} is not a field the API accepts here (allowed: {})", allowed.join(", "))))
+            let field = if prefix.is_empty() {
+                unknown.clone()
+            } else {
+                format!("{prefix}.{unknown}")
+            };
+            Err(ValidationError::new(
+                &field,
+                "unknown_field",
+                format!(
+                    "{field} is not a field the API accepts here (allowed: {})",
+                    allowed.join(", ")
+                ),
+            ))
         }
         None => Ok(()),
     }
@@ -290,25 +397,54 @@ mod tests {
     #[test]
     fn enforces_title_and_url_rules() {
         let long = "x".repeat(101);
-        assert_eq!(rule(check_create(&json!({"url":"https://a.b"}))), ("title".into(), "required"));
-        assert_eq!(rule(check_create(&json!({"title":long,"url":"https://a.b"}))), ("title".into(), "max_length"));
+        assert_eq!(
+            rule(check_create(&json!({"url":"https://a.b"}))),
+            ("title".into(), "required")
+        );
+        assert_eq!(
+            rule(check_create(&json!({"title":long,"url":"https://a.b"}))),
+            ("title".into(), "max_length")
+        );
         assert!(check_create(&json!({"title":"é".repeat(100),"url":"https://a.b"})).is_ok());
-        assert_eq!(rule(check_create(&json!({"title":"t","url":"http://a.b"}))), ("url".into(), "https"));
-        assert_eq!(rule(check_create(&json!({"title":"t","url":"https://"}))), ("url".into(), "https"));
+        assert_eq!(
+            rule(check_create(&json!({"title":"t","url":"http://a.b"}))),
+            ("url".into(), "https")
+        );
+        assert_eq!(
+            rule(check_create(&json!({"title":"t","url":"https://"}))),
+            ("url".into(), "https")
+        );
         let long_url = format!("https://a.b/{}", "x".repeat(1000));
-        assert_eq!(rule(check_create(&json!({"title":"t","url":long_url}))), ("url".into(), "max_length"));
+        assert_eq!(
+            rule(check_create(&json!({"title":"t","url":long_url}))),
+            ("url".into(), "max_length")
+        );
     }
 
     #[test]
     fn allows_http_only_to_loopback_and_only_when_asked() {
         let body = |url: &str| json!({"title":"t","url":url});
-        let local = UrlPolicy { allow_http_loopback: true };
-        for url in ["http://localhost:8080/hooks", "http://127.0.0.1/x", "http://[::1]:9/"] {
+        let local = UrlPolicy {
+            allow_http_loopback: true,
+        };
+        for url in [
+            "http://localhost:8080/hooks",
+            "http://127.0.0.1/x",
+            "http://[::1]:9/",
+        ] {
             assert!(check_create_with(&body(url), local).is_ok(), "{url}");
             assert_eq!(rule(check_create(&body(url))), ("url".into(), "https"));
         }
-        for url in ["http://example.com/", "http://localhost.evil.com/", "http://127.0.0.1.nip.io/"] {
-            assert_eq!(rule(check_create_with(&body(url), local)), ("url".into(), "https"), "{url}");
+        for url in [
+            "http://example.com/",
+            "http://localhost.evil.com/",
+            "http://127.0.0.1.nip.io/",
+        ] {
+            assert_eq!(
+                rule(check_create_with(&body(url), local)),
+                ("url".into(), "https"),
+                "{url}"
+            );
         }
     }
 
@@ -320,13 +456,26 @@ mod tests {
         for bad in ["0s", "100s", "5h", "s", "", "05s", "5", "1.5s", "５s"] {
             assert!(!is_delay(bad), "{bad}");
         }
-        let with = |config: Value| check_create(&json!({"title":"t","url":"https://a.b","config":config}));
-        assert_eq!(rule(with(json!({"delay":"0s"}))), ("config.delay".into(), "pattern"));
-        assert_eq!(rule(with(json!({"max_package_size":99}))), ("config.max_package_size".into(), "range"));
-        assert_eq!(rule(with(json!({"max_package_size":1_048_577}))), ("config.max_package_size".into(), "range"));
+        let with =
+            |config: Value| check_create(&json!({"title":"t","url":"https://a.b","config":config}));
+        assert_eq!(
+            rule(with(json!({"delay":"0s"}))),
+            ("config.delay".into(), "pattern")
+        );
+        assert_eq!(
+            rule(with(json!({"max_package_size":99}))),
+            ("config.max_package_size".into(), "range")
+        );
+        assert_eq!(
+            rule(with(json!({"max_package_size":1_048_577}))),
+            ("config.max_package_size".into(), "range")
+        );
         assert!(with(json!({"max_package_size":100})).is_ok());
         assert!(with(json!({"max_package_size":1_048_576})).is_ok());
-        assert_eq!(rule(with(json!({"retries":1}))), ("config.retries".into(), "unknown_field"));
+        assert_eq!(
+            rule(with(json!({"retries":1}))),
+            ("config.retries".into(), "unknown_field")
+        );
     }
 
     #[test]
@@ -342,28 +491,72 @@ mod tests {
     fn update_needs_a_known_field_and_a_boolean_enabled() {
         assert!(check_update(&json!({"enabled": true})).is_ok());
         assert_eq!(rule(check_update(&json!({}))), ("body".into(), "non_empty"));
-        assert_eq!(rule(check_update(&json!({"enabled": "yes"}))), ("enabled".into(), "type"));
-        assert_eq!(rule(check_update(&json!({"id": "x"}))), ("id".into(), "unknown_field"));
+        assert_eq!(
+            rule(check_update(&json!({"enabled": "yes"}))),
+            ("enabled".into(), "type")
+        );
+        assert_eq!(
+            rule(check_update(&json!({"id": "x"}))),
+            ("id".into(), "unknown_field")
+        );
     }
 
     #[test]
     fn checks_list_parameters() {
-        let params = check_list(&json!({"limit":1000,"offset":0,"sort":"title","order":"DESC"}), &[]).unwrap();
-        assert_eq!(params.query(), vec![("limit".into(), "1000".into()), ("offset".into(), "0".into()), ("sort".into(), "title".into()), ("order".into(), "DESC".into())]);
-        assert_eq!(check_list(&json!({"limit":1001}), &[]).unwrap_err().rule, "range");
-        assert_eq!(check_list(&json!({"limit":-1}), &[]).unwrap_err().rule, "range");
-        assert_eq!(check_list(&json!({"offset":-1}), &[]).unwrap_err().rule, "range");
-        assert_eq!(check_list(&json!({"sort":"id"}), &[]).unwrap_err().rule, "enum");
-        assert_eq!(check_list(&json!({"order":"asc"}), &[]).unwrap_err().rule, "enum");
-        assert_eq!(check_list(&json!({"pageSize":5}), &[]).unwrap_err().rule, "unknown_field");
+        let params = check_list(
+            &json!({"limit":1000,"offset":0,"sort":"title","order":"DESC"}),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            params.query(),
+            vec![
+                ("limit".into(), "1000".into()),
+                ("offset".into(), "0".into()),
+                ("sort".into(), "title".into()),
+                ("order".into(), "DESC".into())
+            ]
+        );
+        assert_eq!(
+            check_list(&json!({"limit":1001}), &[]).unwrap_err().rule,
+            "range"
+        );
+        assert_eq!(
+            check_list(&json!({"limit":-1}), &[]).unwrap_err().rule,
+            "range"
+        );
+        assert_eq!(
+            check_list(&json!({"offset":-1}), &[]).unwrap_err().rule,
+            "range"
+        );
+        assert_eq!(
+            check_list(&json!({"sort":"id"}), &[]).unwrap_err().rule,
+            "enum"
+        );
+        assert_eq!(
+            check_list(&json!({"order":"asc"}), &[]).unwrap_err().rule,
+            "enum"
+        );
+        assert_eq!(
+            check_list(&json!({"pageSize":5}), &[]).unwrap_err().rule,
+            "unknown_field"
+        );
         assert!(check_list(&json!({"pageSize":5}), &["pageSize"]).is_ok());
-        assert_eq!(check_list(&Value::Null, &[]).unwrap(), ListParams::default());
+        assert_eq!(
+            check_list(&Value::Null, &[]).unwrap(),
+            ListParams::default()
+        );
     }
 
     #[test]
     fn ids_must_be_uuids() {
         assert!(check_id("webhook_id", "9df39835-be87-4243-9018-f2500b39cee6").is_ok());
-        for bad in ["", "9df39835be874243901 8f2500b39cee6", "../auth/token", "9df39835-be87-4243-9018-f2500b39cee6x"] {
+        for bad in [
+            "",
+            "9df39835be874243901 8f2500b39cee6",
+            "../auth/token",
+            "9df39835-be87-4243-9018-f2500b39cee6x",
+        ] {
             assert_eq!(check_id("webhook_id", bad).unwrap_err().rule, "uuid");
         }
     }

@@ -1,7 +1,9 @@
 //! The operations of webhooks-api.md §1: paths, methods, bodies, validation.
 
 use super::request::{ApiRequest, FORM, JSON};
-use super::validate::{ListParams, UrlPolicy, ValidationError, check_create_with, check_id, check_update_with};
+use super::validate::{
+    ListParams, UrlPolicy, ValidationError, check_create_with, check_id, check_update_with,
+};
 use serde_json::Value;
 
 /// One API operation, validated.
@@ -34,7 +36,10 @@ impl Operation {
     /// `update` with a validated id and body.
     pub fn update(id: &str, body: &Value, urls: UrlPolicy) -> Result<Self, ValidationError> {
         check_id("webhook_id", id)?;
-        Ok(Operation::Update(id.to_owned(), check_update_with(body, urls)?))
+        Ok(Operation::Update(
+            id.to_owned(),
+            check_update_with(body, urls)?,
+        ))
     }
 
     /// `retrieve`, `delete` or `test` with a validated id.
@@ -74,14 +79,22 @@ impl Operation {
 
     /// Whether the call gets an `idempotency-key` (POST and PATCH, except the token request).
     pub fn needs_idempotency_key(&self) -> bool {
-        matches!(self, Operation::Create(_) | Operation::Update(..) | Operation::Test(_))
+        matches!(
+            self,
+            Operation::Create(_) | Operation::Update(..) | Operation::Test(_)
+        )
     }
 
     /// The unsigned request.
     pub fn request(&self) -> ApiRequest {
         let json = |body: &Value| Some((JSON, serde_json::to_vec(body).unwrap_or_default()));
         let (method, path, query, body) = match self {
-            Operation::Token(form) => ("POST", "/auth/token".to_owned(), vec![], Some((FORM, form.clone()))),
+            Operation::Token(form) => (
+                "POST",
+                "/auth/token".to_owned(),
+                vec![],
+                Some((FORM, form.clone())),
+            ),
             Operation::VerificationKeys => ("GET", "/auth/verify_keys".to_owned(), vec![], None),
             Operation::List(params) => ("GET", "/webhooks".to_owned(), params.query(), None),
             Operation::Create(body) => ("POST", "/webhooks".to_owned(), vec![], json(body)),
@@ -90,7 +103,12 @@ impl Operation {
             Operation::Delete(id) => ("DELETE", format!("/webhooks/{id}"), vec![], None),
             Operation::Test(id) => ("POST", format!("/webhooks/{id}/test"), vec![], None),
         };
-        ApiRequest { method, path, query, body }
+        ApiRequest {
+            method,
+            path,
+            query,
+            body,
+        }
     }
 }
 
@@ -106,16 +124,57 @@ mod tests {
         let cases = [
             (Operation::Token(b"x".to_vec()), "POST", "/auth/token", 200),
             (Operation::VerificationKeys, "GET", "/auth/verify_keys", 200),
-            (Operation::List(ListParams::default()), "GET", "/webhooks", 200),
-            (Operation::create(&json!({"title":"t","url":"https://a.b"}), UrlPolicy::default()).unwrap(), "POST", "/webhooks", 201),
-            (Operation::by_id(Operation::Retrieve, ID).unwrap(), "GET", "/webhooks/9df39835-be87-4243-9018-f2500b39cee6", 200),
-            (Operation::update(ID, &json!({"enabled":true}), UrlPolicy::default()).unwrap(), "PATCH", "/webhooks/9df39835-be87-4243-9018-f2500b39cee6", 200),
-            (Operation::by_id(Operation::Delete, ID).unwrap(), "DELETE", "/webhooks/9df39835-be87-4243-9018-f2500b39cee6", 204),
-            (Operation::by_id(Operation::Test, ID).unwrap(), "POST", "/webhooks/9df39835-be87-4243-9018-f2500b39cee6/test", 202),
+            (
+                Operation::List(ListParams::default()),
+                "GET",
+                "/webhooks",
+                200,
+            ),
+            (
+                Operation::create(
+                    &json!({"title":"t","url":"https://a.b"}),
+                    UrlPolicy::default(),
+                )
+                .unwrap(),
+                "POST",
+                "/webhooks",
+                201,
+            ),
+            (
+                Operation::by_id(Operation::Retrieve, ID).unwrap(),
+                "GET",
+                "/webhooks/9df39835-be87-4243-9018-f2500b39cee6",
+                200,
+            ),
+            (
+                Operation::update(ID, &json!({"enabled":true}), UrlPolicy::default()).unwrap(),
+                "PATCH",
+                "/webhooks/9df39835-be87-4243-9018-f2500b39cee6",
+                200,
+            ),
+            (
+                Operation::by_id(Operation::Delete, ID).unwrap(),
+                "DELETE",
+                "/webhooks/9df39835-be87-4243-9018-f2500b39cee6",
+                204,
+            ),
+            (
+                Operation::by_id(Operation::Test, ID).unwrap(),
+                "POST",
+                "/webhooks/9df39835-be87-4243-9018-f2500b39cee6/test",
+                202,
+            ),
         ];
         for (operation, method, path, status) in cases {
             let request = operation.request();
-            assert_eq!((request.method, request.path.as_str(), operation.success_status()), (method, path, status));
+            assert_eq!(
+                (
+                    request.method,
+                    request.path.as_str(),
+                    operation.success_status()
+                ),
+                (method, path, status)
+            );
         }
     }
 
@@ -124,20 +183,52 @@ mod tests {
         assert!(!Operation::Token(vec![]).needs_token());
         assert!(Operation::VerificationKeys.needs_token());
         assert!(!Operation::Token(vec![]).needs_idempotency_key());
-        assert!(!Operation::by_id(Operation::Delete, ID).unwrap().needs_idempotency_key());
-        assert!(Operation::by_id(Operation::Test, ID).unwrap().needs_idempotency_key());
+        assert!(
+            !Operation::by_id(Operation::Delete, ID)
+                .unwrap()
+                .needs_idempotency_key()
+        );
+        assert!(
+            Operation::by_id(Operation::Test, ID)
+                .unwrap()
+                .needs_idempotency_key()
+        );
     }
 
     #[test]
     fn test_requests_have_no_body_and_json_bodies_keep_field_order() {
-        assert_eq!(Operation::by_id(Operation::Test, ID).unwrap().request().body, None);
-        let create = Operation::create(&json!({"url":"https://a.b","title":"t"}), UrlPolicy::default()).unwrap().request();
-        assert_eq!(create.body.unwrap().1, br#"{"url":"https://a.b","title":"t"}"#.to_vec());
+        assert_eq!(
+            Operation::by_id(Operation::Test, ID)
+                .unwrap()
+                .request()
+                .body,
+            None
+        );
+        let create = Operation::create(
+            &json!({"url":"https://a.b","title":"t"}),
+            UrlPolicy::default(),
+        )
+        .unwrap()
+        .request();
+        assert_eq!(
+            create.body.unwrap().1,
+            br#"{"url":"https://a.b","title":"t"}"#.to_vec()
+        );
     }
 
     #[test]
     fn rejects_ids_that_are_not_uuids_before_building_a_path() {
-        assert_eq!(Operation::by_id(Operation::Delete, "../auth/token").unwrap_err().rule, "uuid");
-        assert_eq!(Operation::update("x", &json!({"enabled":true}), UrlPolicy::default()).unwrap_err().field, "webhook_id");
+        assert_eq!(
+            Operation::by_id(Operation::Delete, "../auth/token")
+                .unwrap_err()
+                .rule,
+            "uuid"
+        );
+        assert_eq!(
+            Operation::update("x", &json!({"enabled":true}), UrlPolicy::default())
+                .unwrap_err()
+                .field,
+            "webhook_id"
+        );
     }
 }

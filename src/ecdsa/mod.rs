@@ -67,8 +67,12 @@ impl EcdsaSignature {
 
     /// Decodes strict ASN.1 DER.
     pub fn from_der(bytes: &[u8]) -> Result<Self> {
-        let signature = Signature::from_der(bytes).map_err(|_| malformed("is not a valid ASN.1 DER ECDSA P-521 signature"))?;
-        Ok(EcdsaSignature { signature, encoding: SignatureEncoding::Der })
+        let signature = Signature::from_der(bytes)
+            .map_err(|_| malformed("is not a valid ASN.1 DER ECDSA P-521 signature"))?;
+        Ok(EcdsaSignature {
+            signature,
+            encoding: SignatureEncoding::Der,
+        })
     }
 
     /// Decodes 132-byte raw `r‖s` with `0 < r, s < n`.
@@ -76,8 +80,12 @@ impl EcdsaSignature {
         if bytes.len() != RAW_SIGNATURE_LEN {
             return Err(malformed("is not 132 bytes of r||s"));
         }
-        let signature = Signature::from_slice(bytes).map_err(|_| malformed("has r or s out of range"))?;
-        Ok(EcdsaSignature { signature, encoding: SignatureEncoding::Raw })
+        let signature =
+            Signature::from_slice(bytes).map_err(|_| malformed("has r or s out of range"))?;
+        Ok(EcdsaSignature {
+            signature,
+            encoding: SignatureEncoding::Raw,
+        })
     }
 
     /// The wire encoding it was decoded from.
@@ -87,7 +95,10 @@ impl EcdsaSignature {
 }
 
 fn malformed(why: &str) -> Error {
-    Error::new(ErrorCode::SignatureMalformed, format!("the signature {why}"))
+    Error::new(
+        ErrorCode::SignatureMalformed,
+        format!("the signature {why}"),
+    )
 }
 
 /// A validated P-521 public key, decoded once and reused for every
@@ -124,7 +135,10 @@ impl VerificationKey {
     /// rejecting points that are not on the curve or are the identity.
     pub fn from_coordinates(x: &[u8], y: &[u8]) -> Result<Self> {
         if x.len() != FIELD_LEN || y.len() != FIELD_LEN {
-            return Err(Error::new(ErrorCode::KeyInvalid, "P-521 coordinates must be 66 bytes each"));
+            return Err(Error::new(
+                ErrorCode::KeyInvalid,
+                "P-521 coordinates must be 66 bytes each",
+            ));
         }
         let mut sec1 = Vec::with_capacity(1 + 2 * FIELD_LEN);
         sec1.push(0x04);
@@ -135,20 +149,33 @@ impl VerificationKey {
 
     /// Builds a key from a SEC1 encoded point (compressed or not).
     pub fn from_sec1(bytes: &[u8]) -> Result<Self> {
-        let key = VerifyingKey::from_sec1_bytes(bytes).map_err(|_| Error::new(ErrorCode::KeyInvalid, "the public key is not a valid P-521 point"))?;
+        let key = VerifyingKey::from_sec1_bytes(bytes).map_err(|_| {
+            Error::new(
+                ErrorCode::KeyInvalid,
+                "the public key is not a valid P-521 point",
+            )
+        })?;
         Ok(Self::from_verifying_key(key))
     }
 
     fn from_verifying_key(key: VerifyingKey) -> Self {
-        VerificationKey { key, uses: AtomicU32::new(0), table: OnceLock::new() }
+        VerificationKey {
+            key,
+            uses: AtomicU32::new(0),
+            table: OnceLock::new(),
+        }
     }
 
     /// Whether `signature` is valid for `message` (hashed with SHA-512).
     pub fn verify(&self, message: &[u8], signature: &EcdsaSignature) -> bool {
-        if self.uses.fetch_add(1, Ordering::Relaxed) < TABLE_AFTER_USES && self.table.get().is_none() {
+        if self.uses.fetch_add(1, Ordering::Relaxed) < TABLE_AFTER_USES
+            && self.table.get().is_none()
+        {
             return self.verify_without_tables(message, signature);
         }
-        let table = self.table.get_or_init(|| CombTable::new(&ProjectivePoint::from(*self.key.as_affine())));
+        let table = self
+            .table
+            .get_or_init(|| CombTable::new(&ProjectivePoint::from(*self.key.as_affine())));
         verify_with_tables(generator_table(), table, message, signature)
     }
 
@@ -157,7 +184,9 @@ impl VerificationKey {
     /// which would cost a cold start several verifications' worth of time.
     fn verify_without_tables(&self, message: &[u8], signature: &EcdsaSignature) -> bool {
         let q = ProjectivePoint::from(*self.key.as_affine());
-        ecdsa_verify(message, signature, |u1, u2| ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, *u1), (q, *u2)]))
+        ecdsa_verify(message, signature, |u1, u2| {
+            ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, *u1), (q, *u2)])
+        })
     }
 
     /// p521's own verification, the reference the other paths are tested against.
@@ -171,9 +200,12 @@ impl VerificationKey {
     }
 }
 
-
 /// ECDSA verification (SEC 1 §4.1.4); `mul_add(u1, u2)` computes `u1·G + u2·Q`.
-fn ecdsa_verify(message: &[u8], signature: &EcdsaSignature, mul_add: impl FnOnce(&Scalar, &Scalar) -> ProjectivePoint) -> bool {
+fn ecdsa_verify(
+    message: &[u8],
+    signature: &EcdsaSignature,
+    mul_add: impl FnOnce(&Scalar, &Scalar) -> ProjectivePoint,
+) -> bool {
     let (r, s) = signature.signature.split_scalars();
     // A SHA-512 digest (512 bits) is shorter than n (521 bits): no truncation.
     let mut digest = FieldBytes::default();
@@ -183,7 +215,9 @@ fn ecdsa_verify(message: &[u8], signature: &EcdsaSignature, mul_add: impl FnOnce
         tail.copy_from_slice(&hash);
     }
     let z = Scalar::reduce(&digest);
-    let Some(s_inv) = Option::<Scalar>::from(s.invert()) else { return false };
+    let Some(s_inv) = Option::<Scalar>::from(s.invert()) else {
+        return false;
+    };
     let affine = mul_add(&(z * s_inv), &(*r * s_inv)).to_affine();
     if bool::from(affine.is_identity()) {
         return false;
@@ -192,8 +226,15 @@ fn ecdsa_verify(message: &[u8], signature: &EcdsaSignature, mul_add: impl FnOnce
 }
 
 /// `u1·G + u2·Q` through comb tables.
-fn verify_with_tables(generator: &CombTable, key: &CombTable, message: &[u8], signature: &EcdsaSignature) -> bool {
-    ecdsa_verify(message, signature, |u1, u2| tables::mul_add(generator, u1, key, u2))
+fn verify_with_tables(
+    generator: &CombTable,
+    key: &CombTable,
+    message: &[u8],
+    signature: &EcdsaSignature,
+) -> bool {
+    ecdsa_verify(message, signature, |u1, u2| {
+        tables::mul_add(generator, u1, key, u2)
+    })
 }
 
 /// A P-521 private key that signs with SHA-512 and emits ASN.1 DER, as
@@ -214,7 +255,12 @@ impl EcdsaSigningKey {
     pub fn generate() -> Result<Self> {
         loop {
             let mut scalar = [0u8; FIELD_LEN];
-            getrandom::fill(&mut scalar).map_err(|_| Error::new(ErrorCode::PrivateKeyInvalid, "no secure random number generator is available"))?;
+            getrandom::fill(&mut scalar).map_err(|_| {
+                Error::new(
+                    ErrorCode::PrivateKeyInvalid,
+                    "no secure random number generator is available",
+                )
+            })?;
             // n < 2^521: keep 521 bits, then retry the rare values >= n.
             scalar[0] &= 0x01;
             if let Ok(key) = Self::from_scalar(&scalar) {
@@ -225,7 +271,12 @@ impl EcdsaSigningKey {
 
     /// Builds a key from its 66-byte big-endian scalar.
     pub fn from_scalar(bytes: &[u8]) -> Result<Self> {
-        let key = p521::ecdsa::SigningKey::from_slice(bytes).map_err(|_| Error::new(ErrorCode::PrivateKeyInvalid, "the private scalar is not a valid P-521 key"))?;
+        let key = p521::ecdsa::SigningKey::from_slice(bytes).map_err(|_| {
+            Error::new(
+                ErrorCode::PrivateKeyInvalid,
+                "the private scalar is not a valid P-521 key",
+            )
+        })?;
         Ok(EcdsaSigningKey { key })
     }
 
@@ -243,7 +294,10 @@ impl EcdsaSigningKey {
 impl crate::signature::MessageSigner for EcdsaSigningKey {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         use p521::ecdsa::signature::Signer as _;
-        let signature: Signature = self.key.try_sign(message).map_err(|_| Error::new(ErrorCode::PrivateKeyInvalid, "signing failed"))?;
+        let signature: Signature = self
+            .key
+            .try_sign(message)
+            .map_err(|_| Error::new(ErrorCode::PrivateKeyInvalid, "signing failed"))?;
         Ok(signature.to_der().as_bytes().to_vec())
     }
 }
@@ -295,7 +349,9 @@ mod tests {
             Path::Generic => key.verify_generic(msg, sig),
             Path::WithoutTables => key.verify_without_tables(msg, sig),
             Path::Tables => {
-                let table = key.table.get_or_init(|| CombTable::new(&ProjectivePoint::from(*key.key.as_affine())));
+                let table = key
+                    .table
+                    .get_or_init(|| CombTable::new(&ProjectivePoint::from(*key.key.as_affine())));
                 verify_with_tables(generator_table(), table, msg, sig)
             }
             Path::Default => key.verify(msg, sig),
@@ -305,17 +361,30 @@ mod tests {
     /// Runs every vector of a Wycheproof file through `decode` and one
     /// verification path. "acceptable" vectors must be rejected: we choose strictness.
     fn run(file: &str, decode: fn(&[u8]) -> Result<EcdsaSignature>, path: Path) -> usize {
-        let path_name = format!("{}/../shared/vectors/wycheproof/{file}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path_name).unwrap_or_else(|e| panic!("{path_name}: {e}"));
+        let path_name = format!(
+            "{}/../shared/vectors/wycheproof/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text =
+            std::fs::read_to_string(&path_name).unwrap_or_else(|e| panic!("{path_name}: {e}"));
         let suite: Suite = serde_json::from_str(&text).unwrap();
         let mut count = 0;
         for group in suite.groups {
-            let key = VerificationKey::from_sec1(&hex::decode(&group.public_key.uncompressed).unwrap()).unwrap();
+            let key =
+                VerificationKey::from_sec1(&hex::decode(&group.public_key.uncompressed).unwrap())
+                    .unwrap();
             for case in group.tests {
                 let msg = hex::decode(&case.msg).unwrap();
                 let sig = hex::decode(&case.sig).unwrap();
-                let ok = decode(&sig).map(|s| check(&key, path, &msg, &s)).unwrap_or(false);
-                assert_eq!(ok, case.result == "valid", "{file} tcId {} via {path:?}", case.id);
+                let ok = decode(&sig)
+                    .map(|s| check(&key, path, &msg, &s))
+                    .unwrap_or(false);
+                assert_eq!(
+                    ok,
+                    case.result == "valid",
+                    "{file} tcId {} via {path:?}",
+                    case.id
+                );
                 count += 1;
             }
         }
@@ -324,26 +393,64 @@ mod tests {
 
     #[test]
     fn passes_every_wycheproof_der_vector_on_every_path() {
-        for path in [Path::Generic, Path::WithoutTables, Path::Tables, Path::Default] {
-            assert_eq!(run("ecdsa_secp521r1_sha512_test.json", EcdsaSignature::from_der, path), 542);
+        for path in [
+            Path::Generic,
+            Path::WithoutTables,
+            Path::Tables,
+            Path::Default,
+        ] {
+            assert_eq!(
+                run(
+                    "ecdsa_secp521r1_sha512_test.json",
+                    EcdsaSignature::from_der,
+                    path
+                ),
+                542
+            );
         }
     }
 
     #[test]
     fn passes_every_wycheproof_der_vector_through_autodetection() {
-        assert_eq!(run("ecdsa_secp521r1_sha512_test.json", EcdsaSignature::decode, Path::Default), 542);
+        assert_eq!(
+            run(
+                "ecdsa_secp521r1_sha512_test.json",
+                EcdsaSignature::decode,
+                Path::Default
+            ),
+            542
+        );
     }
 
     #[test]
     fn passes_every_wycheproof_p1363_vector_on_every_path() {
-        for path in [Path::Generic, Path::WithoutTables, Path::Tables, Path::Default] {
-            assert_eq!(run("ecdsa_secp521r1_sha512_p1363_test.json", EcdsaSignature::from_raw, path), 318);
+        for path in [
+            Path::Generic,
+            Path::WithoutTables,
+            Path::Tables,
+            Path::Default,
+        ] {
+            assert_eq!(
+                run(
+                    "ecdsa_secp521r1_sha512_p1363_test.json",
+                    EcdsaSignature::from_raw,
+                    path
+                ),
+                318
+            );
         }
     }
 
     #[test]
     fn passes_every_wycheproof_p1363_vector_through_autodetection() {
-        assert_eq!(run("ecdsa_secp521r1_sha512_p1363_test.json", EcdsaSignature::decode, Path::Default), 318);
+        assert_eq!(
+            run(
+                "ecdsa_secp521r1_sha512_p1363_test.json",
+                EcdsaSignature::decode,
+                Path::Default
+            ),
+            318
+        );
     }
 
     /// Differential test: the table path (and, for a tenth, the first-use
@@ -352,7 +459,10 @@ mod tests {
     #[test]
     fn table_path_agrees_with_p521_on_random_cases() {
         use crate::signature::MessageSigner as _;
-        let cases: usize = std::env::var("DIFFERENTIAL_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+        let cases: usize = std::env::var("DIFFERENTIAL_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(10_000);
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = move || {
             state ^= state << 13;
@@ -373,7 +483,7 @@ mod tests {
             let mut der = signer.sign(&message).unwrap();
             let mut checked = message.clone();
             match next() % 4 {
-                0 => {} // valid
+                0 => {}               // valid
                 1 => checked.push(1), // other message
                 2 => {
                     let index = (next() as usize) % der.len(); // corrupt a signature byte
@@ -381,38 +491,72 @@ mod tests {
                 }
                 _ => {
                     let (_, other) = &keys[(case + 1) % keys.len()]; // other key
-                    let Ok(sig) = EcdsaSignature::decode(&der) else { continue };
+                    let Ok(sig) = EcdsaSignature::decode(&der) else {
+                        continue;
+                    };
                     assert!(!check(other, Path::Tables, &checked, &sig));
                     invalid += 1;
                     continue;
                 }
             }
-            let Ok(sig) = EcdsaSignature::decode(&der) else { continue };
+            let Ok(sig) = EcdsaSignature::decode(&der) else {
+                continue;
+            };
             let expected = public.verify_generic(&checked, &sig);
-            assert_eq!(check(public, Path::Tables, &checked, &sig), expected, "case {case}");
+            assert_eq!(
+                check(public, Path::Tables, &checked, &sig),
+                expected,
+                "case {case}"
+            );
             if case % 10 == 0 {
-                assert_eq!(check(public, Path::WithoutTables, &checked, &sig), expected, "case {case}, first-use path");
+                assert_eq!(
+                    check(public, Path::WithoutTables, &checked, &sig),
+                    expected,
+                    "case {case}, first-use path"
+                );
             }
             if expected { valid += 1 } else { invalid += 1 }
         }
-        assert!(valid > cases / 5 && invalid > cases / 5, "{valid} valid, {invalid} invalid");
+        assert!(
+            valid > cases / 5 && invalid > cases / 5,
+            "{valid} valid, {invalid} invalid"
+        );
     }
 
     #[test]
     fn rejects_keys_off_the_curve_or_of_the_wrong_size() {
         let x = [0u8; FIELD_LEN];
-        assert_eq!(VerificationKey::from_coordinates(&x, &x).unwrap_err().code(), ErrorCode::KeyInvalid);
-        assert_eq!(VerificationKey::from_coordinates(&x[1..], &x).unwrap_err().code(), ErrorCode::KeyInvalid);
+        assert_eq!(
+            VerificationKey::from_coordinates(&x, &x)
+                .unwrap_err()
+                .code(),
+            ErrorCode::KeyInvalid
+        );
+        assert_eq!(
+            VerificationKey::from_coordinates(&x[1..], &x)
+                .unwrap_err()
+                .code(),
+            ErrorCode::KeyInvalid
+        );
     }
 
     #[test]
     fn reports_the_encoding_and_rejects_other_lengths() {
-        assert_eq!(EcdsaSignature::decode(&[1u8; 64]).unwrap_err().code(), ErrorCode::SignatureMalformed);
-        assert_eq!(EcdsaSignature::decode(&[]).unwrap_err().code(), ErrorCode::SignatureMalformed);
+        assert_eq!(
+            EcdsaSignature::decode(&[1u8; 64]).unwrap_err().code(),
+            ErrorCode::SignatureMalformed
+        );
+        assert_eq!(
+            EcdsaSignature::decode(&[]).unwrap_err().code(),
+            ErrorCode::SignatureMalformed
+        );
         let mut raw = [0u8; RAW_SIGNATURE_LEN];
         raw[FIELD_LEN - 1] = 1;
         raw[RAW_SIGNATURE_LEN - 1] = 1;
-        assert_eq!(EcdsaSignature::decode(&raw).unwrap().encoding(), SignatureEncoding::Raw);
+        assert_eq!(
+            EcdsaSignature::decode(&raw).unwrap().encoding(),
+            SignatureEncoding::Raw
+        );
     }
 
     #[test]

@@ -53,8 +53,14 @@ impl CombTable {
         let mut sums = Vec::with_capacity(1 << TEETH);
         sums.push(ProjectivePoint::IDENTITY);
         for mask in 1_usize..(1 << TEETH) {
-            let rest = sums.get(mask & (mask - 1)).copied().unwrap_or(ProjectivePoint::IDENTITY);
-            let lowest = teeth.get(mask.trailing_zeros() as usize).copied().unwrap_or(ProjectivePoint::IDENTITY);
+            let rest = sums
+                .get(mask & (mask - 1))
+                .copied()
+                .unwrap_or(ProjectivePoint::IDENTITY);
+            let lowest = teeth
+                .get(mask.trailing_zeros() as usize)
+                .copied()
+                .unwrap_or(ProjectivePoint::IDENTITY);
             sums.push(rest + lowest);
         }
         let non_zero = sums.get(1..).unwrap_or_default();
@@ -64,7 +70,9 @@ impl CombTable {
     }
 
     fn get(&self, column: usize) -> Option<&AffinePoint> {
-        column.checked_sub(1).and_then(|index| self.points.get(index))
+        column
+            .checked_sub(1)
+            .and_then(|index| self.points.get(index))
     }
 }
 
@@ -72,7 +80,12 @@ impl CombTable {
 fn columns(k: &Scalar) -> [usize; SPACING] {
     let bytes: FieldBytes = k.to_repr();
     let bit = |i: usize| -> usize {
-        let byte = bytes.len().checked_sub(1 + i / 8).and_then(|index| bytes.get(index)).copied().unwrap_or(0);
+        let byte = bytes
+            .len()
+            .checked_sub(1 + i / 8)
+            .and_then(|index| bytes.get(index))
+            .copied()
+            .unwrap_or(0);
         usize::from((byte >> (i % 8)) & 1)
     };
     let mut out = [0; SPACING];
@@ -83,7 +96,12 @@ fn columns(k: &Scalar) -> [usize; SPACING] {
 }
 
 /// `a·A + b·B` for the points behind two tables, in variable time.
-pub fn mul_add(table_a: &CombTable, a: &Scalar, table_b: &CombTable, b: &Scalar) -> ProjectivePoint {
+pub fn mul_add(
+    table_a: &CombTable,
+    a: &Scalar,
+    table_b: &CombTable,
+    b: &Scalar,
+) -> ProjectivePoint {
     let (columns_a, columns_b) = (columns(a), columns(b));
     let mut acc = ProjectivePoint::IDENTITY;
     for (&column_a, &column_b) in columns_a.iter().zip(&columns_b).rev() {
@@ -117,7 +135,12 @@ mod tests {
         };
         let mut top_bit = FieldBytes::default();
         top_bit[0] = 1; // 2^520, the highest bit a scalar can have
-        let mut list = vec![Scalar::ZERO, Scalar::ONE, -Scalar::ONE, Scalar::reduce(&top_bit)];
+        let mut list = vec![
+            Scalar::ZERO,
+            Scalar::ONE,
+            -Scalar::ONE,
+            Scalar::reduce(&top_bit),
+        ];
         list.extend((0..20).map(|_| random()));
         list
     }
@@ -128,7 +151,10 @@ mod tests {
         let q = g * Scalar::from(123_456_789u64);
         let (table_g, table_q) = (CombTable::new(&g), CombTable::new(&q));
         for (a, b) in scalars().iter().zip(scalars().iter().rev()) {
-            assert_eq!(mul_add(&table_g, a, &table_q, b).to_affine(), (g * a + q * b).to_affine());
+            assert_eq!(
+                mul_add(&table_g, a, &table_q, b).to_affine(),
+                (g * a + q * b).to_affine()
+            );
         }
     }
 }

@@ -38,7 +38,11 @@ impl SignatureBase {
     /// Fails with [`ErrorCode::ComponentMissing`] when a covered component is
     /// absent, and [`ErrorCode::ComponentInvalid`] when a value contains a
     /// line break or other control character, which could forge base lines.
-    pub fn build(input: &SignatureInput, message: &impl ComponentSource, form: BaseForm) -> Result<Self> {
+    pub fn build(
+        input: &SignatureInput,
+        message: &impl ComponentSource,
+        form: BaseForm,
+    ) -> Result<Self> {
         Self::from_lines(
             input.components().iter().map(|component| {
                 let name = component.name();
@@ -63,7 +67,9 @@ impl SignatureBase {
             if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
                 return Err(Error::new(
                     ErrorCode::ComponentInvalid,
-                    format!("covered component {name:?} contains a line break or control character"),
+                    format!(
+                        "covered component {name:?} contains a line break or control character"
+                    ),
                 ));
             }
             push_line(&mut text, form, name, &value);
@@ -108,7 +114,10 @@ fn missing(name: &str) -> Error {
         "@authority" => " (pass the full URL or a Host header)",
         _ => "",
     };
-    Error::new(ErrorCode::ComponentMissing, format!("the signature covers {name:?}, but the request has no such component{hint}"))
+    Error::new(
+        ErrorCode::ComponentMissing,
+        format!("the signature covers {name:?}, but the request has no such component{hint}"),
+    )
 }
 
 #[cfg(test)]
@@ -124,11 +133,20 @@ mod tests {
         let headers: Headers = [
             ("Content-Length", "16"),
             ("Content-Type", "application/json"),
-            ("Digest", "SHA-256=lyTB4g5uPk1/V+0l+dTvsAblCFkNUoyQ2ll/andcE+U="),
+            (
+                "Digest",
+                "SHA-256=lyTB4g5uPk1/V+0l+dTvsAblCFkNUoyQ2ll/andcE+U=",
+            ),
         ]
         .into_iter()
         .collect();
-        HttpRequest::new("POST", "https://tenant.example/webhooks/upvest", headers, br#"{"key": "value"}"#.to_vec()).unwrap()
+        HttpRequest::new(
+            "POST",
+            "https://tenant.example/webhooks/upvest",
+            headers,
+            br#"{"key": "value"}"#.to_vec(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -144,14 +162,24 @@ mod tests {
     fn builds_the_quoted_form_with_quoted_names_and_no_trailing_newline() {
         let input = &parse_signature_input(V6_INPUT, &Limits::default()).unwrap()[0];
         let base = SignatureBase::build(input, &v6_request(), BaseForm::Quoted).unwrap();
-        assert!(base.as_str().starts_with("\"@method\": POST\n\"@path\": /webhooks/upvest\n"));
-        assert!(base.as_str().contains("\n\"@signature-params\": (\"@method\""));
+        assert!(
+            base.as_str()
+                .starts_with("\"@method\": POST\n\"@path\": /webhooks/upvest\n")
+        );
+        assert!(
+            base.as_str()
+                .contains("\n\"@signature-params\": (\"@method\"")
+        );
         assert!(!base.as_str().ends_with('\n'));
     }
 
     #[test]
     fn rejects_a_covered_component_missing_from_the_message() {
-        let input = &parse_signature_input(r#"sig1=("idempotency-key");keyid="k";created=1"#, &Limits::default()).unwrap()[0];
+        let input = &parse_signature_input(
+            r#"sig1=("idempotency-key");keyid="k";created=1"#,
+            &Limits::default(),
+        )
+        .unwrap()[0];
         let err = SignatureBase::build(input, &v6_request(), BaseForm::UpvestV6).unwrap_err();
         assert_eq!(err.code(), ErrorCode::ComponentMissing);
     }
@@ -160,7 +188,14 @@ mod tests {
     fn rejects_values_that_would_inject_base_lines() {
         let headers: Headers = [("x-evil", "a\n@method: GET")].into_iter().collect();
         let request = HttpRequest::new("POST", "/", headers, vec![]).unwrap();
-        let input = &parse_signature_input(r#"sig1=("x-evil");keyid="k";created=1"#, &Limits::default()).unwrap()[0];
-        assert_eq!(SignatureBase::build(input, &request, BaseForm::UpvestV6).unwrap_err().code(), ErrorCode::ComponentInvalid);
+        let input =
+            &parse_signature_input(r#"sig1=("x-evil");keyid="k";created=1"#, &Limits::default())
+                .unwrap()[0];
+        assert_eq!(
+            SignatureBase::build(input, &request, BaseForm::UpvestV6)
+                .unwrap_err()
+                .code(),
+            ErrorCode::ComponentInvalid
+        );
     }
 }

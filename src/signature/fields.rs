@@ -11,7 +11,10 @@ use sfv::{Dictionary, Parser};
 /// Parses a dictionary field, mapping syntax errors to `code`.
 pub(crate) fn parse_dictionary(header: &str, field: &str, code: ErrorCode) -> Result<Dictionary> {
     Parser::new(header).parse::<Dictionary>().map_err(|err| {
-        Error::new(code, format!("the {field} header is not a valid structured-field dictionary ({err})"))
+        Error::new(
+            code,
+            format!("the {field} header is not a valid structured-field dictionary ({err})"),
+        )
     })
 }
 
@@ -32,9 +35,19 @@ pub(crate) fn member_texts(input: &str) -> Vec<(&str, &str)> {
             pos += 1;
         }
         let key = input.get(key_start..pos).unwrap_or_default();
-        let value_start = if bytes.get(pos) == Some(&b'=') { pos + 1 } else { pos };
+        let value_start = if bytes.get(pos) == Some(&b'=') {
+            pos + 1
+        } else {
+            pos
+        };
         let value_end = scan_member_end(bytes, value_start);
-        members.push((key, input.get(value_start..value_end).unwrap_or_default().trim_matches([' ', '\t'])));
+        members.push((
+            key,
+            input
+                .get(value_start..value_end)
+                .unwrap_or_default()
+                .trim_matches([' ', '\t']),
+        ));
         pos = value_end + 1; // past the comma (or the end)
     }
     members
@@ -73,7 +86,8 @@ mod tests {
 
     #[test]
     fn keeps_member_text_verbatim_including_odd_spacing_and_escapes() {
-        let input = r#"sig1=("@method"  "digest");keyid="a,b\"c";created=1 ,  sig2=("x");alg="ed25519""#;
+        let input =
+            r#"sig1=("@method"  "digest");keyid="a,b\"c";created=1 ,  sig2=("x");alg="ed25519""#;
         parse_dictionary(input, "Signature-Input", ErrorCode::SignatureInputMalformed).unwrap();
         let members = member_texts(input);
         assert_eq!(
@@ -89,13 +103,23 @@ mod tests {
     fn bare_members_have_empty_or_parameter_text() {
         let input = "a, b;x=1, c=:AAAA:";
         parse_dictionary(input, "Signature", ErrorCode::SignatureMalformed).unwrap();
-        assert_eq!(member_texts(input), vec![("a", ""), ("b", ";x=1"), ("c", ":AAAA:")]);
+        assert_eq!(
+            member_texts(input),
+            vec![("a", ""), ("b", ";x=1"), ("c", ":AAAA:")]
+        );
     }
 
     #[test]
     fn rejects_non_dictionaries() {
-        for bad in ["sig1=(", "SIG1=1", "sig1=\"unterminated", "sig1=:not base64!:", "=x"] {
-            let err = parse_dictionary(bad, "Signature", ErrorCode::SignatureMalformed).unwrap_err();
+        for bad in [
+            "sig1=(",
+            "SIG1=1",
+            "sig1=\"unterminated",
+            "sig1=:not base64!:",
+            "=x",
+        ] {
+            let err =
+                parse_dictionary(bad, "Signature", ErrorCode::SignatureMalformed).unwrap_err();
             assert_eq!(err.code(), ErrorCode::SignatureMalformed, "{bad}");
         }
     }

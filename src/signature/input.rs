@@ -74,7 +74,9 @@ impl SignatureInput {
 
     /// Whether the named component is covered (names compare case-insensitively).
     pub fn covers(&self, name: &str) -> bool {
-        self.components.iter().any(|c| c.name.eq_ignore_ascii_case(name))
+        self.components
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -83,16 +85,32 @@ impl SignatureInput {
 const ACCEPTED_ALGS: &[&str] = &["ecdsa-p521-sha512", "ES512"];
 
 /// Derived components this library can compute.
-const DERIVED: &[&str] = &["@method", "@path", "@query", "@authority", "@scheme", "@target-uri", "@request-target"];
+const DERIVED: &[&str] = &[
+    "@method",
+    "@path",
+    "@query",
+    "@authority",
+    "@scheme",
+    "@target-uri",
+    "@request-target",
+];
 
 /// Parses a `Signature-Input` header into its members, in header order.
 pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<SignatureInput>> {
     let malformed = |msg: String| Error::new(ErrorCode::SignatureInputMalformed, msg);
-    let dict = parse_dictionary(header, "Signature-Input", ErrorCode::SignatureInputMalformed)?;
+    let dict = parse_dictionary(
+        header,
+        "Signature-Input",
+        ErrorCode::SignatureInputMalformed,
+    )?;
     if dict.len() > limits.max_signatures {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
-            format!("Signature-Input has {} members; the limit is {} (option limits.maxSignatures)", dict.len(), limits.max_signatures),
+            format!(
+                "Signature-Input has {} members; the limit is {} (option limits.maxSignatures)",
+                dict.len(),
+                limits.max_signatures
+            ),
         ));
     }
     let texts = member_texts(header);
@@ -105,14 +123,24 @@ pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<Signat
             .rev()
             .find(|(k, _)| *k == label)
             .map(|(_, text)| (*text).to_owned())
-            .ok_or_else(|| malformed(format!("could not locate member {label:?} in Signature-Input")))?;
+            .ok_or_else(|| {
+                malformed(format!(
+                    "could not locate member {label:?} in Signature-Input"
+                ))
+            })?;
         let ListEntry::InnerList(list) = entry else {
-            return Err(malformed(format!("member {label:?} must be an inner list of component names, like (\"@method\" \"@path\")")));
+            return Err(malformed(format!(
+                "member {label:?} must be an inner list of component names, like (\"@method\" \"@path\")"
+            )));
         };
         if list.items.len() > limits.max_components {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
-                format!("signature {label:?} covers {} components; the limit is {} (option limits.maxComponents)", list.items.len(), limits.max_components),
+                format!(
+                    "signature {label:?} covers {} components; the limit is {} (option limits.maxComponents)",
+                    list.items.len(),
+                    limits.max_components
+                ),
             ));
         }
         let mut components: Vec<CoveredComponent> = Vec::with_capacity(list.items.len());
@@ -121,7 +149,9 @@ pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<Signat
         let mut seen = std::collections::HashSet::with_capacity(list.items.len());
         for item in &list.items {
             let Some(name) = item.bare_item.as_string() else {
-                return Err(malformed(format!("signature {label:?}: every covered component must be a quoted string")));
+                return Err(malformed(format!(
+                    "signature {label:?}: every covered component must be a quoted string"
+                )));
             };
             let name = name.as_str();
             if let Some((param, _)) = item.params.first() {
@@ -131,21 +161,36 @@ pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<Signat
                 )));
             }
             if name.starts_with('@') && !DERIVED.contains(&name) {
-                return Err(malformed(format!("signature {label:?}: derived component {name:?} is not supported")));
+                return Err(malformed(format!(
+                    "signature {label:?}: derived component {name:?} is not supported"
+                )));
             }
             if !name.starts_with('@') && name.bytes().any(|b| b.is_ascii_uppercase()) {
-                return Err(malformed(format!("signature {label:?}: header component {name:?} must be lowercase")));
+                return Err(malformed(format!(
+                    "signature {label:?}: header component {name:?} must be lowercase"
+                )));
             }
             if name.is_empty() {
-                return Err(malformed(format!("signature {label:?}: empty component name")));
+                return Err(malformed(format!(
+                    "signature {label:?}: empty component name"
+                )));
             }
             if !seen.insert(name) {
-                return Err(malformed(format!("signature {label:?} covers {name:?} twice")));
+                return Err(malformed(format!(
+                    "signature {label:?} covers {name:?} twice"
+                )));
             }
-            components.push(CoveredComponent { name: name.to_owned() });
+            components.push(CoveredComponent {
+                name: name.to_owned(),
+            });
         }
         let params = parse_params(label, &list.params)?;
-        inputs.push(SignatureInput { label: label.to_owned(), components, params, raw });
+        inputs.push(SignatureInput {
+            label: label.to_owned(),
+            components,
+            params,
+            raw,
+        });
     }
     Ok(inputs)
 }
@@ -156,13 +201,18 @@ fn parse_params(label: &str, params: &sfv::Parameters) -> Result<SignatureParams
         value
             .as_string()
             .map(|s| s.as_str().to_owned())
-            .ok_or_else(|| malformed(format!("signature {label:?}: parameter {name} must be a quoted string")))
+            .ok_or_else(|| {
+                malformed(format!(
+                    "signature {label:?}: parameter {name} must be a quoted string"
+                ))
+            })
     };
     let integer = |name: &str, value: &BareItem| {
-        value
-            .as_integer()
-            .map(i64::from)
-            .ok_or_else(|| malformed(format!("signature {label:?}: parameter {name} must be an integer (UNIX seconds)")))
+        value.as_integer().map(i64::from).ok_or_else(|| {
+            malformed(format!(
+                "signature {label:?}: parameter {name} must be an integer (UNIX seconds)"
+            ))
+        })
     };
     let (mut keyid, mut created, mut expires, mut nonce, mut alg) = (None, None, None, None, None);
     let mut other = Vec::new();
@@ -176,20 +226,35 @@ fn parse_params(label: &str, params: &sfv::Parameters) -> Result<SignatureParams
             name => other.push((name.to_owned(), describe(value))),
         }
     }
-    let keyid = keyid.ok_or_else(|| malformed(format!("signature {label:?} has no keyid parameter")))?;
-    let created = created.ok_or_else(|| malformed(format!("signature {label:?} has no created parameter")))?;
+    let keyid =
+        keyid.ok_or_else(|| malformed(format!("signature {label:?} has no keyid parameter")))?;
+    let created = created
+        .ok_or_else(|| malformed(format!("signature {label:?} has no created parameter")))?;
     if let Some(expires) = expires
-        && expires < created {
-            return Err(malformed(format!("signature {label:?} expires ({expires}) before it was created ({created})")));
-        }
+        && expires < created
+    {
+        return Err(malformed(format!(
+            "signature {label:?} expires ({expires}) before it was created ({created})"
+        )));
+    }
     if let Some(alg) = &alg
-        && !ACCEPTED_ALGS.contains(&alg.as_str()) {
-            return Err(Error::new(
-                ErrorCode::UnsupportedAlgorithm,
-                format!("signature {label:?} uses alg {alg:?}; only ECDSA P-521/SHA-512 (\"ecdsa-p521-sha512\" or \"ES512\") is supported"),
-            ));
-        }
-    Ok(SignatureParams { keyid, created, expires, nonce, alg, other })
+        && !ACCEPTED_ALGS.contains(&alg.as_str())
+    {
+        return Err(Error::new(
+            ErrorCode::UnsupportedAlgorithm,
+            format!(
+                "signature {label:?} uses alg {alg:?}; only ECDSA P-521/SHA-512 (\"ecdsa-p521-sha512\" or \"ES512\") is supported"
+            ),
+        ));
+    }
+    Ok(SignatureParams {
+        keyid,
+        created,
+        expires,
+        nonce,
+        alg,
+        other,
+    })
 }
 
 fn describe(value: &BareItem) -> String {
@@ -219,19 +284,27 @@ mod tests {
         assert_eq!(inputs.len(), 1);
         let input = &inputs[0];
         assert_eq!(input.label(), "sig1");
-        let names: Vec<_> = input.components().iter().map(CoveredComponent::name).collect();
+        let names: Vec<_> = input
+            .components()
+            .iter()
+            .map(CoveredComponent::name)
+            .collect();
         assert_eq!(names, ["@method", "@path", "digest"]);
         assert_eq!(input.params().keyid, "k");
         assert_eq!(input.params().created, 1_700_000_000);
         assert_eq!(input.params().expires, Some(1_700_000_005));
         assert_eq!(input.params().nonce.as_deref(), Some("n1"));
-        assert_eq!(input.params().other, vec![("tag".to_owned(), "x".to_owned())]);
+        assert_eq!(
+            input.params().other,
+            vec![("tag".to_owned(), "x".to_owned())]
+        );
         assert_eq!(input.raw_params(), &header[5..]);
     }
 
     #[test]
     fn keeps_several_members_in_order() {
-        let inputs = parse(r#"a=("@method");keyid="1";created=1, b=("@path");keyid="2";created=2"#).unwrap();
+        let inputs =
+            parse(r#"a=("@method");keyid="1";created=1, b=("@path");keyid="2";created=2"#).unwrap();
         let labels: Vec<_> = inputs.iter().map(SignatureInput::label).collect();
         assert_eq!(labels, ["a", "b"]);
         assert_eq!(inputs[1].raw_params(), r#"("@path");keyid="2";created=2"#);
@@ -239,8 +312,15 @@ mod tests {
 
     #[test]
     fn rejects_missing_keyid_or_created() {
-        for header in [r#"sig1=("@method");created=1"#, r#"sig1=("@method");keyid="k""#] {
-            assert_eq!(parse(header).unwrap_err().code(), ErrorCode::SignatureInputMalformed, "{header}");
+        for header in [
+            r#"sig1=("@method");created=1"#,
+            r#"sig1=("@method");keyid="k""#,
+        ] {
+            assert_eq!(
+                parse(header).unwrap_err().code(),
+                ErrorCode::SignatureInputMalformed,
+                "{header}"
+            );
         }
     }
 
@@ -251,14 +331,26 @@ mod tests {
             r#"sig1=("@method");keyid="k";created="1""#,
             r#"sig1=("@method");keyid="k";created=1;expires=1.5"#,
         ] {
-            assert_eq!(parse(header).unwrap_err().code(), ErrorCode::SignatureInputMalformed, "{header}");
+            assert_eq!(
+                parse(header).unwrap_err().code(),
+                ErrorCode::SignatureInputMalformed,
+                "{header}"
+            );
         }
     }
 
     #[test]
     fn rejects_members_that_are_not_inner_lists_of_strings() {
-        for header in [r#"sig1="@method";keyid="k""#, r#"sig1=(@method);keyid="k";created=1"#, r#"sig1=(1);keyid="k";created=1"#] {
-            assert_eq!(parse(header).unwrap_err().code(), ErrorCode::SignatureInputMalformed, "{header}");
+        for header in [
+            r#"sig1="@method";keyid="k""#,
+            r#"sig1=(@method);keyid="k";created=1"#,
+            r#"sig1=(1);keyid="k";created=1"#,
+        ] {
+            assert_eq!(
+                parse(header).unwrap_err().code(),
+                ErrorCode::SignatureInputMalformed,
+                "{header}"
+            );
         }
     }
 
@@ -272,7 +364,11 @@ mod tests {
             r#"sig1=("Digest");keyid="k";created=1"#,
             r#"sig1=("");keyid="k";created=1"#,
         ] {
-            assert_eq!(parse(header).unwrap_err().code(), ErrorCode::SignatureInputMalformed, "{header}");
+            assert_eq!(
+                parse(header).unwrap_err().code(),
+                ErrorCode::SignatureInputMalformed,
+                "{header}"
+            );
         }
     }
 
@@ -292,10 +388,20 @@ mod tests {
 
     #[test]
     fn enforces_count_limits() {
-        let limits = Limits { max_signatures: 1, max_components: 2, ..Limits::default() };
+        let limits = Limits {
+            max_signatures: 1,
+            max_components: 2,
+            ..Limits::default()
+        };
         let two = r#"a=("@method");keyid="1";created=1, b=("@path");keyid="2";created=2"#;
-        assert_eq!(parse_signature_input(two, &limits).unwrap_err().code(), ErrorCode::LimitExceeded);
+        assert_eq!(
+            parse_signature_input(two, &limits).unwrap_err().code(),
+            ErrorCode::LimitExceeded
+        );
         let three = r#"a=("@method" "@path" "@query");keyid="1";created=1"#;
-        assert_eq!(parse_signature_input(three, &limits).unwrap_err().code(), ErrorCode::LimitExceeded);
+        assert_eq!(
+            parse_signature_input(three, &limits).unwrap_err().code(),
+            ErrorCode::LimitExceeded
+        );
     }
 }

@@ -11,4 +11,7 @@ pub use input::{CoveredComponent, SignatureInput, SignatureParams, parse_signatu
 mod sign;
 pub use sign::{MessageSigner, SignatureSpec, SignedHeaders, sign};
 pub(crate) use verify::check_body_binding;
-pub use verify::{PreparedSignature, PreparedVerification, SIGNATURE_VERSION_HEADER, Verified, parse_signatures, prepare};
+pub use verify::{
+    PreparedSignature, PreparedVerification, SIGNATURE_VERSION_HEADER, Verified, parse_signatures,
+    prepare,
+};

@@ -44,7 +44,12 @@ pub struct SignedHeaders {
 
 /// Serializes the parameters, builds the base and signs it.
 pub fn sign(spec: &SignatureSpec<'_>, signer: &dyn MessageSigner) -> Result<SignedHeaders> {
-    let invalid = |what: &str| Error::new(ErrorCode::InvalidArgument, format!("cannot sign: {what} is not a valid structured-field value"));
+    let invalid = |what: &str| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("cannot sign: {what} is not a valid structured-field value"),
+        )
+    };
     let label = KeyRef::from_str(spec.label).map_err(|_| invalid("the label"))?;
     let mut dict = DictSerializer::new();
     {
@@ -52,23 +57,48 @@ pub fn sign(spec: &SignatureSpec<'_>, signer: &dyn MessageSigner) -> Result<Sign
         for (name, _) in &spec.components {
             list.bare_item(StringRef::from_str(name).map_err(|_| invalid("a component name"))?);
         }
-        let mut params = list.finish().parameter(KeyRef::constant("keyid"), StringRef::from_str(spec.keyid).map_err(|_| invalid("the key id"))?);
+        let mut params = list.finish().parameter(
+            KeyRef::constant("keyid"),
+            StringRef::from_str(spec.keyid).map_err(|_| invalid("the key id"))?,
+        );
         params = params.parameter(KeyRef::constant("created"), integer(spec.created)?);
         if let Some(expires) = spec.expires {
             params = params.parameter(KeyRef::constant("expires"), integer(expires)?);
         }
         if let Some(nonce) = spec.nonce {
-            params.parameter(KeyRef::constant("nonce"), StringRef::from_str(nonce).map_err(|_| invalid("the nonce"))?);
+            params.parameter(
+                KeyRef::constant("nonce"),
+                StringRef::from_str(nonce).map_err(|_| invalid("the nonce"))?,
+            );
         }
     }
-    let signature_input = dict.finish().ok_or_else(|| invalid("the signature input"))?;
-    let params_text = signature_input.get(spec.label.len() + 1..).unwrap_or_default();
-    let base = SignatureBase::from_lines(spec.components.iter().map(|(name, value)| Ok((*name, value.clone()))), params_text, spec.form)?;
+    let signature_input = dict
+        .finish()
+        .ok_or_else(|| invalid("the signature input"))?;
+    let params_text = signature_input
+        .get(spec.label.len() + 1..)
+        .unwrap_or_default();
+    let base = SignatureBase::from_lines(
+        spec.components
+            .iter()
+            .map(|(name, value)| Ok((*name, value.clone()))),
+        params_text,
+        spec.form,
+    )?;
     let signature_bytes = signer.sign(base.as_bytes())?;
     let signature = format!("{}=:{}:", spec.label, STANDARD.encode(signature_bytes));
-    Ok(SignedHeaders { signature_input, signature, base })
+    Ok(SignedHeaders {
+        signature_input,
+        signature,
+        base,
+    })
 }
 
 fn integer(value: i64) -> Result<sfv::Integer> {
-    sfv::Integer::try_from(value).map_err(|_| Error::new(ErrorCode::InvalidArgument, format!("time {value} is out of range for a signature parameter")))
+    sfv::Integer::try_from(value).map_err(|_| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("time {value} is out of range for a signature parameter"),
+        )
+    })
 }

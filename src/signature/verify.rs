@@ -123,26 +123,43 @@ impl PreparedVerification {
                 }
             }
         }
-        Err(first_error.unwrap_or_else(|| Error::new(ErrorCode::SignatureLabelNotFound, "no signature to verify")))
+        Err(first_error.unwrap_or_else(|| {
+            Error::new(ErrorCode::SignatureLabelNotFound, "no signature to verify")
+        }))
     }
 }
 
 /// Runs every key-independent check on `request` at time `now` (UNIX seconds).
-pub fn prepare(request: &HttpRequest, policy: &VerifyPolicy, now: i64) -> Result<PreparedVerification> {
+pub fn prepare(
+    request: &HttpRequest,
+    policy: &VerifyPolicy,
+    now: i64,
+) -> Result<PreparedVerification> {
     let limits = &policy.limits;
     if request.headers.byte_len() > limits.max_header_bytes {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
-            format!("the headers total {} bytes; the limit is {} (limits.maxHeaderBytes)", request.headers.byte_len(), limits.max_header_bytes),
+            format!(
+                "the headers total {} bytes; the limit is {} (limits.maxHeaderBytes)",
+                request.headers.byte_len(),
+                limits.max_header_bytes
+            ),
         ));
     }
     if request.body.len() > limits.max_body_bytes {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
-            format!("the body is {} bytes; the limit is {} (limits.maxBodyBytes)", request.body.len(), limits.max_body_bytes),
+            format!(
+                "the body is {} bytes; the limit is {} (limits.maxBodyBytes)",
+                request.body.len(),
+                limits.max_body_bytes
+            ),
         ));
     }
-    let (Some(input_header), Some(signature_header)) = (request.headers.get("signature-input"), request.headers.get("signature")) else {
+    let (Some(input_header), Some(signature_header)) = (
+        request.headers.get("signature-input"),
+        request.headers.get("signature"),
+    ) else {
         return Err(Error::new(
             ErrorCode::SignatureHeadersMissing,
             "the request needs both Signature-Input and Signature headers; pass all received headers",
@@ -153,12 +170,24 @@ pub fn prepare(request: &HttpRequest, policy: &VerifyPolicy, now: i64) -> Result
 
     let selected: Vec<(&SignatureInput, &[u8])> = inputs
         .iter()
-        .filter(|input| policy.label.as_deref().is_none_or(|label| label == input.label()))
-        .filter_map(|input| signatures.iter().find(|(label, _)| label == input.label()).map(|(_, sig)| (input, sig.as_slice())))
+        .filter(|input| {
+            policy
+                .label
+                .as_deref()
+                .is_none_or(|label| label == input.label())
+        })
+        .filter_map(|input| {
+            signatures
+                .iter()
+                .find(|(label, _)| label == input.label())
+                .map(|(_, sig)| (input, sig.as_slice()))
+        })
         .collect();
     if selected.is_empty() {
         let message = match &policy.label {
-            Some(label) => format!("no signature labelled {label:?} in both Signature-Input and Signature"),
+            Some(label) => {
+                format!("no signature labelled {label:?} in both Signature-Input and Signature")
+            }
             None => "Signature-Input and Signature share no label".to_owned(),
         };
         return Err(Error::new(ErrorCode::SignatureLabelNotFound, message));
@@ -181,7 +210,10 @@ pub fn prepare(request: &HttpRequest, policy: &VerifyPolicy, now: i64) -> Result
     }
     match (candidates.is_empty(), first_error) {
         (true, Some(err)) => Err(err),
-        (_, first_error) => Ok(PreparedVerification { candidates, first_error }),
+        (_, first_error) => Ok(PreparedVerification {
+            candidates,
+            first_error,
+        }),
     }
 }
 
@@ -196,8 +228,15 @@ fn prepare_one(
     policy.check_time(input.params(), now)?;
     check_body_binding(input, request)?;
     let signature = EcdsaSignature::decode(signature)?;
-    let bases = forms.iter().map(|&form| SignatureBase::build(input, request, form)).collect::<Result<Vec<_>>>()?;
-    Ok(PreparedSignature { input: input.clone(), signature, bases })
+    let bases = forms
+        .iter()
+        .map(|&form| SignatureBase::build(input, request, form))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(PreparedSignature {
+        input: input.clone(),
+        signature,
+        bases,
+    })
 }
 
 /// The body must be covered: by a digest header that matches it, and by a
@@ -205,7 +244,10 @@ fn prepare_one(
 pub(crate) fn check_body_binding(input: &SignatureInput, request: &HttpRequest) -> Result<()> {
     let header = |name: &str| {
         request.component(name).ok_or_else(|| {
-            Error::new(ErrorCode::ComponentMissing, format!("the signature covers {name:?}, but the request has no such header"))
+            Error::new(
+                ErrorCode::ComponentMissing,
+                format!("the signature covers {name:?}, but the request has no such header"),
+            )
         })
     };
     if input.covers("content-length") {
@@ -213,7 +255,10 @@ pub(crate) fn check_body_binding(input: &SignatureInput, request: &HttpRequest) 
         if declared.parse::<u64>().ok() != u64::try_from(request.body.len()).ok() {
             return Err(Error::new(
                 ErrorCode::ContentLengthMismatch,
-                format!("the signed content-length is {declared:?} but the body has {} bytes; pass the raw body exactly as received", request.body.len()),
+                format!(
+                    "the signed content-length is {declared:?} but the body has {} bytes; pass the raw body exactly as received",
+                    request.body.len()
+                ),
             ));
         }
     }
@@ -230,10 +275,16 @@ pub(crate) fn check_body_binding(input: &SignatureInput, request: &HttpRequest) 
     if request.headers.contains("content-digest") || request.headers.contains("digest") {
         Err(Error::new(
             ErrorCode::DigestNotCovered,
-            format!("signature {:?} does not cover the digest header, so the body is not signed", input.label()),
+            format!(
+                "signature {:?} does not cover the digest header, so the body is not signed",
+                input.label()
+            ),
         ))
     } else {
-        Err(Error::new(ErrorCode::DigestMissing, "the request has a body but no Digest or Content-Digest header, so the body is not signed"))
+        Err(Error::new(
+            ErrorCode::DigestMissing,
+            "the request has a body but no Digest or Content-Digest header, so the body is not signed",
+        ))
     }
 }
 
@@ -246,10 +297,22 @@ pub fn parse_signatures(header: &str) -> Result<Vec<(String, Vec<u8>)>> {
                 .bare_item
                 .as_byte_sequence()
                 .map(|bytes| (key.as_str().to_owned(), bytes.to_vec()))
-                .ok_or_else(|| Error::new(ErrorCode::SignatureMalformed, format!("signature {:?} is not a byte sequence (:<base64>:)", key.as_str()))),
-            sfv::ListEntry::InnerList(_) => {
-                Err(Error::new(ErrorCode::SignatureMalformed, format!("signature {:?} is an inner list, not a byte sequence", key.as_str())))
-            }
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::SignatureMalformed,
+                        format!(
+                            "signature {:?} is not a byte sequence (:<base64>:)",
+                            key.as_str()
+                        ),
+                    )
+                }),
+            sfv::ListEntry::InnerList(_) => Err(Error::new(
+                ErrorCode::SignatureMalformed,
+                format!(
+                    "signature {:?} is an inner list, not a byte sequence",
+                    key.as_str()
+                ),
+            )),
         })
         .collect()
 }

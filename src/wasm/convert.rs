@@ -1,14 +1,18 @@
 //! Reading JS values: headers in their usual shapes, raw bodies, numbers.
 
+use super::errors::invalid_argument;
 use crate::error::{Error, ErrorCode, Result};
 use crate::message::Headers;
-use super::errors::invalid_argument;
 use js_sys::{Array, ArrayBuffer, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// `obj[name]`, `undefined` when absent or when `obj` is not an object.
 pub(crate) fn get(obj: &JsValue, name: &str) -> JsValue {
-    if obj.is_object() || obj.is_function() { Reflect::get(obj, &name.into()).unwrap_or(JsValue::UNDEFINED) } else { JsValue::UNDEFINED }
+    if obj.is_object() || obj.is_function() {
+        Reflect::get(obj, &name.into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
 }
 
 /// An optional finite non-negative number option.
@@ -19,7 +23,9 @@ pub(crate) fn number_option(options: &JsValue, name: &str, default: f64) -> Resu
     }
     match value.as_f64() {
         Some(n) if n.is_finite() && n >= 0.0 => Ok(n),
-        _ => Err(invalid_argument(format!("option {name} must be a non-negative finite number"))),
+        _ => Err(invalid_argument(format!(
+            "option {name} must be a non-negative finite number"
+        ))),
     }
 }
 
@@ -29,7 +35,10 @@ pub(crate) fn string_option(options: &JsValue, name: &str) -> Result<Option<Stri
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value.as_string().map(Some).ok_or_else(|| invalid_argument(format!("option {name} must be a string")))
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| invalid_argument(format!("option {name} must be a string")))
 }
 
 /// An optional function option.
@@ -38,7 +47,10 @@ pub(crate) fn function_option(options: &JsValue, name: &str) -> Result<Option<Fu
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value.dyn_into::<Function>().map(Some).map_err(|_| invalid_argument(format!("option {name} must be a function")))
+    value
+        .dyn_into::<Function>()
+        .map(Some)
+        .map_err(|_| invalid_argument(format!("option {name} must be a function")))
 }
 
 /// Reads headers from a `Headers` instance, a `Map`, an array of pairs, or
@@ -50,25 +62,56 @@ pub(crate) fn headers(value: &JsValue) -> Result<Headers> {
         return Ok(headers);
     }
     if !value.is_object() {
-        return Err(invalid_argument("headers must be an object, a Headers instance, a Map or an array of [name, value] pairs"));
+        return Err(invalid_argument(
+            "headers must be an object, a Headers instance, a Map or an array of [name, value] pairs",
+        ));
     }
     let pairs: Vec<(JsValue, JsValue)> = if Array::is_array(value) {
-        Array::from(value).iter().map(|pair| (Reflect::get_u32(&pair, 0).unwrap_or_default(), Reflect::get_u32(&pair, 1).unwrap_or_default())).collect()
+        Array::from(value)
+            .iter()
+            .map(|pair| {
+                (
+                    Reflect::get_u32(&pair, 0).unwrap_or_default(),
+                    Reflect::get_u32(&pair, 1).unwrap_or_default(),
+                )
+            })
+            .collect()
     } else if get(value, "entries").is_function() && !is_plain_object(value) {
         // Headers, Map and friends: iterate entries().
-        let entries = Reflect::get(value, &"entries".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
-        let iterator = entries.and_then(|f| f.call0(value).ok()).ok_or_else(|| invalid_argument("headers.entries() failed"))?;
+        let entries = Reflect::get(value, &"entries".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok());
+        let iterator = entries
+            .and_then(|f| f.call0(value).ok())
+            .ok_or_else(|| invalid_argument("headers.entries() failed"))?;
         let mut pairs = Vec::new();
-        for pair in js_sys::try_iter(&iterator).ok().flatten().ok_or_else(|| invalid_argument("headers.entries() is not iterable"))? {
+        for pair in js_sys::try_iter(&iterator)
+            .ok()
+            .flatten()
+            .ok_or_else(|| invalid_argument("headers.entries() is not iterable"))?
+        {
             let pair = pair.map_err(|_| invalid_argument("headers.entries() threw"))?;
-            pairs.push((Reflect::get_u32(&pair, 0).unwrap_or_default(), Reflect::get_u32(&pair, 1).unwrap_or_default()));
+            pairs.push((
+                Reflect::get_u32(&pair, 0).unwrap_or_default(),
+                Reflect::get_u32(&pair, 1).unwrap_or_default(),
+            ));
         }
         pairs
     } else {
-        Object::entries(value.unchecked_ref()).iter().map(|pair| (Reflect::get_u32(&pair, 0).unwrap_or_default(), Reflect::get_u32(&pair, 1).unwrap_or_default())).collect()
+        Object::entries(value.unchecked_ref())
+            .iter()
+            .map(|pair| {
+                (
+                    Reflect::get_u32(&pair, 0).unwrap_or_default(),
+                    Reflect::get_u32(&pair, 1).unwrap_or_default(),
+                )
+            })
+            .collect()
     };
     for (name, value) in pairs {
-        let name = name.as_string().ok_or_else(|| invalid_argument("header names must be strings"))?;
+        let name = name
+            .as_string()
+            .ok_or_else(|| invalid_argument("header names must be strings"))?;
         if Array::is_array(&value) {
             for item in Array::from(&value).iter() {
                 headers.append(&name, scalar(&name, &item)?);
@@ -86,7 +129,9 @@ fn scalar(name: &str, value: &JsValue) -> Result<String> {
     } else if let Some(n) = value.as_f64() {
         Ok(format!("{n}"))
     } else {
-        Err(invalid_argument(format!("header {name:?} must have a string value")))
+        Err(invalid_argument(format!(
+            "header {name:?} must have a string value"
+        )))
     }
 }
 

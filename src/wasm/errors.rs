@@ -23,7 +23,10 @@ pub fn register_error_classes(classes: JsValue) {
 /// Every stable error code.
 #[wasm_bindgen(js_name = errorCodes)]
 pub fn error_codes() -> Array {
-    ErrorCode::ALL.iter().map(|code| JsValue::from_str(code.as_str())).collect()
+    ErrorCode::ALL
+        .iter()
+        .map(|code| JsValue::from_str(code.as_str()))
+        .collect()
 }
 
 /// Which JS class an error becomes.
@@ -59,12 +62,17 @@ pub(crate) fn to_js(class: ErrorClass, err: &Error, cause: Option<JsValue>) -> J
         let _ = Reflect::set(&options, &"cause".into(), cause);
     }
     let constructor = CLASSES.with(|slot| {
-        slot.borrow().as_ref().and_then(|classes| Reflect::get(classes, &class.name().into()).ok()).and_then(|c| c.dyn_into::<Function>().ok())
+        slot.borrow()
+            .as_ref()
+            .and_then(|classes| Reflect::get(classes, &class.name().into()).ok())
+            .and_then(|c| c.dyn_into::<Function>().ok())
     });
     if let Some(constructor) = constructor
-        && let Ok(instance) = Reflect::construct(&constructor, &Array::of2(&err.message().into(), &options)) {
-            return instance;
-        }
+        && let Ok(instance) =
+            Reflect::construct(&constructor, &Array::of2(&err.message().into(), &options))
+    {
+        return instance;
+    }
     let fallback = js_sys::Error::new(err.message());
     fallback.set_name(class.name());
     let _ = Reflect::set(&fallback, &"code".into(), &err.code().as_str().into());

@@ -13,20 +13,33 @@ use wasm_bindgen::prelude::*;
 pub fn inspect_delivery(request: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     (|| {
         if !options.is_object() {
-            return Err(invalid_argument("inspectDelivery(request, { keys }) needs options with a JWKS object as keys"));
+            return Err(invalid_argument(
+                "inspectDelivery(request, { keys }) needs options with a JWKS object as keys",
+            ));
         }
         let keys = get(&options, "keys");
-        let text = js_sys::JSON::stringify(&keys).ok().and_then(|s| s.as_string()).filter(|_| keys.is_object());
-        let keys = KeySet::from_json(text.ok_or_else(|| invalid_argument("option keys must be a JWKS object"))?.as_bytes())?;
+        let text = js_sys::JSON::stringify(&keys)
+            .ok()
+            .and_then(|s| s.as_string())
+            .filter(|_| keys.is_object());
+        let keys = KeySet::from_json(
+            text.ok_or_else(|| invalid_argument("option keys must be a JWKS object"))?
+                .as_bytes(),
+        )?;
         let (policy, _) = read_policy(&options)?;
         let now_ms = match super::convert::function_option(&options, "now")? {
-            Some(now) => now.call0(&JsValue::UNDEFINED).ok().and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now),
+            Some(now) => now
+                .call0(&JsValue::UNDEFINED)
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or_else(js_sys::Date::now),
             None => js_sys::Date::now(),
         };
         let request = read_request(&request)?;
         let report = inspect(&request, &keys, &policy, (now_ms / 1000.0).floor() as i64);
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        serde::Serialize::serialize(&report, &serializer).map_err(|_| invalid_argument("the report could not be converted"))
+        serde::Serialize::serialize(&report, &serializer)
+            .map_err(|_| invalid_argument("the report could not be converted"))
     })()
     .map_err(|err| verification_error(&err))
 }

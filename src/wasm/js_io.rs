@@ -44,20 +44,38 @@ pub(crate) async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), J
 /// Awaits `value` until it settles, `timeout_ms` passes, or `signal`
 /// aborts, whichever comes first. The timer and the abort listener are
 /// removed afterwards, also when this future is dropped early.
-pub(crate) async fn await_settled(value: JsValue, timeout_ms: f64, signal: Option<&AbortSignal>) -> Outcome {
+pub(crate) async fn await_settled(
+    value: JsValue,
+    timeout_ms: f64,
+    signal: Option<&AbortSignal>,
+) -> Outcome {
     if let Some(signal) = signal.filter(|s| s.aborted()) {
         return Outcome::Aborted(signal.reason());
     }
     let work = Promise::resolve(&value);
-    let (Some(set_timeout), Some(clear_timeout)) = (global_function("setTimeout"), global_function("clearTimeout")) else {
+    let (Some(set_timeout), Some(clear_timeout)) = (
+        global_function("setTimeout"),
+        global_function("clearTimeout"),
+    ) else {
         return settle(JsFuture::from(work).await);
     };
     let timed_out: JsValue = Object::new().into();
     let aborted: JsValue = Object::new().into();
-    let mut guard = Cleanup { clear_timeout, timer: JsValue::UNDEFINED, signal: signal.cloned(), listener: None };
+    let mut guard = Cleanup {
+        clear_timeout,
+        timer: JsValue::UNDEFINED,
+        signal: signal.cloned(),
+        listener: None,
+    };
     let timeout = Promise::new(&mut |resolve, _reject| {
         let fire = resolve.bind1(&JsValue::NULL, &timed_out);
-        guard.timer = set_timeout.call2(&js_sys::global(), &fire, &JsValue::from_f64(timeout_ms.min(2_147_483_647.0))).unwrap_or(JsValue::UNDEFINED);
+        guard.timer = set_timeout
+            .call2(
+                &js_sys::global(),
+                &fire,
+                &JsValue::from_f64(timeout_ms.min(2_147_483_647.0)),
+            )
+            .unwrap_or(JsValue::UNDEFINED);
     });
     let mut racers = vec![work, timeout];
     if let Some(signal) = signal {
@@ -71,7 +89,9 @@ pub(crate) async fn await_settled(value: JsValue, timeout_ms: f64, signal: Optio
     drop(guard);
     match result {
         Ok(value) if Object::is(&value, &timed_out) => Outcome::TimedOut,
-        Ok(value) if Object::is(&value, &aborted) => Outcome::Aborted(signal.map(AbortSignal::reason).unwrap_or_default()),
+        Ok(value) if Object::is(&value, &aborted) => {
+            Outcome::Aborted(signal.map(AbortSignal::reason).unwrap_or_default())
+        }
         other => settle(other),
     }
 }
@@ -96,9 +116,14 @@ impl Drop for Cleanup {
 
 /// Runs `work` unless `signal` aborts first (then `Err(signal.reason)`).
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
-pub(crate) async fn abortable<T>(work: impl std::future::Future<Output = T>, signal: Option<&AbortSignal>) -> Result<T, JsValue> {
+pub(crate) async fn abortable<T>(
+    work: impl std::future::Future<Output = T>,
+    signal: Option<&AbortSignal>,
+) -> Result<T, JsValue> {
     use futures_util::future::{Either, select};
-    let Some(signal) = signal else { return Ok(work.await) };
+    let Some(signal) = signal else {
+        return Ok(work.await);
+    };
     if signal.aborted() {
         return Err(signal.reason());
     }
@@ -119,7 +144,9 @@ fn settle(result: Result<JsValue, JsValue>) -> Outcome {
 
 /// Calls `method` on `target` with no arguments.
 pub(crate) fn call_method(target: &JsValue, method: &str) -> Result<JsValue, JsValue> {
-    let function = get(target, method).dyn_into::<Function>().map_err(|_| JsValue::from_str(&format!("{method} is not a function")))?;
+    let function = get(target, method)
+        .dyn_into::<Function>()
+        .map_err(|_| JsValue::from_str(&format!("{method} is not a function")))?;
     function.call0(target)
 }
 
@@ -160,7 +187,14 @@ pub(crate) enum HttpError {
 /// and until `signal` aborts. `init` gets an abort signal of its own, so a
 /// timeout or abort also cancels the request. With `max_body`, a larger
 /// announced `content-length` is refused before the body is read.
-pub(crate) async fn fetch_bytes(fetch: &Function, url: &str, init: &Object, timeout_ms: f64, signal: Option<&AbortSignal>, max_body: Option<usize>) -> Result<HttpResponse, HttpError> {
+pub(crate) async fn fetch_bytes(
+    fetch: &Function,
+    url: &str,
+    init: &Object,
+    timeout_ms: f64,
+    signal: Option<&AbortSignal>,
+    max_body: Option<usize>,
+) -> Result<HttpResponse, HttpError> {
     let controller = web_sys::AbortController::new().ok();
     if let Some(controller) = &controller {
         set(init, "signal", &controller.signal());
@@ -173,10 +207,14 @@ pub(crate) async fn fetch_bytes(fetch: &Function, url: &str, init: &Object, time
     };
     let started = js_sys::Date::now();
     let remaining = || (timeout_ms - (js_sys::Date::now() - started)).max(0.0);
-    let pending = fetch.call2(&js_sys::global(), &url.into(), init).map_err(|cause| HttpError::Network("fetch threw", Some(cause)))?;
+    let pending = fetch
+        .call2(&js_sys::global(), &url.into(), init)
+        .map_err(|cause| HttpError::Network("fetch threw", Some(cause)))?;
     let response = match await_settled(pending, remaining(), signal).await {
         Outcome::Resolved(response) => response,
-        Outcome::Rejected(cause) => return Err(HttpError::Network("the connection failed", Some(cause))),
+        Outcome::Rejected(cause) => {
+            return Err(HttpError::Network("the connection failed", Some(cause)));
+        }
         Outcome::TimedOut => return Err(cancel(HttpError::Timeout)),
         Outcome::Aborted(reason) => return Err(cancel(HttpError::Aborted(reason))),
     };
@@ -184,17 +222,25 @@ pub(crate) async fn fetch_bytes(fetch: &Function, url: &str, init: &Object, time
     let headers = get(&response, "headers");
     let declared = header(&headers, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
     if let (Some(max), Some(declared)) = (max_body, declared)
-        && declared > max {
-            return Err(cancel(HttpError::TooLarge(declared)));
-        }
-    let reading = call_method(&response, "arrayBuffer").map_err(|cause| HttpError::Network("the response has no body reader", Some(cause)))?;
+        && declared > max
+    {
+        return Err(cancel(HttpError::TooLarge(declared)));
+    }
+    let reading = call_method(&response, "arrayBuffer")
+        .map_err(|cause| HttpError::Network("the response has no body reader", Some(cause)))?;
     let body = match await_settled(reading, remaining(), signal).await {
         Outcome::Resolved(buffer) => Uint8Array::new(&buffer).to_vec(),
-        Outcome::Rejected(cause) => return Err(HttpError::Network("the response was cut off", Some(cause))),
+        Outcome::Rejected(cause) => {
+            return Err(HttpError::Network("the response was cut off", Some(cause)));
+        }
         Outcome::TimedOut => return Err(cancel(HttpError::Timeout)),
         Outcome::Aborted(reason) => return Err(cancel(HttpError::Aborted(reason))),
     };
-    Ok(HttpResponse { status, headers, body })
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// `headers.get(name)` on a fetch `Headers` (or anything with such a `get`).

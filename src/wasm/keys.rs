@@ -37,7 +37,10 @@ pub(crate) trait KeyLoader {
 
 /// How keys are loaded.
 enum Loader {
-    Url { url: String, fetch: Option<Function> },
+    Url {
+        url: String,
+        fetch: Option<Function>,
+    },
     Function(Function),
     Custom(Rc<dyn KeyLoader>),
 }
@@ -68,29 +71,63 @@ impl KeySource {
     /// Keys loaded on demand by `loader`.
     pub(crate) fn from_loader(loader: Rc<dyn KeyLoader>, settings: RemoteSettings) -> Self {
         let cache = RefCell::new(KeyCache::new(settings.cache));
-        KeySource::Remote(Rc::new(RemoteKeys { loader: Loader::Custom(loader), settings, cache, in_flight: RefCell::new(None) }))
+        KeySource::Remote(Rc::new(RemoteKeys {
+            loader: Loader::Custom(loader),
+            settings,
+            cache,
+            in_flight: RefCell::new(None),
+        }))
     }
 
     /// Reads the `keys` option: a JWKS object, a function, or a URL.
-    pub(crate) fn from_option(value: &JsValue, fetch: Option<Function>, settings: RemoteSettings) -> Result<Self> {
-        let invalid = || Error::new(ErrorCode::InvalidArgument, "option keys must be a JWKS object ({ keys: [...] }), an async function returning one, or the URL to fetch it from");
+    pub(crate) fn from_option(
+        value: &JsValue,
+        fetch: Option<Function>,
+        settings: RemoteSettings,
+    ) -> Result<Self> {
+        let invalid = || {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                "option keys must be a JWKS object ({ keys: [...] }), an async function returning one, or the URL to fetch it from",
+            )
+        };
         let loader = if let Some(url) = value.as_string() {
-            Loader::Url { url: checked_url(&url)?, fetch }
+            Loader::Url {
+                url: checked_url(&url)?,
+                fetch,
+            }
         } else if let Some(function) = value.dyn_ref::<Function>() {
             Loader::Function(function.clone())
-        } else if value.is_object() && get(value, "href").is_string() && get(value, "keys").is_undefined() {
-            Loader::Url { url: checked_url(&get(value, "href").as_string().unwrap_or_default())?, fetch }
+        } else if value.is_object()
+            && get(value, "href").is_string()
+            && get(value, "keys").is_undefined()
+        {
+            Loader::Url {
+                url: checked_url(&get(value, "href").as_string().unwrap_or_default())?,
+                fetch,
+            }
         } else if value.is_object() {
-            return Ok(KeySource::Static(KeySet::from_json(stringify(value)?.as_bytes())?));
+            return Ok(KeySource::Static(KeySet::from_json(
+                stringify(value)?.as_bytes(),
+            )?));
         } else {
             return Err(invalid());
         };
         let cache = RefCell::new(KeyCache::new(settings.cache));
-        Ok(KeySource::Remote(Rc::new(RemoteKeys { loader, settings, cache, in_flight: RefCell::new(None) })))
+        Ok(KeySource::Remote(Rc::new(RemoteKeys {
+            loader,
+            settings,
+            cache,
+            in_flight: RefCell::new(None),
+        })))
     }
 
     /// Finds the key for `kid`, loading keys first when the cache rules say so.
-    pub(crate) async fn key(&self, kid: &str, now: &dyn Fn() -> f64) -> Result<Arc<VerificationKey>, Failure> {
+    pub(crate) async fn key(
+        &self,
+        kid: &str,
+        now: &dyn Fn() -> f64,
+    ) -> Result<Arc<VerificationKey>, Failure> {
         match self {
             KeySource::Static(set) => set.get(kid).cloned().map_err(Failure::from),
             KeySource::Remote(remote) => {
@@ -99,10 +136,15 @@ impl KeySource {
                 let in_flight = remote.in_flight.borrow().clone();
                 let failure = match in_flight {
                     Some(load) => load.await.err(),
-                    None if remote.cache.borrow().should_fetch(kid, now()) => RemoteKeys::load(remote, now).await.err(),
+                    None if remote.cache.borrow().should_fetch(kid, now()) => {
+                        RemoteKeys::load(remote, now).await.err()
+                    }
                     None => None,
                 };
-                let found = remote.cache.borrow().lookup(kid, failure.as_ref().map(|f| &f.error));
+                let found = remote
+                    .cache
+                    .borrow()
+                    .lookup(kid, failure.as_ref().map(|f| &f.error));
                 found.map_err(|error| {
                     let cause = failure.filter(|f| f.error == error).and_then(|f| f.cause);
                     Failure { error, cause }
@@ -123,7 +165,10 @@ impl RemoteKeys {
                 this.cache.borrow_mut().fetch_started(started_at);
                 let me = Rc::clone(this);
                 let future = async move {
-                    let result = me.fetch_key_set().await.map(|set| me.cache.borrow_mut().store(set, started_at));
+                    let result = me
+                        .fetch_key_set()
+                        .await
+                        .map(|set| me.cache.borrow_mut().store(set, started_at));
                     me.in_flight.borrow_mut().take();
                     result
                 }
@@ -145,12 +190,22 @@ impl RemoteKeys {
                 bytes
             }
             Loader::Function(function) => {
-                let value = function.call0(&JsValue::UNDEFINED).map_err(|cause| fetch_failed("the keys function threw", Some(cause)))?;
+                let value = function
+                    .call0(&JsValue::UNDEFINED)
+                    .map_err(|cause| fetch_failed("the keys function threw", Some(cause)))?;
                 let value = match await_with_timeout(value, self.settings.timeout_ms).await {
                     Outcome::Resolved(value) => value,
-                    Outcome::Rejected(cause) => return Err(fetch_failed("the keys function rejected", Some(cause))),
+                    Outcome::Rejected(cause) => {
+                        return Err(fetch_failed("the keys function rejected", Some(cause)));
+                    }
                     Outcome::TimedOut | Outcome::Aborted(_) => {
-                        return Err(fetch_failed(&format!("the keys function did not settle within {} ms (keysTimeoutMs)", self.settings.timeout_ms), None));
+                        return Err(fetch_failed(
+                            &format!(
+                                "the keys function did not settle within {} ms (keysTimeoutMs)",
+                                self.settings.timeout_ms
+                            ),
+                            None,
+                        ));
                     }
                 };
                 let text = match value.as_string() {
@@ -166,13 +221,21 @@ impl RemoteKeys {
 
     fn check_size(&self, len: usize) -> Result<(), Failure> {
         if len > self.settings.max_bytes {
-            return Err(fetch_failed(&format!("the JWKS is larger than {} bytes (limits.maxJwksBytes)", self.settings.max_bytes), None));
+            return Err(fetch_failed(
+                &format!(
+                    "the JWKS is larger than {} bytes (limits.maxJwksBytes)",
+                    self.settings.max_bytes
+                ),
+                None,
+            ));
         }
         Ok(())
     }
 
     async fn fetch_url(&self, url: &str, fetch: Option<&Function>) -> Result<Vec<u8>, Failure> {
-        let fetch = fetch.cloned().or_else(global_fetch).ok_or_else(|| fetch_failed("this runtime has no global fetch; pass options.fetch", None))?;
+        let fetch = fetch.cloned().or_else(global_fetch).ok_or_else(|| {
+            fetch_failed("this runtime has no global fetch; pass options.fetch", None)
+        })?;
         let init = Object::new();
         let headers = Object::new();
         set(&headers, "accept", &"application/json".into());
@@ -184,7 +247,13 @@ impl RemoteKeys {
             HttpError::TooLarge(bytes) => fetch_failed(&format!("the JWKS at {url} is {bytes} bytes, more than limits.maxJwksBytes ({max_bytes})"), None),
         })?;
         if !(200..300).contains(&response.status) {
-            return Err(fetch_failed(&format!("fetching the JWKS from {url} returned HTTP {}", response.status), None));
+            return Err(fetch_failed(
+                &format!(
+                    "fetching the JWKS from {url} returned HTTP {}",
+                    response.status
+                ),
+                None,
+            ));
         }
         self.check_size(response.body.len())?;
         Ok(response.body)
@@ -202,17 +271,28 @@ fn checked_url(url: &str) -> Result<String> {
     };
     match parsed {
         Ok(parsed) if matches!(parsed.protocol().as_str(), "https:" | "http:") => Ok(parsed.href()),
-        _ => Err(Error::new(ErrorCode::InvalidArgument, format!("option keys is a string but not an http(s) URL: {url:?}"))),
+        _ => Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("option keys is a string but not an http(s) URL: {url:?}"),
+        )),
     }
 }
 
 fn fetch_failed(message: &str, cause: Option<JsValue>) -> Failure {
-    Failure { error: Error::new(ErrorCode::JwksFetchFailed, message), cause }
+    Failure {
+        error: Error::new(ErrorCode::JwksFetchFailed, message),
+        cause,
+    }
 }
 
 fn stringify(value: &JsValue) -> Result<String> {
     js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| Error::new(ErrorCode::JwksInvalid, "the JWKS could not be serialized as JSON"))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::JwksInvalid,
+                "the JWKS could not be serialized as JSON",
+            )
+        })
 }

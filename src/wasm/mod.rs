@@ -2,12 +2,12 @@
 //! and maps errors to the package's error classes. No verification logic
 //! lives here.
 
+#[cfg(feature = "client")]
+pub mod client;
 mod convert;
 pub mod errors;
 pub mod inspect;
 mod js_io;
 mod keys;
-#[cfg(feature = "client")]
-pub mod client;
 pub mod testing;
 pub mod verifier;

@@ -3,27 +3,42 @@
 use super::convert::{self, get};
 use super::errors::{invalid_argument, verification_error};
 use crate::error::Result;
-use crate::testing::{TestDeliveryOptions, generate_private_jwk, sign_test_delivery, signing_key_from_jwk};
+use crate::testing::{
+    TestDeliveryOptions, generate_private_jwk, sign_test_delivery, signing_key_from_jwk,
+};
 use js_sys::Object;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 fn to_js(value: &Value) -> JsValue {
-    serde::Serialize::serialize(value, &serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or_default()
+    serde::Serialize::serialize(value, &serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or_default()
 }
 
 fn from_js(value: &JsValue, what: &str) -> Result<Value> {
-    let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).ok_or_else(|| invalid_argument(format!("{what} must be a JSON object")))?;
-    serde_json::from_str(&text).map_err(|_| invalid_argument(format!("{what} must be a JSON object")))
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| invalid_argument(format!("{what} must be a JSON object")))?;
+    serde_json::from_str(&text)
+        .map_err(|_| invalid_argument(format!("{what} must be a JSON object")))
 }
 
 fn random_kid() -> Result<String> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|_| invalid_argument("no secure random number generator"))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|_| invalid_argument("no secure random number generator"))?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32]))
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    ))
 }
 
 /// `generateTestKeyPair({ kid? })` → `{ jwks, privateJwk }`.
@@ -40,7 +55,11 @@ pub fn generate_test_key_pair(options: JsValue) -> Result<JsValue, JsValue> {
             object.remove("d");
         }
         let result = Object::new();
-        super::js_io::set(&result, "jwks", &to_js(&serde_json::json!({ "keys": [public] })));
+        super::js_io::set(
+            &result,
+            "jwks",
+            &to_js(&serde_json::json!({ "keys": [public] })),
+        );
         super::js_io::set(&result, "privateJwk", &to_js(&private_jwk));
         Ok(result.into())
     })()
@@ -53,34 +72,57 @@ pub fn generate_test_key_pair(options: JsValue) -> Result<JsValue, JsValue> {
 pub fn sign_test_delivery_js(options: JsValue) -> Result<JsValue, JsValue> {
     (|| {
         if !options.is_object() {
-            return Err(invalid_argument("signTestDelivery() takes { privateJwk, url, events | body }"));
+            return Err(invalid_argument(
+                "signTestDelivery() takes { privateJwk, url, events | body }",
+            ));
         }
         let jwk = from_js(&get(&options, "privateJwk"), "privateJwk")?;
         let key = signing_key_from_jwk(&jwk)?;
         let key_id = match convert::string_option(&options, "keyId")? {
             Some(id) => id,
-            None => jwk.get("kid").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| invalid_argument("pass keyId, or a privateJwk with a kid"))?,
+            None => jwk
+                .get("kid")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| invalid_argument("pass keyId, or a privateJwk with a kid"))?,
         };
-        let url = convert::string_option(&options, "url")?.ok_or_else(|| invalid_argument("signTestDelivery() needs url"))?;
+        let url = convert::string_option(&options, "url")?
+            .ok_or_else(|| invalid_argument("signTestDelivery() needs url"))?;
         let events = get(&options, "events");
         let body = if events.is_undefined() {
             let body = get(&options, "body");
             if body.is_undefined() {
-                return Err(invalid_argument("signTestDelivery() needs events (an array) or body (raw bytes or text)"));
+                return Err(invalid_argument(
+                    "signTestDelivery() needs events (an array) or body (raw bytes or text)",
+                ));
             }
             convert::body(&body)?
         } else {
             let events = from_js(&events, "events")?;
-            serde_json::to_vec(&serde_json::json!({ "payload": events })).map_err(|_| invalid_argument("events must be JSON"))?
+            serde_json::to_vec(&serde_json::json!({ "payload": events }))
+                .map_err(|_| invalid_argument("events must be JSON"))?
         };
         let now = (js_sys::Date::now() / 1000.0).floor();
         let created = convert::number_option(&options, "created", now)? as i64;
         let expires = match get(&options, "expires") {
             v if v.is_null() => None,
             v if v.is_undefined() => Some(created + 60),
-            v => Some(v.as_f64().ok_or_else(|| invalid_argument("expires must be UNIX seconds or null"))? as i64),
+            v => Some(
+                v.as_f64()
+                    .ok_or_else(|| invalid_argument("expires must be UNIX seconds or null"))?
+                    as i64,
+            ),
         };
-        let delivery = sign_test_delivery(&key, &TestDeliveryOptions { key_id: &key_id, url: &url, body, created, expires })?;
+        let delivery = sign_test_delivery(
+            &key,
+            &TestDeliveryOptions {
+                key_id: &key_id,
+                url: &url,
+                body,
+                created,
+                expires,
+            },
+        )?;
         let headers = Object::new();
         for (name, value) in &delivery.headers {
             super::js_io::set(&headers, name, &value.as_str().into());
@@ -89,7 +131,11 @@ pub fn sign_test_delivery_js(options: JsValue) -> Result<JsValue, JsValue> {
         super::js_io::set(&result, "method", &delivery.method.as_str().into());
         super::js_io::set(&result, "url", &delivery.url.as_str().into());
         super::js_io::set(&result, "headers", &headers);
-        super::js_io::set(&result, "body", &String::from_utf8_lossy(&delivery.body).as_ref().into());
+        super::js_io::set(
+            &result,
+            "body",
+            &String::from_utf8_lossy(&delivery.body).as_ref().into(),
+        );
         Ok(result.into())
     })()
     .map_err(|err| verification_error(&err))

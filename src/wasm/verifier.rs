@@ -51,7 +51,9 @@ impl WebhookVerifier {
     pub fn verify_request(&self, request: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
-            let request = read_fetch_request(&request).await.map_err(|err| verification_error(&err))?;
+            let request = read_fetch_request(&request)
+                .await
+                .map_err(|err| verification_error(&err))?;
             inner.verify(request).await
         })
     }
@@ -60,16 +62,23 @@ impl WebhookVerifier {
 impl WebhookVerifier {
     /// A verifier whose keys come from `loader` (the API client's signed
     /// `GET /auth/verify_keys`); `options.keys` must be absent.
-    pub(crate) fn with_loader(options: &JsValue, loader: Rc<dyn KeyLoader>) -> Result<Self, JsValue> {
+    pub(crate) fn with_loader(
+        options: &JsValue,
+        loader: Rc<dyn KeyLoader>,
+    ) -> Result<Self, JsValue> {
         if !get(options, "keys").is_undefined() {
-            return Err(verification_error(&invalid_argument("webhookVerifier() gets its keys from the client; do not pass keys")));
+            return Err(verification_error(&invalid_argument(
+                "webhookVerifier() gets its keys from the client; do not pass keys",
+            )));
         }
         Self::from_options(options, Some(loader)).map_err(|err| verification_error(&err))
     }
 
     fn from_options(options: &JsValue, loader: Option<Rc<dyn KeyLoader>>) -> Result<Self> {
         if !options.is_object() {
-            return Err(invalid_argument("new WebhookVerifier(options) needs an options object with keys"));
+            return Err(invalid_argument(
+                "new WebhookVerifier(options) needs an options object with keys",
+            ));
         }
         let (policy, max_jwks_bytes) = read_policy(options)?;
         let settings = RemoteSettings {
@@ -86,25 +95,40 @@ impl WebhookVerifier {
             None => {
                 let keys_option = get(options, "keys");
                 if keys_option.is_undefined() || keys_option.is_null() {
-                    return Err(invalid_argument("option keys is required: a JWKS object, an async function returning one, or a URL"));
+                    return Err(invalid_argument(
+                        "option keys is required: a JWKS object, an async function returning one, or a URL",
+                    ));
                 }
                 KeySource::from_option(&keys_option, fetch, settings)?
             }
         };
         let now = convert::function_option(options, "now")?;
-        Ok(WebhookVerifier { inner: Rc::new(Inner { keys, policy, now }) })
+        Ok(WebhookVerifier {
+            inner: Rc::new(Inner { keys, policy, now }),
+        })
     }
 }
 
 impl Inner {
     fn now_ms(&self) -> f64 {
-        self.now.as_ref().and_then(|f| f.call0(&JsValue::UNDEFINED).ok()).and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now)
+        self.now
+            .as_ref()
+            .and_then(|f| f.call0(&JsValue::UNDEFINED).ok())
+            .and_then(|v| v.as_f64())
+            .unwrap_or_else(js_sys::Date::now)
     }
 
     async fn verify(&self, request: HttpRequest) -> Result<JsValue, JsValue> {
-        let fail = |failure: Failure| super::errors::to_js(super::errors::ErrorClass::Verification, &failure.error, failure.cause);
+        let fail = |failure: Failure| {
+            super::errors::to_js(
+                super::errors::ErrorClass::Verification,
+                &failure.error,
+                failure.cause,
+            )
+        };
         let now_seconds = (self.now_ms() / 1000.0).floor() as i64;
-        let prepared = prepare(&request, &self.policy, now_seconds).map_err(|err| verification_error(&err))?;
+        let prepared =
+            prepare(&request, &self.policy, now_seconds).map_err(|err| verification_error(&err))?;
         let now = || self.now_ms();
         // Each candidate's key, or why it could not be had (kept with its JS cause).
         let mut keys: Vec<(String, Result<Arc<VerificationKey>, Failure>)> = Vec::new();
@@ -116,12 +140,17 @@ impl Inner {
         let verified = prepared.verify_with(|kid| match lookup(kid) {
             Some(Ok(key)) => Ok(Arc::clone(key)),
             Some(Err(failure)) => Err(failure.error.clone()),
-            None => Err(Error::new(ErrorCode::KeyNotFound, format!("no key looked up for {kid:?}"))),
+            None => Err(Error::new(
+                ErrorCode::KeyNotFound,
+                format!("no key looked up for {kid:?}"),
+            )),
         });
         let verified = match verified {
             Ok(verified) => verified,
             Err(err) => {
-                let failure = keys.iter().find_map(|(_, key)| key.as_ref().err().filter(|f| f.error == err));
+                let failure = keys
+                    .iter()
+                    .find_map(|(_, key)| key.as_ref().err().filter(|f| f.error == err));
                 return Err(match failure {
                     Some(failure) => fail(failure.clone()),
                     None => verification_error(&err),
@@ -138,7 +167,9 @@ impl Inner {
 pub(crate) fn read_policy(options: &JsValue) -> Result<(VerifyPolicy, usize)> {
     let limits_option = get(options, "limits");
     if !(limits_option.is_undefined() || limits_option.is_null() || limits_option.is_object()) {
-        return Err(invalid_argument("option limits must be an object such as { maxBodyBytes: 1048576 }"));
+        return Err(invalid_argument(
+            "option limits must be an object such as { maxBodyBytes: 1048576 }",
+        ));
     }
     let defaults = Limits::default();
     let limit = |name: &str, default: usize| -> Result<usize> {
@@ -163,13 +194,32 @@ pub(crate) fn read_policy(options: &JsValue) -> Result<(VerifyPolicy, usize)> {
 fn result_object(verified: &Verified, body: &[u8]) -> JsValue {
     let result = Object::new();
     // The body was just validated as JSON; JSON.parse gives native JS objects fastest.
-    let events = std::str::from_utf8(body).ok().and_then(|text| js_sys::JSON::parse(text).ok()).map(|doc| get(&doc, "payload")).unwrap_or_default();
+    let events = std::str::from_utf8(body)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(text).ok())
+        .map(|doc| get(&doc, "payload"))
+        .unwrap_or_default();
     set(&result, "events", &events);
     set(&result, "keyId", &verified.key_id.as_str().into());
     set(&result, "label", &verified.label.as_str().into());
-    set(&result, "created", &JsValue::from_f64(verified.created as f64));
-    set(&result, "expires", &verified.expires.map(|e| JsValue::from_f64(e as f64)).unwrap_or(JsValue::NULL));
-    set(&result, "signatureVersion", &JsValue::from(verified.form.version()));
+    set(
+        &result,
+        "created",
+        &JsValue::from_f64(verified.created as f64),
+    );
+    set(
+        &result,
+        "expires",
+        &verified
+            .expires
+            .map(|e| JsValue::from_f64(e as f64))
+            .unwrap_or(JsValue::NULL),
+    );
+    set(
+        &result,
+        "signatureVersion",
+        &JsValue::from(verified.form.version()),
+    );
     let encoding = match verified.encoding {
         SignatureEncoding::Der => "der",
         SignatureEncoding::Raw => "raw",
@@ -180,10 +230,18 @@ fn result_object(verified: &Verified, body: &[u8]) -> JsValue {
 
 pub(crate) fn read_request(value: &JsValue) -> Result<HttpRequest> {
     if !value.is_object() {
-        return Err(invalid_argument("verify() takes { method, url, headers, body }"));
+        return Err(invalid_argument(
+            "verify() takes { method, url, headers, body }",
+        ));
     }
-    let method = get(value, "method").as_string().unwrap_or_else(|| "POST".to_owned());
-    let url = get(value, "url").as_string().ok_or_else(|| invalid_argument("verify() needs url: the full URL or the path and query the request was sent to"))?;
+    let method = get(value, "method")
+        .as_string()
+        .unwrap_or_else(|| "POST".to_owned());
+    let url = get(value, "url").as_string().ok_or_else(|| {
+        invalid_argument(
+            "verify() needs url: the full URL or the path and query the request was sent to",
+        )
+    })?;
     let headers = convert::headers(&get(value, "headers"))?;
     let body = convert::body(&get(value, "body"))?;
     HttpRequest::new(&method, &url, headers, body)
@@ -193,16 +251,27 @@ async fn read_fetch_request(value: &JsValue) -> Result<HttpRequest> {
     let url = get(value, "url").as_string();
     let method = get(value, "method").as_string();
     let (Some(url), Some(method)) = (url, method) else {
-        return Err(invalid_argument("verifyRequest() takes a fetch Request; for other requests use verify({ method, url, headers, body })"));
+        return Err(invalid_argument(
+            "verifyRequest() takes a fetch Request; for other requests use verify({ method, url, headers, body })",
+        ));
     };
     let headers = convert::headers(&get(value, "headers"))?;
     if get(value, "bodyUsed").as_bool() == Some(true) {
-        return Err(Error::new(ErrorCode::BodyNotRaw, "the request body was already read; call verifyRequest(request.clone()) before reading it"));
+        return Err(Error::new(
+            ErrorCode::BodyNotRaw,
+            "the request body was already read; call verifyRequest(request.clone()) before reading it",
+        ));
     }
-    let reading = call_method(value, "arrayBuffer").map_err(|_| invalid_argument("request.arrayBuffer() is not available"))?;
+    let reading = call_method(value, "arrayBuffer")
+        .map_err(|_| invalid_argument("request.arrayBuffer() is not available"))?;
     let buffer = match await_with_timeout(reading, f64::from(i32::MAX)).await {
         Outcome::Resolved(buffer) => buffer,
-        _ => return Err(Error::new(ErrorCode::BodyNotRaw, "reading the request body failed")),
+        _ => {
+            return Err(Error::new(
+                ErrorCode::BodyNotRaw,
+                "reading the request body failed",
+            ));
+        }
     };
     let body = convert::body(&buffer)?;
     HttpRequest::new(&method, &url, headers, body)

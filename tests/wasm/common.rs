@@ -1,7 +1,12 @@
 //! wasm32 tests shared by the Node and browser runs: the core under the
 //! 32-bit field backend, and the JS boundary as the package uses it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use js_sys::{Promise, Reflect};
 use upvest_webhooks::ecdsa::{EcdsaSignature, VerificationKey};
@@ -11,18 +16,28 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const DER: &str = include_str!("../../../shared/vectors/wycheproof/ecdsa_secp521r1_sha512_test.json");
-const P1363: &str = include_str!("../../../shared/vectors/wycheproof/ecdsa_secp521r1_sha512_p1363_test.json");
+const DER: &str =
+    include_str!("../../../shared/vectors/wycheproof/ecdsa_secp521r1_sha512_test.json");
+const P1363: &str =
+    include_str!("../../../shared/vectors/wycheproof/ecdsa_secp521r1_sha512_p1363_test.json");
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
-fn run_wycheproof(text: &str, decode: fn(&[u8]) -> upvest_webhooks::Result<EcdsaSignature>) -> usize {
+fn run_wycheproof(
+    text: &str,
+    decode: fn(&[u8]) -> upvest_webhooks::Result<EcdsaSignature>,
+) -> usize {
     let suite: serde_json::Value = serde_json::from_str(text).unwrap();
     let mut count = 0;
     for group in suite["testGroups"].as_array().unwrap() {
-        let key = VerificationKey::from_sec1(&hex(group["publicKey"]["uncompressed"].as_str().unwrap())).unwrap();
+        let key =
+            VerificationKey::from_sec1(&hex(group["publicKey"]["uncompressed"].as_str().unwrap()))
+                .unwrap();
         for case in group["tests"].as_array().unwrap() {
             let msg = hex(case["msg"].as_str().unwrap());
             let sig = hex(case["sig"].as_str().unwrap());
@@ -75,18 +90,31 @@ async fn verifier_accepts_a_signed_delivery_and_rejects_a_tampered_one() {
     let result = settle(verifier.verify(delivery.clone())).await.unwrap();
     assert_eq!(get(&result, "signatureVersion").as_f64(), Some(6.0));
     let events = js_sys::Array::from(&get(&result, "events"));
-    assert_eq!(get(&events.get(0), "type").as_string().as_deref(), Some("USER.CREATED"));
+    assert_eq!(
+        get(&events.get(0), "type").as_string().as_deref(),
+        Some("USER.CREATED")
+    );
 
     let body = get(&delivery, "body").as_string().unwrap();
     let tampered = js_sys::Object::assign(&js_sys::Object::new(), delivery.unchecked_ref());
     set(&tampered, "body", &body.replace("USER", "USEX").into());
     let error = settle(verifier.verify(tampered.into())).await.unwrap_err();
-    assert_eq!(get(&error, "code").as_string().as_deref(), Some("ERR_DIGEST_MISMATCH"));
-    assert_eq!(get(&error, "name").as_string().as_deref(), Some("WebhookVerificationError"));
+    assert_eq!(
+        get(&error, "code").as_string().as_deref(),
+        Some("ERR_DIGEST_MISMATCH")
+    );
+    assert_eq!(
+        get(&error, "name").as_string().as_deref(),
+        Some("WebhookVerificationError")
+    );
 
     // The instance keeps working after failures.
     for _ in 0..20 {
-        assert!(settle(verifier.verify(JsValue::from_str("not a request"))).await.is_err());
+        assert!(
+            settle(verifier.verify(JsValue::from_str("not a request")))
+                .await
+                .is_err()
+        );
     }
     assert!(settle(verifier.verify(delivery)).await.is_ok());
 }
@@ -100,7 +128,10 @@ async fn verifier_rejects_a_key_it_does_not_have() {
     set(&options, "keys", &get(&other, "jwks"));
     let verifier = WebhookVerifier::new(options.into()).unwrap();
     let error = settle(verifier.verify(delivery)).await.unwrap_err();
-    assert_eq!(get(&error, "code").as_string().as_deref(), Some("ERR_KEY_NOT_FOUND"));
+    assert_eq!(
+        get(&error, "code").as_string().as_deref(),
+        Some("ERR_KEY_NOT_FOUND")
+    );
 }
 
 use wasm_bindgen::JsCast as _;
