@@ -150,3 +150,51 @@ fn rejects_the_v6_vector_at_another_path() {
         ErrorCode::SignatureInvalid
     );
 }
+
+/// The attempts a WebCrypto-first caller makes are exactly the checks
+/// `verify_with` makes, in its order, and the checker's answers decide.
+#[test]
+fn attempts_list_the_checks_and_the_checker_decides() {
+    let keys = keys();
+    // Without the version header both base forms are candidates: v6 first, then quoted.
+    let request = v15_request(V15_DER, false);
+    let prepared = prepare(&request, &VerifyPolicy::default(), CREATED).unwrap();
+    let attempts = prepared.attempts(|kid| keys.get(kid).ok().map(|key| &**key));
+    let order: Vec<_> = attempts.iter().map(|a| (a.candidate, a.base)).collect();
+    assert_eq!(order, [(0, 0), (0, 1)]);
+    let forms: Vec<_> = prepared.candidates()[0]
+        .bases()
+        .iter()
+        .map(|b| b.form())
+        .collect();
+    assert_eq!(forms, [BaseForm::UpvestV6, BaseForm::Quoted]);
+    let truth: Vec<bool> = attempts
+        .iter()
+        .map(|a| a.key.verify_generic(a.message, a.signature))
+        .collect();
+    assert_eq!(truth, [false, true]);
+
+    let lookup = |kid: &str| keys.get(kid).map(Arc::clone);
+    let mut seen = Vec::new();
+    let verified = prepared
+        .verify_with_checker(lookup, |a| {
+            seen.push((a.candidate, a.base));
+            truth[a.base]
+        })
+        .unwrap();
+    assert_eq!(
+        (verified.form, seen),
+        (BaseForm::Quoted, vec![(0, 0), (0, 1)])
+    );
+    // A checker that says no everywhere fails the request, whatever the bytes.
+    let err = prepared.verify_with_checker(lookup, |_| false).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SignatureInvalid);
+    // And one that vouches for the v6 base makes that the verified form.
+    assert_eq!(
+        prepared
+            .verify_with_checker(lookup, |a| a.base == 0)
+            .unwrap()
+            .form,
+        BaseForm::UpvestV6
+    );
+}

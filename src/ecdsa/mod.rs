@@ -14,9 +14,9 @@ use p521::elliptic_curve::ops::{LinearCombination as _, Reduce as _};
 use p521::elliptic_curve::point::AffineCoordinates as _;
 use p521::{FieldBytes, ProjectivePoint, Scalar};
 use sha2::{Digest as _, Sha512};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
-use tables::CombTable;
+use std::sync::{Mutex, OnceLock};
+use tables::{CombTable, TableBuilder};
 
 /// Verifications with a key before its table is built. The first one runs
 /// p521's generic path, so a cold start pays no table cost; a key used again
@@ -24,9 +24,37 @@ use tables::CombTable;
 const TABLE_AFTER_USES: u32 = 1;
 
 /// The generator's table, shared by all keys, built on first need.
-fn generator_table() -> &'static CombTable {
-    static TABLE: OnceLock<CombTable> = OnceLock::new();
-    TABLE.get_or_init(|| CombTable::new(&ProjectivePoint::GENERATOR))
+static GENERATOR_TABLE: OnceLock<CombTable> = OnceLock::new();
+/// A generator table being built a slice at a time (see `precompute`).
+static GENERATOR_BUILDER: Mutex<Option<TableBuilder>> = Mutex::new(None);
+
+/// Point operations to build the generator's and one key's table, the work
+/// `VerificationKey::precompute` spreads out.
+pub const PRECOMPUTE_COST: u32 = 2 * tables::BUILD_COST;
+
+/// Advances `builder` (started from `point` if need be) by `budget` point
+/// operations and stores the table in `slot` once complete.
+fn build_slice(
+    slot: &OnceLock<CombTable>,
+    builder: &Mutex<Option<TableBuilder>>,
+    point: impl FnOnce() -> ProjectivePoint,
+    budget: &mut u32,
+) {
+    if slot.get().is_some() || *budget == 0 {
+        return;
+    }
+    // A poisoned lock only means an earlier slice stopped half-way: start over.
+    let mut guard = builder.lock().unwrap_or_else(|poisoned| {
+        builder.clear_poison();
+        let mut guard = poisoned.into_inner();
+        *guard = None;
+        guard
+    });
+    let state = guard.get_or_insert_with(|| TableBuilder::new(&point()));
+    if let Some(table) = state.step(budget) {
+        let _ = slot.set(table);
+        *guard = None;
+    }
 }
 
 /// Length of a raw `r‖s` P-521 signature.
@@ -88,6 +116,12 @@ impl EcdsaSignature {
         })
     }
 
+    /// The fixed-length `r ‖ s` form (what WebCrypto takes), whatever the
+    /// wire encoding was.
+    pub fn to_raw(&self) -> Vec<u8> {
+        self.signature.to_bytes().to_vec()
+    }
+
     /// The wire encoding it was decoded from.
     pub fn encoding(&self) -> SignatureEncoding {
         self.encoding
@@ -108,6 +142,7 @@ pub struct VerificationKey {
     key: VerifyingKey,
     uses: AtomicU32,
     table: OnceLock<CombTable>,
+    builder: Mutex<Option<TableBuilder>>,
 }
 
 impl Clone for VerificationKey {
@@ -163,20 +198,49 @@ impl VerificationKey {
             key,
             uses: AtomicU32::new(0),
             table: OnceLock::new(),
+            builder: Mutex::new(None),
         }
+    }
+
+    /// Whether [`verify`](Self::verify) runs at full speed: the generator's
+    /// table and this key's are built.
+    pub fn is_precomputed(&self) -> bool {
+        self.table.get().is_some() && GENERATOR_TABLE.get().is_some()
+    }
+
+    /// Does about `budget` point operations (of [`PRECOMPUTE_COST`] in
+    /// all) towards the tables, and says whether they are complete. A
+    /// caller that verifies the key's first signatures elsewhere (with
+    /// WebCrypto, say) calls this after each one, so no single request pays
+    /// for a whole table while the code is still cold.
+    pub fn precompute(&self, budget: u32) -> bool {
+        let mut budget = budget;
+        build_slice(
+            &GENERATOR_TABLE,
+            &GENERATOR_BUILDER,
+            || ProjectivePoint::GENERATOR,
+            &mut budget,
+        );
+        build_slice(
+            &self.table,
+            &self.builder,
+            || ProjectivePoint::from(*self.key.as_affine()),
+            &mut budget,
+        );
+        self.is_precomputed()
     }
 
     /// Whether `signature` is valid for `message` (hashed with SHA-512).
     pub fn verify(&self, message: &[u8], signature: &EcdsaSignature) -> bool {
-        if self.uses.fetch_add(1, Ordering::Relaxed) < TABLE_AFTER_USES
-            && self.table.get().is_none()
-        {
+        let early_use = self.uses.fetch_add(1, Ordering::Relaxed) < TABLE_AFTER_USES;
+        if early_use && !self.is_precomputed() {
             return self.verify_without_tables(message, signature);
         }
-        let table = self
-            .table
-            .get_or_init(|| CombTable::new(&ProjectivePoint::from(*self.key.as_affine())));
-        verify_with_tables(generator_table(), table, message, signature)
+        self.precompute(u32::MAX);
+        match (GENERATOR_TABLE.get(), self.table.get()) {
+            (Some(generator), Some(key)) => verify_with_tables(generator, key, message, signature),
+            _ => self.verify_without_tables(message, signature),
+        }
     }
 
     /// A plain two-point multiplication, for a key's first use. Unlike p521's
@@ -342,6 +406,9 @@ mod tests {
         Tables,
         /// What `verify` does: generic first, tables after.
         Default,
+        /// Tables built 37 point operations at a time, as a WebCrypto-first
+        /// verifier does; `verify` must then take the table path.
+        Sliced,
     }
 
     fn check(key: &VerificationKey, path: Path, msg: &[u8], sig: &EcdsaSignature) -> bool {
@@ -349,10 +416,25 @@ mod tests {
             Path::Generic => key.verify_generic(msg, sig),
             Path::WithoutTables => key.verify_without_tables(msg, sig),
             Path::Tables => {
-                let table = key
-                    .table
-                    .get_or_init(|| CombTable::new(&ProjectivePoint::from(*key.key.as_affine())));
-                verify_with_tables(generator_table(), table, msg, sig)
+                assert!(key.precompute(u32::MAX));
+                verify_with_tables(
+                    GENERATOR_TABLE.get().unwrap(),
+                    key.table.get().unwrap(),
+                    msg,
+                    sig,
+                )
+            }
+            Path::Sliced => {
+                let mut slices = 0;
+                while !key.precompute(37) {
+                    slices += 1;
+                    assert!(
+                        slices < 2 * PRECOMPUTE_COST / 37 + 2,
+                        "precompute makes no progress"
+                    );
+                }
+                assert!(key.is_precomputed());
+                key.verify(msg, sig)
             }
             Path::Default => key.verify(msg, sig),
         }
@@ -398,6 +480,7 @@ mod tests {
             Path::WithoutTables,
             Path::Tables,
             Path::Default,
+            Path::Sliced,
         ] {
             assert_eq!(
                 run(
@@ -429,6 +512,7 @@ mod tests {
             Path::WithoutTables,
             Path::Tables,
             Path::Default,
+            Path::Sliced,
         ] {
             assert_eq!(
                 run(

@@ -37,36 +37,113 @@ impl std::fmt::Debug for CombTable {
     }
 }
 
-impl CombTable {
-    /// Builds the table for `point`.
+/// Point operations one batch normalisation is counted as: one inversion
+/// (about 520 squarings) plus three multiplications per point, against
+/// about 12 multiplications for a point addition or doubling.
+const NORMALIZE_COST: u32 = 96;
+
+/// Total point operations of one table build, for progress reports.
+pub const BUILD_COST: u32 =
+    ((TEETH - 1) * SPACING) as u32 + (1 << TEETH) as u32 - 1 + NORMALIZE_COST;
+
+/// A table built a slice at a time (`TableBuilder::step`), so a cold
+/// verifier can spread the cost over several verifications instead of
+/// paying it all in one request.
+pub struct TableBuilder {
+    teeth: Vec<ProjectivePoint>,
+    /// The next tooth being doubled towards, and how many doublings it has had.
+    tooth: ProjectivePoint,
+    doubled: usize,
+    sums: Vec<ProjectivePoint>,
+}
+
+impl std::fmt::Debug for TableBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "TableBuilder({} teeth, {} sums)",
+            self.teeth.len(),
+            self.sums.len()
+        )
+    }
+}
+
+impl TableBuilder {
+    /// Starts a table for `point`; no work is done yet.
     pub fn new(point: &ProjectivePoint) -> Self {
-        let mut teeth = Vec::with_capacity(TEETH);
-        let mut tooth = *point;
-        for k in 0..TEETH {
-            teeth.push(tooth);
-            if k + 1 < TEETH {
-                for _ in 0..SPACING {
-                    tooth = tooth.double();
-                }
-            }
+        TableBuilder {
+            teeth: Vec::with_capacity(TEETH),
+            tooth: *point,
+            doubled: 0,
+            sums: Vec::new(),
         }
-        let mut sums = Vec::with_capacity(1 << TEETH);
-        sums.push(ProjectivePoint::IDENTITY);
-        for mask in 1_usize..(1 << TEETH) {
-            let rest = sums
+    }
+
+    /// Does at most about `budget` point operations (more only for the final
+    /// normalisation, which cannot be split). Returns the table once done;
+    /// `budget` is reduced by the work done.
+    pub fn step(&mut self, budget: &mut u32) -> Option<CombTable> {
+        // 1. The teeth: 2^(SPACING·k)·P for k < TEETH.
+        while self.teeth.len() < TEETH {
+            if self.teeth.is_empty() || self.doubled == SPACING {
+                self.teeth.push(self.tooth);
+                self.doubled = 0;
+                continue;
+            }
+            if *budget == 0 {
+                return None;
+            }
+            self.tooth = self.tooth.double();
+            self.doubled += 1;
+            *budget -= 1;
+        }
+        // 2. The sums, each one addition from an earlier sum.
+        if self.sums.is_empty() {
+            self.sums.reserve_exact(1 << TEETH);
+            self.sums.push(ProjectivePoint::IDENTITY);
+        }
+        while self.sums.len() < 1 << TEETH {
+            if *budget == 0 {
+                return None;
+            }
+            let mask = self.sums.len();
+            let rest = self
+                .sums
                 .get(mask & (mask - 1))
                 .copied()
                 .unwrap_or(ProjectivePoint::IDENTITY);
-            let lowest = teeth
+            let lowest = self
+                .teeth
                 .get(mask.trailing_zeros() as usize)
                 .copied()
                 .unwrap_or(ProjectivePoint::IDENTITY);
-            sums.push(rest + lowest);
+            self.sums.push(rest + lowest);
+            *budget -= 1;
         }
-        let non_zero = sums.get(1..).unwrap_or_default();
+        // 3. One batch normalisation to affine points, for mixed additions.
+        if *budget == 0 {
+            return None;
+        }
+        *budget = budget.saturating_sub(NORMALIZE_COST);
+        let non_zero = self.sums.get(1..).unwrap_or_default();
         let mut points = vec![AffinePoint::IDENTITY; non_zero.len()];
         ProjectivePoint::batch_normalize(non_zero, &mut points);
-        CombTable { points }
+        Some(CombTable { points })
+    }
+}
+
+impl CombTable {
+    /// Builds the table for `point` in one go.
+    #[cfg(test)]
+    pub fn new(point: &ProjectivePoint) -> Self {
+        let mut builder = TableBuilder::new(point);
+        loop {
+            // One step with an unbounded budget finishes; the loop is for form.
+            let mut budget = u32::MAX;
+            if let Some(table) = builder.step(&mut budget) {
+                return table;
+            }
+        }
     }
 
     fn get(&self, column: usize) -> Option<&AffinePoint> {
@@ -154,6 +231,35 @@ mod tests {
             assert_eq!(
                 mul_add(&table_g, a, &table_q, b).to_affine(),
                 (g * a + q * b).to_affine()
+            );
+        }
+    }
+
+    #[test]
+    fn a_table_built_in_slices_equals_one_built_at_once() {
+        let q = ProjectivePoint::GENERATOR * Scalar::from(987_654_321u64);
+        let whole = CombTable::new(&q);
+        for slice in [1_u32, 7, 64, 97, BUILD_COST - 1] {
+            let mut builder = TableBuilder::new(&q);
+            let (mut steps, mut work) = (0_u32, 0_u32);
+            let table = loop {
+                steps += 1;
+                let mut budget = slice;
+                let done = builder.step(&mut budget);
+                work += slice - budget;
+                if let Some(table) = done {
+                    break table;
+                }
+                assert_eq!(
+                    budget, 0,
+                    "a step that does not finish uses its whole budget"
+                );
+                assert!(steps <= BUILD_COST, "no progress with slice {slice}");
+            };
+            assert_eq!(table.points, whole.points, "slice {slice}");
+            assert!(
+                work >= BUILD_COST - NORMALIZE_COST && work <= BUILD_COST + slice,
+                "slice {slice}: {work} operations"
             );
         }
     }

@@ -12,6 +12,6 @@ mod sign;
 pub use sign::{MessageSigner, SignatureSpec, SignedHeaders, sign};
 pub(crate) use verify::check_body_binding;
 pub use verify::{
-    PreparedSignature, PreparedVerification, SIGNATURE_VERSION_HEADER, Verified, parse_signatures,
-    prepare,
+    Attempt, PreparedSignature, PreparedVerification, SIGNATURE_VERSION_HEADER, Verified,
+    parse_signatures, prepare,
 };

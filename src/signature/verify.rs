@@ -84,18 +84,59 @@ impl PreparedVerification {
 
     /// Runs the ECDSA checks with keys from `lookup`. Succeeds when any
     /// candidate verifies under any of its base forms.
-    pub fn verify_with<F>(&self, mut lookup: F) -> Result<Verified>
+    pub fn verify_with<F>(&self, lookup: F) -> Result<Verified>
     where
         F: FnMut(&str) -> Result<Arc<VerificationKey>>,
     {
+        self.verify_with_checker(lookup, |attempt| {
+            attempt.key.verify(attempt.message, attempt.signature)
+        })
+    }
+
+    /// Every ECDSA check [`verify_with`](Self::verify_with) may make, in
+    /// the order it makes them, for keys found by `lookup`.
+    pub fn attempts<'a, F>(&'a self, mut lookup: F) -> Vec<Attempt<'a>>
+    where
+        F: FnMut(&str) -> Option<&'a VerificationKey>,
+    {
+        let mut attempts = Vec::new();
+        for (candidate_index, candidate) in self.candidates.iter().enumerate() {
+            let Some(key) = lookup(&candidate.input.params().keyid) else {
+                continue;
+            };
+            for (base_index, base) in candidate.bases.iter().enumerate() {
+                attempts.push(Attempt {
+                    candidate: candidate_index,
+                    base: base_index,
+                    key,
+                    message: base.as_bytes(),
+                    signature: &candidate.signature,
+                });
+            }
+        }
+        attempts
+    }
+
+    /// [`verify_with`](Self::verify_with) with the ECDSA check supplied by
+    /// the caller: one that has already checked some attempts elsewhere (such
+    /// as with WebCrypto) answers those from its record.
+    pub fn verify_with_checker<F, C>(&self, mut lookup: F, mut check: C) -> Result<Verified>
+    where
+        F: FnMut(&str) -> Result<Arc<VerificationKey>>,
+        C: FnMut(&Attempt<'_>) -> bool,
+    {
         let mut first_error = self.first_error.clone();
-        for candidate in &self.candidates {
+        for (candidate_index, candidate) in self.candidates.iter().enumerate() {
             let params = candidate.input.params();
             let outcome = lookup(&params.keyid).and_then(|key| {
                 candidate
                     .bases
                     .iter()
-                    .find(|base| key.verify(base.as_bytes(), &candidate.signature))
+                    .enumerate()
+                    .find(|(base_index, base)| {
+                        check(&Attempt { candidate: candidate_index, base: *base_index, key: &key, message: base.as_bytes(), signature: &candidate.signature })
+                    })
+                    .map(|(_, base)| base)
                     .ok_or_else(|| {
                         Error::new(
                             ErrorCode::SignatureInvalid,
@@ -127,6 +168,21 @@ impl PreparedVerification {
             Error::new(ErrorCode::SignatureLabelNotFound, "no signature to verify")
         }))
     }
+}
+
+/// One ECDSA check: a candidate signature under one of its base forms.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    /// Index into [`PreparedVerification::candidates`].
+    pub candidate: usize,
+    /// Index into that candidate's [`bases`](PreparedSignature::bases).
+    pub base: usize,
+    /// The key the candidate's `keyid` names.
+    pub key: &'a VerificationKey,
+    /// The signature base: the signed bytes.
+    pub message: &'a [u8],
+    /// The decoded signature.
+    pub signature: &'a EcdsaSignature,
 }
 
 /// Runs every key-independent check on `request` at time `now` (UNIX seconds).

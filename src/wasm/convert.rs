@@ -29,6 +29,17 @@ pub(crate) fn number_option(options: &JsValue, name: &str, default: f64) -> Resu
     }
 }
 
+/// An optional boolean option.
+pub(crate) fn bool_option(options: &JsValue, name: &str, default: bool) -> Result<bool> {
+    let value = get(options, name);
+    if value.is_undefined() || value.is_null() {
+        return Ok(default);
+    }
+    value
+        .as_bool()
+        .ok_or_else(|| invalid_argument(format!("option {name} must be true or false")))
+}
+
 /// An optional string option.
 pub(crate) fn string_option(options: &JsValue, name: &str) -> Result<Option<String>> {
     let value = get(options, name);

@@ -9,5 +9,7 @@ pub mod errors;
 pub mod inspect;
 mod js_io;
 mod keys;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod verifier;
+pub mod webcrypto;

@@ -4,12 +4,13 @@ use super::convert::{self, get};
 use super::errors::{invalid_argument, verification_error};
 use super::js_io::{Outcome, await_with_timeout, call_method, set};
 use super::keys::{Failure, KeyLoader, KeySource, RemoteSettings};
+use super::webcrypto::WebCrypto;
 use crate::ecdsa::{SignatureEncoding, VerificationKey};
 use crate::error::{Error, ErrorCode, Result};
 use crate::key_cache::KeyCachePolicy;
 use crate::message::HttpRequest;
 use crate::policy::{Limits, VerifyPolicy};
-use crate::signature::{Verified, prepare};
+use crate::signature::{PreparedVerification, Verified, prepare};
 use js_sys::{Function, Object, Promise};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ struct Inner {
     keys: KeySource,
     policy: VerifyPolicy,
     now: Option<Function>,
+    webcrypto: WebCrypto,
 }
 
 /// Verifies Upvest webhook deliveries. See the README for options.
@@ -62,6 +64,7 @@ impl WebhookVerifier {
 impl WebhookVerifier {
     /// A verifier whose keys come from `loader` (the API client's signed
     /// `GET /auth/verify_keys`); `options.keys` must be absent.
+    #[cfg(feature = "client")]
     pub(crate) fn with_loader(
         options: &JsValue,
         loader: Rc<dyn KeyLoader>,
@@ -103,8 +106,14 @@ impl WebhookVerifier {
             }
         };
         let now = convert::function_option(options, "now")?;
+        let webcrypto = WebCrypto::from_global(convert::bool_option(options, "webCrypto", true)?);
         Ok(WebhookVerifier {
-            inner: Rc::new(Inner { keys, policy, now }),
+            inner: Rc::new(Inner {
+                keys,
+                policy,
+                now,
+                webcrypto,
+            }),
         })
     }
 }
@@ -137,14 +146,28 @@ impl Inner {
             keys.push((kid.to_owned(), key));
         }
         let lookup = |kid: &str| keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key);
-        let verified = prepared.verify_with(|kid| match lookup(kid) {
-            Some(Ok(key)) => Ok(Arc::clone(key)),
-            Some(Err(failure)) => Err(failure.error.clone()),
-            None => Err(Error::new(
-                ErrorCode::KeyNotFound,
-                format!("no key looked up for {kid:?}"),
-            )),
-        });
+        let outcomes = self
+            .check_signatures(&prepared, |kid| {
+                lookup(kid)
+                    .and_then(|key| key.as_ref().ok())
+                    .map(|key| &**key)
+            })
+            .await;
+        let verified = prepared.verify_with_checker(
+            |kid| match lookup(kid) {
+                Some(Ok(key)) => Ok(Arc::clone(key)),
+                Some(Err(failure)) => Err(failure.error.clone()),
+                None => Err(Error::new(
+                    ErrorCode::KeyNotFound,
+                    format!("no key looked up for {kid:?}"),
+                )),
+            },
+            |attempt| {
+                outcomes.iter().any(|&(candidate, base, valid)| {
+                    valid && (candidate, base) == (attempt.candidate, attempt.base)
+                })
+            },
+        );
         let verified = match verified {
             Ok(verified) => verified,
             Err(err) => {
@@ -159,6 +182,40 @@ impl Inner {
         };
         crate::delivery::check_events(&request.body).map_err(|err| verification_error(&err))?;
         Ok(result_object(&verified, &request.body))
+    }
+}
+
+impl Inner {
+    /// Runs the ECDSA checks in `verify_with`'s order until one succeeds,
+    /// each with WebCrypto while its key's tables are being built (see
+    /// `webcrypto.rs`) and with the WebAssembly core otherwise. Returns
+    /// `(candidate, base, valid)` for each check made.
+    async fn check_signatures<'a>(
+        &self,
+        prepared: &'a PreparedVerification,
+        lookup: impl FnMut(&str) -> Option<&'a VerificationKey>,
+    ) -> Vec<(usize, usize, bool)> {
+        let mut outcomes = Vec::new();
+        for attempt in prepared.attempts(lookup) {
+            let valid = if self.webcrypto.wants(attempt.key) {
+                let answer = self
+                    .webcrypto
+                    .verify(attempt.key, attempt.message, attempt.signature)
+                    .await;
+                self.webcrypto.precompute_slice(attempt.key);
+                match answer {
+                    Some(valid) => valid,
+                    None => attempt.key.verify(attempt.message, attempt.signature),
+                }
+            } else {
+                attempt.key.verify(attempt.message, attempt.signature)
+            };
+            outcomes.push((attempt.candidate, attempt.base, valid));
+            if valid {
+                break;
+            }
+        }
+        outcomes
     }
 }
 

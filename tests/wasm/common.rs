@@ -12,6 +12,7 @@ use js_sys::{Promise, Reflect};
 use upvest_webhooks::ecdsa::{EcdsaSignature, VerificationKey};
 use upvest_webhooks::wasm::testing::{generate_test_key_pair, sign_test_delivery_js};
 use upvest_webhooks::wasm::verifier::WebhookVerifier;
+use upvest_webhooks::wasm::webcrypto::WebCrypto;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -57,6 +58,44 @@ fn wycheproof_der_vectors_pass_in_wasm() {
 #[wasm_bindgen_test]
 fn wycheproof_p1363_vectors_pass_in_wasm() {
     assert_eq!(run_wycheproof(P1363, EcdsaSignature::decode), 318);
+}
+
+/// The WebCrypto path (a key's first verifications) on every vector: our
+/// decoding and key import, then the runtime's own ECDSA.
+async fn run_wycheproof_webcrypto(text: &str) -> usize {
+    let webcrypto = WebCrypto::from_global(true);
+    let suite: serde_json::Value = serde_json::from_str(text).unwrap();
+    let mut count = 0;
+    for group in suite["testGroups"].as_array().unwrap() {
+        let key =
+            VerificationKey::from_sec1(&hex(group["publicKey"]["uncompressed"].as_str().unwrap()))
+                .unwrap();
+        assert!(webcrypto.wants(&key));
+        for case in group["tests"].as_array().unwrap() {
+            let msg = hex(case["msg"].as_str().unwrap());
+            let sig = hex(case["sig"].as_str().unwrap());
+            let ok = match EcdsaSignature::decode(&sig) {
+                Ok(sig) => webcrypto
+                    .verify(&key, &msg, &sig)
+                    .await
+                    .expect("WebCrypto verifies P-521"),
+                Err(_) => false,
+            };
+            assert_eq!(ok, case["result"] == "valid", "tcId {}", case["tcId"]);
+            count += 1;
+        }
+    }
+    count
+}
+
+#[wasm_bindgen_test]
+async fn wycheproof_der_vectors_pass_through_webcrypto() {
+    assert_eq!(run_wycheproof_webcrypto(DER).await, 542);
+}
+
+#[wasm_bindgen_test]
+async fn wycheproof_p1363_vectors_pass_through_webcrypto() {
+    assert_eq!(run_wycheproof_webcrypto(P1363).await, 318);
 }
 
 fn get(value: &JsValue, name: &str) -> JsValue {
