@@ -16,6 +16,7 @@ pub mod policy;
 pub mod private_key;
 pub mod signature;
 pub mod testing;
+pub mod warm_up;
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod wasm;

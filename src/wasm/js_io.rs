@@ -178,6 +178,7 @@ pub(crate) enum HttpError {
     /// The deadline passed (headers and body share it).
     Timeout,
     /// The caller's signal aborted; holds `signal.reason`.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     Aborted(JsValue),
     /// `content-length` announced more than the allowed bytes.
     TooLarge(usize),

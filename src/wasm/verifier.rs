@@ -333,3 +333,12 @@ async fn read_fetch_request(value: &JsValue) -> Result<HttpRequest> {
     let body = convert::body(&buffer)?;
     HttpRequest::new(&method, &url, headers, body)
 }
+
+/// Runs the verification code once on an embedded delivery, so a fresh
+/// isolate compiles it before the first request (see `crate::warm_up`). The
+/// package's `workerd` entries call it at script start. Returns whether
+/// every step ran.
+#[wasm_bindgen(js_name = warmUp)]
+pub fn warm_up() -> bool {
+    crate::warm_up::warm_up()
+}
