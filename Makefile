@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 RUST_SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock .cargo/config.toml
-PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/emulator/*) pkg/index.d.ts pkg/events.d.ts pkg/package.json README.md
+PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/src/verifier/*.js) $(wildcard pkg/emulator/*) pkg/index.d.ts pkg/events.d.ts pkg/verifier.d.ts pkg/package.json README.md
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
 CONSUMER := target/consumer/entry.mjs
 
@@ -17,8 +17,8 @@ all: package
 tools:
 	@scripts/ensure-tools.sh base
 
-$(WASM): $(RUST_SOURCES) | tools
-	@scripts/progress.sh "building the WebAssembly package (release, LTO: about 2 minutes)" scripts/build-package.sh
+$(WASM): $(RUST_SOURCES) scripts/build-package.sh | tools
+	@scripts/progress.sh "building the two WebAssembly modules (release, LTO: about 3 minutes)" scripts/build-package.sh
 
 ## make package: build the npm package into pkg/ (generated files in pkg/dist)
 package: tools $(WASM)

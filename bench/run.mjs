@@ -43,9 +43,10 @@ function gitRevision() {
 }
 
 const METHOD = [
-  `Node: every operation timed alone with performance.now(); the candidates alternate in batches of ${config.nodeBatch} (rotating order) after a warm-up; same base bytes and signature for (a), (b), (c); key imported once.`,
-  `workerd (warm): one isolate runs batches of k operations (≈ ${config.workerdBatchMs} ms each), (a) and (b) alternating. A batch is timed as fence, Date.now(), k ops, fence, Date.now(), where a fence is a fetch to another Worker (real I/O, after which workerd's clock is current even where it freezes during CPU work); the mean fence-only interval is subtracted and the rest divided by k. Medians and p99 are over these per-batch means (workerd's clock has 1 ms resolution).`,
-  `workerd (cold): every round is a fresh Miniflare (a fresh workerd process) with Workers built from one bundle, each its own isolate. Inside: /steps does initSync, new WebhookVerifier, three verify() calls, ten more, then WebCrypto importKey and two subtle.verify, with a fence after each step; step time = interval − mean fence-only interval. Outside: wall time of the first request to /total (same steps, no fences) minus that of /base (same script, does nothing), both fresh isolates. Rounds alternate which isolate runs the wasm first: the first pays V8's lazy compilation, which later isolates of the same process share. The compile of the .wasm bytes happens at script start, where no I/O is possible: it is timed with Date.now() and reported only when the clock advances during CPU work (checked by a probe).`,
+  `Candidates: (a) verify() of upvest-webhooks/verifier, the verifier's own WebAssembly module (opt-level "z", what a Worker should ship); (a′) verify() of upvest-webhooks, the whole package's module (opt-level 3); (b) WebCrypto subtle.verify alone on the same signature base and raw signature, CryptoKey imported once (what jose does); (c) node:crypto verify (DER, KeyObject).`,
+  `Node: every operation timed alone with performance.now(); the candidates alternate in batches of ${config.nodeBatch} (rotating order) after a warm-up; same base bytes and signature for all; key imported once.`,
+  `workerd (warm): one isolate runs batches of k operations (≈ ${config.workerdBatchMs} ms each), the candidates in rotating order. A batch is timed as fence, Date.now(), k ops, fence, Date.now(), where a fence is a fetch to another Worker (real I/O, after which workerd's clock is current even where it freezes during CPU work); the mean fence-only interval is subtracted and the rest divided by k. Medians and p99 are over these per-batch means (workerd's clock has 1 ms resolution).`,
+  `workerd (cold): every round starts, for each candidate (a), (a′), (b), a fresh Miniflare (a fresh workerd process) with Workers built from one bundle, each its own isolate. At script start the wasm candidates do what the package's workerd entries do (instantiate, register the error classes, warmUp()), timed with Date.now(). Inside a request: /steps does new WebhookVerifier, three verify() calls and ten more ((b): importKey of the JWK, three subtle.verify and ten more), with a fence after each step; step time = interval − mean fence-only interval. Outside: wall time of the first request to /total (import and first verify; no fences) minus that of /base (same script, does nothing), both fresh isolates. Rounds alternate which isolate runs the wasm first: the first pays V8's lazy compilation, which later isolates of the same process share. The compile of the .wasm bytes happens at script start, where no I/O is possible: it is timed with Date.now() and reported only when the clock advances during CPU work (checked by a probe).`,
   `Memory: memory.buffer.byteLength of the package's own instance (initSync().memory) in this process, sampled every 1% of the run; verifications cycle 4 valid, tampered body, bad signature, unknown kid, expired; flat = no growth after the first 10%; JS heap after forced GC.`,
   `Client: list() against an injected fetch that returns a new canned Response at once; the token is fetched by a first call and cached; the reference signs the same (rebuilt, verified) base with node:crypto and a KeyObject made once.`,
 ];
@@ -64,7 +65,7 @@ function wrap(text, width, indent) {
   return [...lines, line].join('\n');
 }
 
-const { pkg, memory, version } = await loadPackage();
+const { pkg, verifierPkg, memory, version } = await loadPackage();
 const wasmBytesAtLoad = memory.buffer.byteLength;
 const fx = makeFixtures(pkg);
 const loadAtStart = loadavg();
@@ -94,11 +95,18 @@ if (runs('workerd') || runs('cold') || runs('size')) {
 try {
   if (runs('size')) {
     progress('size');
-    results.size = benchSize(build ? { 'Worker bundle JS (esbuild, workerd condition, unminified)': build.packageOnly.scriptPath } : {});
+    results.size = benchSize(
+      build
+        ? {
+            'Worker bundle JS for upvest-webhooks/verifier (esbuild, workerd condition, unminified)': build.verifierOnly.scriptPath,
+            'Worker bundle JS for upvest-webhooks (esbuild, workerd condition, unminified)': build.packageOnly.scriptPath,
+          }
+        : {},
+    );
   }
   if (runs('node')) {
     progress(`Node: verify() vs WebCrypto vs node:crypto, ${config.nodeOps} operations each, interleaved`);
-    results.node = await benchNodeVerify({ pkg, fx, ops: config.nodeOps, warmupOps: config.nodeWarmupOps, batch: config.nodeBatch });
+    results.node = await benchNodeVerify({ pkg, verifierPkg, fx, ops: config.nodeOps, warmupOps: config.nodeWarmupOps, batch: config.nodeBatch });
   }
   if (runs('client')) {
     progress(`client: webhooks.list() vs node:crypto sign, ${config.clientOps} calls each`);
@@ -139,9 +147,18 @@ function summaryRatios(r) {
   const out = {};
   if (r.node) {
     out.nodeVerifyToWebcrypto = r.node.ratios.verifyToWebcrypto;
+    out.nodeVerifyFullToWebcrypto = r.node.ratios.verifyFullToWebcrypto;
     out.nodeVerifyToNodeCrypto = r.node.ratios.verifyToNodeCrypto;
   }
-  if (r.workerd) out.workerdVerifyToWebcrypto = r.workerd.ratios.verifyToWebcrypto;
+  if (r.workerd) {
+    out.workerdVerifyToWebcrypto = r.workerd.ratios.verifyToWebcrypto;
+    out.workerdVerifyFullToWebcrypto = r.workerd.ratios.verifyFullToWebcrypto;
+  }
+  if (r.workerdCold) {
+    const sum = (name) => r.workerdCold.candidates[name].outside.totalMinusBase.processCold.mean;
+    out.workerdColdStartToWebcrypto = { mean: ratio(sum('verifier'), sum('webcrypto')), fullPackageMean: ratio(sum('full'), sum('webcrypto')) };
+    out.workerdColdFirstRequestMs = { verifier: sum('verifier'), full: sum('full'), webcrypto: sum('webcrypto') };
+  }
   if (r.node && r.workerd) out.workerdVerifyToNodeVerify = { median: ratio(r.workerd.stats.verify.median, r.node.stats.verify.median) };
   if (r.client) out.clientListToNodeSign = r.client.ratios.listToNodeSign;
   return out;
@@ -166,7 +183,8 @@ function report(r) {
       const s = r.node.stats;
       rows.push(
         ['Node', '', '', '', '', ''],
-        row('  (a) upvest-webhooks verify(), end to end', s.verify, s.webcrypto),
+        row('  (a) verify() of upvest-webhooks/verifier, end to end', s.verify, s.webcrypto),
+        row('  (a′) verify() of upvest-webhooks, end to end', s.verifyFull, s.webcrypto),
         row('  (b) WebCrypto subtle.verify (raw r‖s)', s.webcrypto, s.webcrypto),
         row('  (c) node:crypto verify (DER, KeyObject)', s.nodeCrypto, s.webcrypto),
       );
@@ -176,7 +194,8 @@ function report(r) {
       const k = r.workerd.opsPerBatch;
       rows.push(
         ['workerd (per-op means of batches, see notes)', '', '', '', '', ''],
-        row(`  (a) upvest-webhooks verify(), ${k.verify} per batch`, s.verify, s.webcrypto, `${s.verify.n}×${k.verify}`),
+        row(`  (a) verify() of upvest-webhooks/verifier, ${k.verify} per batch`, s.verify, s.webcrypto, `${s.verify.n}×${k.verify}`),
+        row(`  (a′) verify() of upvest-webhooks, ${k.verifyFull} per batch`, s.verifyFull, s.webcrypto, `${s.verifyFull.n}×${k.verifyFull}`),
         row(`  (b) WebCrypto subtle.verify, ${k.webcrypto} per batch`, s.webcrypto, s.webcrypto, `${s.webcrypto.n}×${k.webcrypto}`),
       );
     }
@@ -189,30 +208,34 @@ function report(r) {
 
   if (r.workerdCold) {
     const c = r.workerdCold;
-    const cold = c.inside.processCold;
-    const warm = c.inside.processWarm;
-    const cell = (s) => (s ? `${ms(s.mean)} / ${ms(s.median)}` : '–');
-    const rows = [
-      ['step (mean / median)', 'first isolate of a process', 'new isolate, warm process'],
-      ['wasm compile at script start (clock, no fence)', c.compileAtScriptStartMs ? cell(c.compileAtScriptStartMs) : 'n/a (clock frozen)', '(every isolate: unique bytes)'],
-      ['instantiate (initSync + registerErrorClasses)', cell(cold.instantiate), cell(warm.instantiate)],
-      ['first JWKS import (new WebhookVerifier)', cell(cold.jwksImport), cell(warm.jwksImport)],
-      ['first verify()', cell(cold.firstVerify), cell(warm.firstVerify)],
-      ['second verify()', cell(cold.secondVerify), cell(warm.secondVerify)],
-      ['third verify()', cell(cold.thirdVerify), cell(warm.thirdVerify)],
-      ['next 10 verify(), per verification', cell(cold.next10Verify), cell(warm.next10Verify)],
-      ['  sum: instantiate + import + first verify', ms(cold.instantiateImportFirstVerifyMean), ms(warm.instantiateImportFirstVerifyMean)],
-      ['  same sum, from outside (wall − baseline)', cell(c.outside.totalMinusBase.processCold), cell(c.outside.totalMinusBase.processWarm)],
-      ['WebCrypto importKey (first)', cell(cold.webcryptoImport), cell(warm.webcryptoImport)],
-      ['WebCrypto first subtle.verify', cell(cold.webcryptoFirstVerify), cell(warm.webcryptoFirstVerify)],
-      ['WebCrypto second subtle.verify', cell(cold.webcryptoSecondVerify), cell(warm.webcryptoSecondVerify)],
-      ['fence interval (subtracted)', cell(cold.fenceMs), cell(warm.fenceMs)],
-    ];
+    const cell = (x) => (x ? `${ms(x.mean)} / ${ms(x.median)}` : '–');
+    const labels = { verifier: '(a) /verifier', full: '(a′) whole pkg', webcrypto: '(b) WebCrypto' };
+    const names = Object.keys(c.candidates);
+    const rows = [['step (mean / median)', ...names.flatMap((n) => [`${labels[n]}, cold process`, 'warm process'])]];
+    const line = (label, f) => rows.push([label, ...names.flatMap((n) => [f(n, 'processCold'), f(n, 'processWarm')])]);
+    const start = (step) => (n, g) => (g === 'processCold' && c.candidates[n].scriptStartMs?.[step] ? cell(c.candidates[n].scriptStartMs[step]) : '');
+    line('script start: compile the .wasm (unique bytes)', start('compile'));
+    line('script start: instantiate + error classes', start('instantiate'));
+    line('script start: warm-up (warmUp), synchronous part', start('warmUp'));
+    line('script start: warm-up, until its promise settles', start('warmUpAll'));
+    line('first key import (new WebhookVerifier / importKey)', (n, g) => cell(c.candidates[n].inside[g].jwksImport));
+    line('first verify', (n, g) => cell(c.candidates[n].inside[g].firstVerify));
+    line('second verify', (n, g) => cell(c.candidates[n].inside[g].secondVerify));
+    line('third verify', (n, g) => cell(c.candidates[n].inside[g].thirdVerify));
+    line('next 10 verify, per verification', (n, g) => cell(c.candidates[n].inside[g].next10Verify));
+    line('  in the first request: import + first verify', (n, g) => ms(c.candidates[n].inside[g].importFirstVerifyMean));
+    line('  same sum, from outside (wall − baseline)', (n, g) => cell(c.candidates[n].outside.totalMinusBase[g]));
+    line('fence interval (subtracted)', (n, g) => cell(c.candidates[n].inside[g].fenceMs));
+    const perCandidate = c.candidates.verifier.inside.processCold.firstVerify?.n ?? 0;
     parts.push(
-      `Cold start in workerd (${c.rounds} fresh workerd processes; ${cold.instantiate.n} + ${warm.instantiate.n} isolates timed inside, ` +
-        `${c.outside.totalMinusBase.processCold.n} + ${c.outside.totalMinusBase.processWarm.n} from outside)\n${table(rows)}\n` +
+      `Cold start in workerd (${c.rounds} rounds × 3 candidates, each a fresh workerd process; per candidate ${perCandidate} + ${perCandidate} isolates timed inside, ` +
+        `the same number from outside. "cold process": the first isolate of the process to run a request; "warm process": a second isolate, which shares V8's compiled wasm. ` +
+        `Script-start steps run in every isolate, before any request, and are not billed to a request's CPU time: means over all isolates)\n${table(rows)}\n` +
         `Clock advances during CPU work in this workerd: ${c.clockAdvancedDuringCpu ? 'yes' : 'no (frozen between I/O)'}; ` +
-        `resolution 1 ms, so single values are quantized: read the means. Fresh Miniflare start: ${ms(c.miniflareStartupMs.median)} median.`,
+        `resolution 1 ms, so single values are quantized: read the means. Fresh Miniflare start: ${ms(c.miniflareStartupMs.median)} median.` +
+        (r.ratios.workerdColdStartToWebcrypto
+          ? `\nCold start from outside, cold process, ÷ WebCrypto alone (means): /verifier ${times(r.ratios.workerdColdStartToWebcrypto.mean)}, whole package ${times(r.ratios.workerdColdStartToWebcrypto.fullPackageMean)}.`
+          : ''),
     );
   }
 
@@ -220,11 +243,17 @@ function report(r) {
     const s = r.size;
     const rows = [['file', 'raw', 'gzip -9']];
     for (const [name, v] of Object.entries(s.files)) rows.push([name, bytes(v.raw), bytes(v.gzip)]);
-    for (const [runtime, v] of Object.entries(s.jsPerRuntime)) rows.push([`JS loaded in ${runtime} (glue + ${runtime} entry + shared)`, bytes(v.raw), bytes(v.gzip)]);
+    for (const [what, v] of Object.entries(s.jsPerRuntime)) rows.push([`JS loaded for ${what} (glue + entry + shared)`, bytes(v.raw), bytes(v.gzip)]);
     for (const [name, v] of Object.entries(s.extra)) rows.push([name, bytes(v.raw), bytes(v.gzip)]);
-    const wasm = s.files['dist/wasm/upvest_webhooks_bg.wasm'];
-    const workerJs = Object.values(s.extra)[0];
-    if (workerJs) rows.push(['Worker upload for the package (bundle JS + .wasm)', bytes(workerJs.raw + wasm.raw), bytes(workerJs.gzip + wasm.gzip)]);
+    const uploads = [
+      ['upvest-webhooks/verifier', 'dist/verifier/upvest_webhooks_verifier_bg.wasm'],
+      ['upvest-webhooks', 'dist/wasm/upvest_webhooks_bg.wasm'],
+    ];
+    for (const [entry, wasmFile] of uploads) {
+      const wasm = s.files[wasmFile];
+      const workerJs = Object.entries(s.extra).find(([name]) => name.startsWith(`Worker bundle JS for ${entry} `))?.[1];
+      if (wasm && workerJs) rows.push([`Worker upload for ${entry} (bundle JS + .wasm)`, bytes(workerJs.raw + wasm.raw), bytes(workerJs.gzip + wasm.gzip)]);
+    }
     parts.push(`Size (installed package)\n${table(rows)}`);
   }
 

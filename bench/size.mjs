@@ -13,25 +13,30 @@ function measure(path) {
   return { raw: buf.length, gzip: gz(buf) };
 }
 
-/** `extraFiles`: name → path of further files to report (e.g. the Worker bundle). */
+/** `extraFiles`: name → path of further files to report (e.g. the Worker bundles). */
 export function benchSize(extraFiles = {}) {
   const files = {};
-  files['dist/wasm/upvest_webhooks_bg.wasm'] = measure(join(PACKAGE_DIR, 'dist/wasm/upvest_webhooks_bg.wasm'));
-  files['dist/wasm/upvest_webhooks.js'] = measure(join(PACKAGE_DIR, 'dist/wasm/upvest_webhooks.js'));
-  for (const name of readdirSync(join(PACKAGE_DIR, 'src')).filter((n) => n.endsWith('.js')).sort()) {
-    files[`src/${name}`] = measure(join(PACKAGE_DIR, 'src', name));
+  for (const dir of ['dist/verifier', 'dist/wasm']) {
+    for (const name of readdirSync(join(PACKAGE_DIR, dir)).sort()) files[`${dir}/${name}`] = measure(join(PACKAGE_DIR, dir, name));
   }
-  // What each runtime loads: the glue, the shared files and its entry file.
-  const shared = ['dist/wasm/upvest_webhooks.js', 'src/setup.js', 'src/api.js', 'src/errors.js'];
+  for (const dir of ['src', 'src/verifier']) {
+    for (const name of readdirSync(join(PACKAGE_DIR, dir)).filter((n) => n.endsWith('.js')).sort()) {
+      files[`${dir}/${name}`] = measure(join(PACKAGE_DIR, dir, name));
+    }
+  }
+  // What each runtime loads for each entry: the glue, the shared files and the runtime's entry file.
   const sum = (names) => {
     const buf = Buffer.concat(names.map((n) => readFileSync(join(PACKAGE_DIR, n))));
     return { raw: buf.length, gzip: gz(buf), files: names };
   };
-  const js = {
-    node: sum([...shared, 'src/node.js']),
-    workerd: sum([...shared, 'src/workerd.js']),
-    browser: sum([...shared, 'src/browser.js']),
+  const entries = {
+    'upvest-webhooks/verifier': { dir: 'src/verifier', shared: ['dist/verifier/upvest_webhooks_verifier.js', 'src/verifier/setup.js', 'src/verifier/api.js', 'src/errors.js', 'src/events.js'] },
+    'upvest-webhooks': { dir: 'src', shared: ['dist/wasm/upvest_webhooks.js', 'src/setup.js', 'src/api.js', 'src/errors.js', 'src/events.js'] },
   };
+  const js = {};
+  for (const [entry, { dir, shared }] of Object.entries(entries)) {
+    for (const runtime of ['node', 'workerd', 'browser']) js[`${entry} in ${runtime}`] = sum([...shared, `${dir}/${runtime}.js`]);
+  }
   const extra = Object.fromEntries(Object.entries(extraFiles).map(([name, path]) => [name, measure(path)]));
   return { files, jsPerRuntime: js, extra, gzipLevel: 9 };
 }

@@ -240,6 +240,16 @@ export interface WebhookVerifierOptions {
   keysMaxAgeMs?: number;
   /** Only accept the signature with this label (default: any label). */
   label?: string;
+  /**
+   * Check a key's first signatures with the runtime's WebCrypto
+   * (`crypto.subtle.verify`) while the verifier builds that key's
+   * precomputed tables a slice at a time (default `true`). This keeps every
+   * request of a cold isolate cheap; once the tables are built, the
+   * WebAssembly path, faster than WebCrypto, takes over. Without a usable
+   * WebCrypto (no `crypto.subtle`, no P-521, any error) the verifier falls
+   * back to its own code; `false` always uses its own code.
+   */
+  webCrypto?: boolean;
   /** Input limits. */
   limits?: VerifierLimits;
 }

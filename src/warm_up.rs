@@ -23,9 +23,11 @@ use sha2::{Digest as _, Sha256, Sha512};
 use std::hint::black_box;
 
 /// A test key's JWKS (the private half was discarded).
-const JWKS: &str = r#"{"keys":[{"kid":"warm-up","kty":"EC","crv":"P-521","x":"ABYlgzDNiLLssj7L4uAngw3loFJLU5S0xBPvCwVzTRwhtHbkxMD_1WTYdr1VJYx-FszYCpe_RlxZPec8XJj2JVKq","y":"AQmbpkhglDII9iK8t15uX2xqa-1zaHTmq5DsGUmVPEc_SLWQkzoiifDOXbspGfPZTLE1p9_92t4kDeaV5m0yqlil"}]}"#;
-const URL: &str = "https://tenant.example/webhooks/upvest";
-const HEADERS: &[(&str, &str)] = &[
+pub const JWKS: &str = r#"{"keys":[{"kid":"warm-up","kty":"EC","crv":"P-521","x":"ABYlgzDNiLLssj7L4uAngw3loFJLU5S0xBPvCwVzTRwhtHbkxMD_1WTYdr1VJYx-FszYCpe_RlxZPec8XJj2JVKq","y":"AQmbpkhglDII9iK8t15uX2xqa-1zaHTmq5DsGUmVPEc_SLWQkzoiifDOXbspGfPZTLE1p9_92t4kDeaV5m0yqlil"}]}"#;
+/// The URL the delivery was sent to.
+pub const URL: &str = "https://tenant.example/webhooks/upvest";
+/// Its headers, with the signature.
+pub const HEADERS: &[(&str, &str)] = &[
     ("content-type", r#"application/json"#),
     ("content-length", r#"210"#),
     (
@@ -41,9 +43,10 @@ const HEADERS: &[(&str, &str)] = &[
         r#"sig1=:MIGIAkIBBm59knD7dm91kJ2yUg0Or4ohAJ1SdLzrSbw/pUb0kCS60EtkJ+dS50trbrzN2KH6zA1b1eB/Dfn820gjca9RnTgCQgDE4JnhcSpmTRSBSvGqD8hjVz4VCD851rKXmq9dMCIF94imPBmYZLVdJC7//u8De56gXo2qc+YKtAFddUxE4L/Dyw==:"#,
     ),
 ];
-const BODY: &str = r#"{"payload":[{"id":"8962b496-8d42-4560-bfab-10490dd1a724","created_at":"2025-11-27T00:00:00.00Z","type":"ORDER.FILLED","object":{"id":"o1","quantity":"1.5"},"webhook_id":"9df39835-be87-4243-9018-f2500b39cee6"}]}"#;
+/// Its body: one event.
+pub const BODY: &str = r#"{"payload":[{"id":"8962b496-8d42-4560-bfab-10490dd1a724","created_at":"2025-11-27T00:00:00.00Z","type":"ORDER.FILLED","object":{"id":"o1","quantity":"1.5"},"webhook_id":"9df39835-be87-4243-9018-f2500b39cee6"}]}"#;
 /// The signature's `created`: the warm-up verifies "now".
-const CREATED: i64 = 1_764_201_600;
+pub const CREATED: i64 = 1_764_201_600;
 
 /// Runs key import, `prepare` (headers, base, digest, DER), the payload check
 /// and both SHA-2 variants on the embedded delivery. Returns whether every

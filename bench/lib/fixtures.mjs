@@ -22,7 +22,11 @@ export async function loadPackage() {
     throw new Error(`the glue at ${GLUE_PATH} is not the instance the package initialised`, { cause });
   }
   if (!(exports?.memory instanceof WebAssembly.Memory)) throw new Error('initSync() did not return the wasm exports');
-  return { pkg, glue, memory: exports.memory, version: manifest.version };
+  // `upvest-webhooks/verifier`: its Node entry, as the package's exports map resolves it.
+  const verifierEntry = manifest.exports?.['./verifier']?.node;
+  if (!verifierEntry) throw new Error('the installed package has no "./verifier" export with a node condition');
+  const verifierPkg = await import(pathToFileURL(join(PACKAGE_DIR, verifierEntry)).href);
+  return { pkg, verifierPkg, glue, memory: exports.memory, version: manifest.version };
 }
 
 export const WEBHOOK_URL = 'https://tenant.example/upvest/webhooks';

@@ -3,17 +3,20 @@
 // `workerd, worker, browser`, and the `.wasm` import kept as a separate
 // CompiledWasm module. Output goes to a temporary directory.
 //
-// Three bundles:
-// - warm.js imports the package by name (`upvest-webhooks`), exactly as a
-//   Worker project would: the package instantiates its wasm at script start.
-// - cold.js imports the package's glue and files through the specifier
-//   `upvest-webhooks-raw/<path inside the package>`, so it can instantiate
-//   the same wasm inside a request and time each step. It also imports
-//   `bench:wasm-bytes`, a Data module with the .wasm bytes plus a custom
-//   section unique to each isolate (so V8's per-process module cache cannot
-//   serve it), to time a fresh compile at script start.
-// - package-only.js (`export * from 'upvest-webhooks'`), only measured for
-//   size: the JS a Worker ships for the package.
+// The bundles:
+// - warm.js imports the package by name (`upvest-webhooks` and
+//   `upvest-webhooks/verifier`), exactly as a Worker project would: the
+//   package instantiates its wasm at script start.
+// - cold.js, twice: once for each WebAssembly module (MODULES). It imports
+//   the module's glue and .wasm as `bench:glue` and `bench:wasm`, and other
+//   package files through `upvest-webhooks-raw/<path inside the package>`,
+//   so it can instantiate the wasm inside a request and time each step. It
+//   also imports `bench:wasm-bytes`, a Data module with the .wasm bytes plus
+//   a custom section unique to each isolate (so V8's per-process module
+//   cache cannot serve it), to time a fresh compile at script start.
+// - package-only.js (`export * from 'upvest-webhooks'`) and verifier-only.js
+//   (the same for `upvest-webhooks/verifier`), only measured for size: the
+//   JS a Worker ships for the package.
 
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +29,21 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const RAW = 'upvest-webhooks-raw/';
 export const WASM_BYTES_MODULE = 'upvest_webhooks_bg.bin';
 
-function benchPlugin(outdir, wasmFiles) {
+/** The package's two WebAssembly modules: glue and .wasm, inside the package. */
+export const MODULES = {
+  verifier: { entry: 'upvest-webhooks/verifier', glue: 'dist/verifier/upvest_webhooks_verifier.js', wasm: 'dist/verifier/upvest_webhooks_verifier_bg.wasm' },
+  full: { entry: 'upvest-webhooks', glue: 'dist/wasm/upvest_webhooks.js', wasm: 'dist/wasm/upvest_webhooks_bg.wasm' },
+};
+
+/** The cold-start candidates: which module each bundles, and whether its script starts the wasm. */
+export const COLD_CANDIDATES = {
+  verifier: { module: MODULES.verifier, startsWasm: true },
+  full: { module: MODULES.full, startsWasm: true },
+  webcrypto: { module: MODULES.verifier, startsWasm: false },
+};
+
+function benchPlugin(outdir, wasmFiles, candidate) {
+  const module = candidate?.module;
   const wasmExternal = (source) => {
     const name = basename(source);
     const previous = wasmFiles.get(name);
@@ -38,6 +55,13 @@ function benchPlugin(outdir, wasmFiles) {
     name: 'bench-modules',
     setup(b) {
       b.onResolve({ filter: /^bench:wasm-bytes$/ }, () => ({ path: `./${WASM_BYTES_MODULE}`, external: true }));
+      b.onResolve({ filter: /^bench:(glue|wasm)$/ }, (args) => {
+        if (!module) return { errors: [{ text: `${args.path} is only for the cold-start bundles` }] };
+        const source = join(PACKAGE_DIR, args.path === 'bench:glue' ? module.glue : module.wasm);
+        return source.endsWith('.wasm') ? wasmExternal(source) : { path: source };
+      });
+      b.onResolve({ filter: /^bench:config$/ }, () => ({ path: 'config', namespace: 'bench-config' }));
+      b.onLoad({ filter: /.*/, namespace: 'bench-config' }, () => ({ contents: `export const startsWasm = ${Boolean(candidate?.startsWasm)};`, loader: 'js' }));
       b.onResolve({ filter: /^upvest-webhooks-raw\// }, (args) => {
         const source = join(PACKAGE_DIR, args.path.slice(RAW.length));
         return source.endsWith('.wasm') ? wasmExternal(source) : { path: source };
@@ -51,8 +75,8 @@ function benchPlugin(outdir, wasmFiles) {
   };
 }
 
-async function bundle(entry, outdir) {
-  const outfile = join(outdir, basename(entry).replace(/\.js$/, '.mjs'));
+async function bundle(entry, outdir, candidate, name = basename(entry).replace(/\.js$/, '')) {
+  const outfile = join(outdir, `${name}.mjs`);
   const wasmFiles = new Map();
   const result = await build({
     absWorkingDir: REPO_ROOT,
@@ -65,7 +89,7 @@ async function bundle(entry, outdir) {
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['module', 'main'],
     nodePaths: [CONSUMER_NODE_MODULES],
-    plugins: [benchPlugin(outdir, wasmFiles)],
+    plugins: [benchPlugin(outdir, wasmFiles, candidate)],
     metafile: true,
     logLevel: 'silent',
   });
@@ -82,12 +106,16 @@ export async function buildBenchWorkers() {
   const outdir = mkdtempSync(join(tmpdir(), 'upvest-bench-workers-'));
   mkdirSync(outdir, { recursive: true });
   const warm = await bundle(join(HERE, 'warm.js'), outdir);
-  if (!warm.inputs.some((p) => p.endsWith('upvest-webhooks/src/workerd.js'))) {
-    throw new Error(`the warm Worker bundle did not take the package's workerd entry; inputs: ${warm.inputs.join(', ')}`);
+  for (const entry of ['upvest-webhooks/src/workerd.js', 'upvest-webhooks/src/verifier/workerd.js']) {
+    if (!warm.inputs.some((p) => p.endsWith(entry))) {
+      throw new Error(`the warm Worker bundle did not take the package's workerd entry ${entry}; inputs: ${warm.inputs.join(', ')}`);
+    }
   }
-  const cold = await bundle(join(HERE, 'cold.js'), outdir);
+  const cold = {};
+  for (const [name, candidate] of Object.entries(COLD_CANDIDATES)) cold[name] = await bundle(join(HERE, 'cold.js'), outdir, candidate, `cold-${name}`);
   const packageOnly = await bundle(join(HERE, 'package-only.js'), outdir);
-  return { outdir, warm, cold, packageOnly, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+  const verifierOnly = await bundle(join(HERE, 'verifier-only.js'), outdir);
+  return { outdir, warm, cold, packageOnly, verifierOnly, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }
 
 /** The wasm bytes with a custom section `upvest-bench-nonce` appended (same code, different bytes). */

@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
-import { WASM_PATH } from '../lib/env.mjs';
+import { PACKAGE_DIR } from '../lib/env.mjs';
 import { mean, median, ratio, summarize } from '../lib/stats.mjs';
-import { WASM_BYTES_MODULE, wasmWithNonce } from './build.mjs';
+import { COLD_CANDIDATES, WASM_BYTES_MODULE, wasmWithNonce } from './build.mjs';
 
 const COMPATIBILITY_DATE = '2025-07-18'; // the bundled workerd's release date, as in tests/workers
 const FENCE_SCRIPT = 'export default { fetch() { return new Response("") } }';
@@ -35,7 +35,8 @@ async function post(mf, url, body) {
 }
 
 /**
- * Warm: (a) verify() and (b) WebCrypto subtle.verify inside one isolate,
+ * Warm: (a) verify() of the verifier module, (a′) verify() of the whole
+ * package's module and (b) WebCrypto subtle.verify inside one isolate,
  * in interleaved batches of ~batchMs of work; per-operation time of a batch
  * = (batch − mean fence interval) / k.
  */
@@ -53,34 +54,38 @@ export async function benchWorkerdWarm({ build, fx, batches, batchMs }) {
     if (!setup.ok) throw new Error(`the warm Worker could not verify the delivery: ${JSON.stringify(setup)}`);
 
     // Warm-up (lets V8 tier up the wasm and JS), then calibration: per-operation estimates from batches of 5.
-    await post(mf, 'http://warm.bench/round', { batches: 10, k: { verify: 5, webcrypto: 5 }, offset: 0 });
-    let estimate = { verify: 5, webcrypto: 5 };
+    const names = ['verify', 'verifyFull', 'webcrypto'];
+    const each = (f) => Object.fromEntries(names.map((name) => [name, f(name)]));
+    await post(mf, 'http://warm.bench/round', { batches: 10, k: each(() => 5), offset: 0 });
+    let estimate = each(() => 5);
     for (let i = 0; i < 3; i++) {
-      const r = await post(mf, 'http://warm.bench/round', { batches: 2, k: { verify: 5, webcrypto: 5 }, offset: i });
+      const r = await post(mf, 'http://warm.bench/round', { batches: 2, k: each(() => 5), offset: i });
       const f = mean(r.fence);
-      estimate = { verify: Math.max(0.05, (median(r.verify) - f) / 5), webcrypto: Math.max(0.05, (median(r.webcrypto) - f) / 5) };
+      estimate = each((name) => Math.max(0.05, (median(r[name]) - f) / 5));
     }
-    const k = {
-      verify: Math.max(1, Math.round(batchMs / estimate.verify)),
-      webcrypto: Math.max(1, Math.round(batchMs / estimate.webcrypto)),
-    };
+    const k = each((name) => Math.max(1, Math.round(batchMs / estimate[name])));
 
-    const raw = { verify: [], webcrypto: [], fence: [] };
+    const raw = { ...each(() => []), fence: [] };
     const perRequest = 10;
     for (let done = 0; done < batches; done += perRequest) {
       const r = await post(mf, 'http://warm.bench/round', { batches: Math.min(perRequest, batches - done), k, offset: done });
       for (const key of Object.keys(raw)) raw[key].push(...r[key]);
     }
     const fence = mean(raw.fence);
-    const perOp = (name) => raw[name].map((t) => (t - fence) / k[name]);
-    const stats = { verify: summarize(perOp('verify')), webcrypto: summarize(perOp('webcrypto')) };
+    const stats = each((name) => summarize(raw[name].map((t) => (t - fence) / k[name])));
+    const toWebcrypto = (name) => ({ median: ratio(stats[name].median, stats.webcrypto.median), p99: ratio(stats[name].p99, stats.webcrypto.p99) });
     return {
       unit: 'ms per operation (per-batch means, see method)',
+      candidates: {
+        verify: 'verify() of upvest-webhooks/verifier (the verifier module, opt-level z)',
+        verifyFull: 'verify() of upvest-webhooks (the whole package module, opt-level 3)',
+        webcrypto: 'WebCrypto subtle.verify alone, CryptoKey imported once',
+      },
       opsPerBatch: k,
       batchesPerCandidate: raw.verify.length,
       fenceMs: summarize(raw.fence),
       stats,
-      ratios: { verifyToWebcrypto: { median: ratio(stats.verify.median, stats.webcrypto.median), p99: ratio(stats.verify.p99, stats.webcrypto.p99) } },
+      ratios: { verifyToWebcrypto: toWebcrypto('verify'), verifyFullToWebcrypto: toWebcrypto('verifyFull') },
     };
   } finally {
     await mf.dispose();
@@ -88,97 +93,126 @@ export async function benchWorkerdWarm({ build, fx, batches, batchMs }) {
 }
 
 /**
- * Cold start: `rounds` fresh workerd processes. Each has four Workers from
- * the same cold.js bundle (base, steps, total: one isolate each) plus the
- * fence Worker. Order per round: a warm-up request to the fence (Miniflare's
- * entry Worker), then /base, then /steps and /total, alternating which of
- * the two runs first: the first isolate of a process to run the wasm pays
- * for V8's lazy compilation, which later isolates of the same process share.
+ * Cold start, for three candidates: the verifier module
+ * (`upvest-webhooks/verifier`), the whole package's module
+ * (`upvest-webhooks`) and WebCrypto alone (what jose does: importKey of the
+ * JWK, subtle.verify). Each round starts, for each candidate in turn, a
+ * fresh workerd process (a fresh Miniflare) with Workers from that
+ * candidate's cold.js bundle (base, steps, total: one isolate each) plus the
+ * fence Worker. Order per process: a warm-up request to the fence
+ * (Miniflare's entry Worker), then /base, then /steps and /total,
+ * alternating which of the two runs first: the first isolate of a process
+ * to run the wasm pays for V8's lazy compilation, which later isolates of
+ * the same process share.
  */
 export async function benchWorkerdCold({ build, fx, rounds }) {
-  const wasm = readFileSync(WASM_PATH);
+  const candidates = Object.fromEntries(
+    Object.entries(COLD_CANDIDATES).map(([name, c]) => [name, { bundle: build.cold[name], wasm: readFileSync(join(PACKAGE_DIR, c.module.wasm)), webcrypto: !c.startsWasm }]),
+  );
+  const names = Object.keys(candidates);
   const input = payload(fx);
   const fences = 6;
-  const samples = { processCold: {}, processWarm: {} };
-  const outside = { base: [], totalProcessCold: [], totalProcessWarm: [] };
+  const state = Object.fromEntries(
+    names.map((name) => [name, { samples: { processCold: {}, processWarm: {} }, outside: { base: [], totalProcessCold: [], totalProcessWarm: [] }, compile: [] }]),
+  );
   const startup = [];
-  const compile = [];
   let clockAdvancedDuringCpu;
-  const push = (group, name, value) => (samples[group][name] ??= []).push(value);
 
   for (let round = 0; round < rounds; round++) {
-    // Each isolate gets its own Data bytes (a unique custom section): every compile at script start is a fresh one.
-    const modules = (name) => [
-      ...build.cold.modules,
-      { type: 'Data', path: join(build.outdir, WASM_BYTES_MODULE), contents: wasmWithNonce(wasm, `${process.pid}-${Date.now()}-${round}-${name}`) },
-    ];
-    const worker = (name) => ({ name, modules: modules(name), modulesRoot: build.outdir, compatibilityDate: COMPATIBILITY_DATE, routes: [`${name}.bench/*`], serviceBindings: { FENCE: 'fence' } });
-    const started = performance.now();
-    const mf = new Miniflare({ host: '127.0.0.1', workers: [worker('base'), worker('steps'), worker('total'), { ...fenceWorker, routes: ['fence.bench/*'] }] });
-    try {
-      await mf.ready;
-      startup.push(performance.now() - started);
-      await (await mf.dispatchFetch('http://fence.bench/')).arrayBuffer();
+    for (let c = 0; c < names.length; c++) {
+      const name = names[(round + c) % names.length];
+      const candidate = candidates[name];
+      const { samples, outside, compile } = state[name];
+      const push = (group, step, value) => (samples[group][step] ??= []).push(value);
+      // Each isolate gets its own Data bytes (a unique custom section): every compile at script start is a fresh one.
+      const modules = (worker) => [
+        ...candidate.bundle.modules,
+        { type: 'Data', path: join(build.outdir, WASM_BYTES_MODULE), contents: wasmWithNonce(candidate.wasm, `${process.pid}-${Date.now()}-${round}-${name}-${worker}`) },
+      ];
+      const worker = (workerName) => ({
+        name: workerName,
+        modules: modules(workerName),
+        modulesRoot: build.outdir,
+        compatibilityDate: COMPATIBILITY_DATE,
+        routes: [`${workerName}.bench/*`],
+        serviceBindings: { FENCE: 'fence' },
+      });
+      const started = performance.now();
+      const mf = new Miniflare({ host: '127.0.0.1', workers: [worker('base'), worker('steps'), worker('total'), { ...fenceWorker, routes: ['fence.bench/*'] }] });
+      try {
+        await mf.ready;
+        startup.push(performance.now() - started);
+        await (await mf.dispatchFetch('http://fence.bench/')).arrayBuffer();
 
-      const timed = async (name, body) => {
-        const t0 = performance.now();
-        const result = await post(mf, `http://${name}.bench/${name}`, body);
-        return { ms: performance.now() - t0, result };
-      };
-      const base = await timed('base', input);
-      outside.base.push(base.ms);
-      compile.push(base.result.compileMs);
+        const body = { ...input, webcrypto: candidate.webcrypto };
+        const timed = async (path, extra = {}) => {
+          const t0 = performance.now();
+          const result = await post(mf, `http://${path}.bench/${path}`, { ...body, ...extra });
+          return { ms: performance.now() - t0, result };
+        };
+        const base = await timed('base');
+        outside.base.push(base.ms);
+        compile.push(base.result.startup);
 
-      const stepsFirst = round % 2 === 0;
-      const runSteps = async (group) => {
-        const { result } = await timed('steps', { ...input, fences, probeClock: round === 0 });
-        if (!result.ok) throw new Error(`/steps did not verify: ${JSON.stringify(result)}`);
-        if (result.clockAdvancedDuringCpu !== undefined) clockAdvancedDuringCpu = result.clockAdvancedDuringCpu;
-        compile.push(result.compileMs);
-        for (const [name, values] of Object.entries(result.intervals)) for (const v of values) push(group, name, v);
-      };
-      const runTotal = async (group) => {
-        const { ms, result } = await timed('total', input);
-        if (!result.ok) throw new Error(`/total did not verify: ${JSON.stringify(result)}`);
-        (group === 'processCold' ? outside.totalProcessCold : outside.totalProcessWarm).push(ms - base.ms);
-        compile.push(result.compileMs);
-      };
-      if (stepsFirst) {
-        await runSteps('processCold');
-        await runTotal('processWarm');
-      } else {
-        await runTotal('processCold');
-        await runSteps('processWarm');
+        const runSteps = async (group) => {
+          const { result } = await timed('steps', { fences, probeClock: round === 0 && clockAdvancedDuringCpu === undefined });
+          if (!result.ok) throw new Error(`/steps (${name}) did not verify: ${JSON.stringify(result)}`);
+          if (result.clockAdvancedDuringCpu !== undefined) clockAdvancedDuringCpu = result.clockAdvancedDuringCpu;
+          compile.push(result.startup);
+          for (const [step, values] of Object.entries(result.intervals)) for (const v of values) push(group, step, v);
+        };
+        const runTotal = async (group) => {
+          const { ms, result } = await timed('total');
+          if (!result.ok) throw new Error(`/total (${name}) did not verify: ${JSON.stringify(result)}`);
+          (group === 'processCold' ? outside.totalProcessCold : outside.totalProcessWarm).push(ms - base.ms);
+          compile.push(result.startup);
+        };
+        if (round % 2 === 0) {
+          await runSteps('processCold');
+          await runTotal('processWarm');
+        } else {
+          await runTotal('processCold');
+          await runSteps('processWarm');
+        }
+      } finally {
+        await mf.dispose();
       }
-    } finally {
-      await mf.dispose();
     }
   }
 
   // Inside: each step's interval minus the mean fence-only interval.
   // next10Verify is reported per verification (÷ 10).
-  const steps = ['instantiate', 'jwksImport', 'firstVerify', 'secondVerify', 'thirdVerify', 'next10Verify', 'webcryptoImport', 'webcryptoFirstVerify', 'webcryptoSecondVerify'];
-  const inside = {};
-  for (const group of ['processCold', 'processWarm']) {
-    const fence = mean(samples[group].fence ?? []);
-    inside[group] = { fenceMs: summarize(samples[group].fence ?? []) };
-    for (const step of steps) {
-      const per = step === 'next10Verify' ? 10 : 1;
-      inside[group][step] = summarize((samples[group][step] ?? []).map((v) => (v - fence) / per));
+  const steps = ['jwksImport', 'firstVerify', 'secondVerify', 'thirdVerify', 'next10Verify'];
+  const result = { rounds, clockAdvancedDuringCpu, candidates: {} };
+  for (const name of names) {
+    const { samples, outside, compile } = state[name];
+    const inside = {};
+    for (const group of ['processCold', 'processWarm']) {
+      const fence = mean(samples[group].fence ?? []);
+      inside[group] = { fenceMs: summarize(samples[group].fence ?? []) };
+      for (const step of steps) {
+        const per = step === 'next10Verify' ? 10 : 1;
+        inside[group][step] = summarize(samples[group][step].map((v) => (v - fence) / per));
+      }
+      const sumMeans = ['jwksImport', 'firstVerify'].reduce((acc, s) => acc + inside[group][s].mean, 0);
+      inside[group].importFirstVerifyMean = Math.round(sumMeans * 1e4) / 1e4;
     }
-    const sumMeans = ['instantiate', 'jwksImport', 'firstVerify'].reduce((acc, s) => acc + inside[group][s].mean, 0);
-    inside[group].instantiateImportFirstVerifyMean = Math.round(sumMeans * 1e4) / 1e4;
+    result.candidates[name] = {
+      inside,
+      outside: {
+        baseFirstRequestMs: summarize(outside.base),
+        totalMinusBase: { processCold: summarize(outside.totalProcessCold), processWarm: summarize(outside.totalProcessWarm) },
+      },
+      // Clock-based (no fence possible at script start): only meaningful when the clock advances during CPU work.
+      scriptStartMs: clockAdvancedDuringCpu
+        ? Object.fromEntries(
+            ['compileMs', 'instantiateMs', 'warmUpMs', 'warmUpAllMs']
+              .filter((k) => compile.some((s) => s?.[k] !== undefined))
+              .map((k) => [k.replace(/Ms$/, ''), summarize(compile.map((s) => s[k]))]),
+          )
+        : null,
+    };
   }
-  return {
-    rounds,
-    clockAdvancedDuringCpu,
-    inside,
-    outside: {
-      baseFirstRequestMs: summarize(outside.base),
-      totalMinusBase: { processCold: summarize(outside.totalProcessCold), processWarm: summarize(outside.totalProcessWarm) },
-    },
-    // Clock-based (no fence possible at script start): only meaningful when the clock advances during CPU work.
-    compileAtScriptStartMs: clockAdvancedDuringCpu ? summarize(compile) : null,
-    miniflareStartupMs: summarize(startup),
-  };
+  result.miniflareStartupMs = summarize(startup);
+  return result;
 }

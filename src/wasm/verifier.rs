@@ -20,8 +20,20 @@ use wasm_bindgen_futures::future_to_promise;
 struct Inner {
     keys: KeySource,
     policy: VerifyPolicy,
-    now: Option<Function>,
+    now: Clock,
     webcrypto: WebCrypto,
+    /// Whether ECDSA may run in WebAssembly. Only the warm-up's verifier
+    /// says no: where WebCrypto cannot answer, it rejects instead of running
+    /// the point arithmetic unoptimised at script start.
+    wasm_ecdsa: bool,
+}
+
+/// Where the verifier reads the time.
+enum Clock {
+    System,
+    Js(Function),
+    /// The warm-up's: its embedded delivery's `created`, in milliseconds.
+    Fixed(f64),
 }
 
 /// Verifies Upvest webhook deliveries. See the README for options.
@@ -105,7 +117,7 @@ impl WebhookVerifier {
                 KeySource::from_option(&keys_option, fetch, settings)?
             }
         };
-        let now = convert::function_option(options, "now")?;
+        let now = convert::function_option(options, "now")?.map_or(Clock::System, Clock::Js);
         let webcrypto = WebCrypto::from_global(convert::bool_option(options, "webCrypto", true)?);
         Ok(WebhookVerifier {
             inner: Rc::new(Inner {
@@ -113,6 +125,7 @@ impl WebhookVerifier {
                 policy,
                 now,
                 webcrypto,
+                wasm_ecdsa: true,
             }),
         })
     }
@@ -120,11 +133,15 @@ impl WebhookVerifier {
 
 impl Inner {
     fn now_ms(&self) -> f64 {
-        self.now
-            .as_ref()
-            .and_then(|f| f.call0(&JsValue::UNDEFINED).ok())
-            .and_then(|v| v.as_f64())
-            .unwrap_or_else(js_sys::Date::now)
+        match &self.now {
+            Clock::System => js_sys::Date::now(),
+            Clock::Js(f) => f
+                .call0(&JsValue::UNDEFINED)
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or_else(js_sys::Date::now),
+            Clock::Fixed(ms) => *ms,
+        }
     }
 
     async fn verify(&self, request: HttpRequest) -> Result<JsValue, JsValue> {
@@ -205,10 +222,12 @@ impl Inner {
                 self.webcrypto.precompute_slice(attempt.key);
                 match answer {
                     Some(valid) => valid,
-                    None => attempt.key.verify(attempt.message, attempt.signature),
+                    None => {
+                        self.wasm_ecdsa && attempt.key.verify(attempt.message, attempt.signature)
+                    }
                 }
             } else {
-                attempt.key.verify(attempt.message, attempt.signature)
+                self.wasm_ecdsa && attempt.key.verify(attempt.message, attempt.signature)
             };
             outcomes.push((attempt.candidate, attempt.base, valid));
             if valid {
@@ -336,9 +355,45 @@ async fn read_fetch_request(value: &JsValue) -> Result<HttpRequest> {
 
 /// Runs the verification code once on an embedded delivery, so a fresh
 /// isolate compiles it before the first request (see `crate::warm_up`). The
-/// package's `workerd` entries call it at script start. Returns whether
-/// every step ran.
+/// package's `workerd` entries call it at script start.
+///
+/// The core's steps run at once. Then a verifier made the way users make
+/// one verifies the delivery through the JS boundary, its ECDSA done by
+/// WebCrypto (never by the WebAssembly point arithmetic: without WebCrypto
+/// it rejects); that part finishes in the microtasks after the script's
+/// global scope. The promise resolves (never rejects) to whether every step
+/// ran and the delivery verified.
 #[wasm_bindgen(js_name = warmUp)]
-pub fn warm_up() -> bool {
-    crate::warm_up::warm_up()
+pub fn warm_up() -> Promise {
+    let core = crate::warm_up::warm_up();
+    let boundary = warm_up_verifier();
+    future_to_promise(async move {
+        let verified = match boundary {
+            Some((inner, request)) => match read_request(&request) {
+                Ok(request) => inner.verify(request).await.is_ok(),
+                Err(_) => false,
+            },
+            None => false,
+        };
+        Ok(JsValue::from(core && verified))
+    })
+}
+
+/// The warm-up's verifier (made from options, as users make one, then given
+/// a fixed clock and no WebAssembly ECDSA) and its request as a JS object.
+fn warm_up_verifier() -> Option<(Inner, JsValue)> {
+    use crate::warm_up::{BODY, CREATED, HEADERS, JWKS, URL};
+    let (options, request, headers) = (Object::new(), Object::new(), Object::new());
+    set(&options, "keys", &js_sys::JSON::parse(JWKS).ok()?);
+    set(&request, "method", &"POST".into());
+    set(&request, "url", &URL.into());
+    set(&request, "body", &BODY.into());
+    for (name, value) in HEADERS {
+        set(&headers, name, &(*value).into());
+    }
+    set(&request, "headers", &headers);
+    let mut inner = Rc::into_inner(WebhookVerifier::from_options(&options, None).ok()?.inner)?;
+    inner.now = Clock::Fixed(CREATED as f64 * 1000.0);
+    inner.wasm_ecdsa = false;
+    Some((inner, request.into()))
 }

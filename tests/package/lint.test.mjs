@@ -10,7 +10,7 @@
 // (no `exports` support at all) and `node16` *from CJS*, where attw would
 // report CJSResolvesToESM ("a require call resolved to an ESM file"). It
 // still checks what ESM users get: `node16` from ESM and `bundler`, for
-// every entry point (".", "./emulator", "./package.json"), including that
+// every entry point (".", "./verifier", "./emulator", "./package.json"), including that
 // each one has type declarations. tests/package/smoke.test.mjs shows what
 // `require()` actually does at run time.
 //
@@ -46,11 +46,20 @@ describe('packed tarball: publint and @arethetypeswrong/cli', { concurrency: tru
     assert.deepEqual(
       counted.map((p) => `${p.kind} ${p.entrypoint} (${p.resolutionKind})`),
       [],
-      'attw problems for ESM consumers. UntypedResolution on ./emulator means the emulator entry has no `types` ' +
-        '(see pkg/emulator/server.d.mts and the ./emulator entry of pkg/package.json)',
+      'attw problems for ESM consumers. UntypedResolution on ./emulator or ./verifier means that entry has no `types` ' +
+        '(see pkg/emulator/server.d.mts, pkg/verifier.d.ts and the entries of pkg/package.json)',
     );
     assert.equal(result.code, 0, describeRun('attw --profile esm-only', result));
-    assert.ok(entrypoints.includes('.') && entrypoints.includes('./emulator'), `entry points: ${entrypoints}`);
+    assert.deepEqual([...entrypoints].sort(), ['.', './emulator', './package.json', './verifier'], `entry points: ${entrypoints}`);
+    // The two verifying entries: their own declarations and run-time file in both ESM resolution modes.
+    const resolved = (name, kind) => {
+      const { resolution, implementationResolution } = report.analysis.entrypoints[name].resolutions[kind] ?? {};
+      return [resolution?.fileName, implementationResolution?.fileName].map((f) => f?.replace('/node_modules/upvest-webhooks/', ''));
+    };
+    assert.deepEqual(resolved('.', 'node16-esm'), ['index.d.ts', 'src/node.js']);
+    assert.deepEqual(resolved('.', 'bundler'), ['index.d.ts', 'src/browser.js']);
+    assert.deepEqual(resolved('./verifier', 'node16-esm'), ['verifier.d.ts', 'src/verifier/node.js']);
+    assert.deepEqual(resolved('./verifier', 'bundler'), ['verifier.d.ts', 'src/verifier/browser.js']);
     // What the profile ignores is only the CommonJS side, and only that.
     for (const p of problems.filter((p) => ignored.has(p.resolutionKind))) {
       assert.ok(['CJSResolvesToESM', 'NoResolution', 'UntypedResolution'].includes(p.kind), `unexpected ignored problem ${JSON.stringify(p)}`);

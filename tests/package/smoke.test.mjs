@@ -1,12 +1,13 @@
 // Smoke test of the packed tarball, installed into EMPTY projects under
 // target/package-smoke/ with `npm install --offline <tgz>` and used four ways:
 //
-//   1. Node ESM:     `import … from 'upvest-webhooks'` (+ '/emulator', '/package.json')
-//   2. Node CJS:     `require('upvest-webhooks')`. The package is ESM only. Node
-//                    ≥ 20.19 / ≥ 22.12 load it anyway (require(esm): the `node`
-//                    entry has no top-level await); older Node, or
-//                    `--no-experimental-require-module`, throw ERR_REQUIRE_ESM.
-//                    `await import('upvest-webhooks')` works from CJS everywhere.
+//   1. Node ESM:     `import … from 'upvest-webhooks'` (+ '/verifier', '/emulator',
+//                    '/package.json')
+//   2. Node CJS:     `require('upvest-webhooks')` and `require('upvest-webhooks/verifier')`.
+//                    The package is ESM only. Node ≥ 20.19 / ≥ 22.12 load it anyway
+//                    (require(esm): the `node` entries have no top-level await);
+//                    older Node, or `--no-experimental-require-module`, throw
+//                    ERR_REQUIRE_ESM. `await import(…)` works from CJS everywhere.
 //   3. Browser:      esbuild (platform browser, conditions browser, ESM output)
 //                    → Chromium, served by a static server on 127.0.0.1. esbuild
 //                    leaves the glue's `new URL('upvest_webhooks_bg.wasm',
@@ -17,6 +18,9 @@
 //   4. Worker:       `wrangler deploy --dry-run --outdir dist` (wrangler's own
 //                    bundler, `workerd` condition, the .wasm as a module) → the
 //                    bundle runs in workerd via Miniflare.
+//
+// Ways 3 and 4 run once for `upvest-webhooks` and once for
+// `upvest-webhooks/verifier` (the verifier alone, its own smaller .wasm).
 //
 // Deliveries are signed by the local emulator (node:crypto, Upvest's v6 form).
 //
@@ -44,6 +48,19 @@ import {
 const AREA = 'package-smoke';
 const COMPATIBILITY_DATE = '2025-07-18'; // the workerd bundled with miniflare 3.20250718
 const DELIVERY_URL = 'https://tenant.example/webhooks/upvest?tenant=42';
+
+/** The package's two entry points: where each one's files are, and its .wasm. */
+const ENTRIES = [
+  { specifier: 'upvest-webhooks', suffix: '', src: 'src', dist: 'dist/wasm', glue: 'upvest_webhooks.js', wasm: 'upvest_webhooks_bg.wasm' },
+  { specifier: 'upvest-webhooks/verifier', suffix: '-verifier', src: 'src/verifier', dist: 'dist/verifier', glue: 'upvest_webhooks_verifier.js', wasm: 'upvest_webhooks_verifier_bg.wasm' },
+];
+/** Every per-runtime entry file: a bundle must hold exactly one of them. */
+const ENTRY_FILES = ENTRIES.flatMap((e) => ['node', 'workerd', 'browser'].map((runtime) => `${e.src}/${runtime}.js`));
+/** The per-runtime entry files and glue modules of the package that `text` (a bundle, or its list of inputs) names. */
+function packageFilesIn(text) {
+  const files = [...ENTRY_FILES, ...ENTRIES.map((e) => `${e.dist}/${e.glue}`)];
+  return files.filter((f) => text.includes(`node_modules/upvest-webhooks/${f}`));
+}
 
 let emulator;
 const sampleEvents = () => [
@@ -73,6 +90,7 @@ describe('the packed tarball in empty projects, four ways', { timeout: 90_000 },
       files: {
         'index.js': `
 import { WebhookVerifier, WebhookVerificationError, UpvestClient, ERROR_CODES } from 'upvest-webhooks';
+import * as verifierEntry from 'upvest-webhooks/verifier';
 import { startEmulator } from 'upvest-webhooks/emulator';
 import manifest from 'upvest-webhooks/package.json' with { type: 'json' };
 
@@ -82,6 +100,12 @@ const delivery = emu.signDelivery({ url: 'https://tenant.example/hooks', events:
 const { events, signatureVersion } = await verifier.verify(delivery);
 let tampered;
 try { await verifier.verify({ ...delivery, body: delivery.body.replace('e1', 'e2') }); } catch (err) { tampered = { code: err.code, isError: err instanceof WebhookVerificationError }; }
+const small = new verifierEntry.WebhookVerifier({ keys: emu.jwks() });
+const viaSubpath = await small.verify(delivery);
+let subpathTampered;
+try { await small.verify({ ...delivery, body: delivery.body.replace('e1', 'e2') }); } catch (err) {
+  subpathTampered = { code: err.code, isError: err instanceof WebhookVerificationError, isSubpathError: err instanceof verifierEntry.WebhookVerificationError };
+}
 await emu.close();
 console.log(JSON.stringify({
   resolved: import.meta.resolve('upvest-webhooks'),
@@ -91,6 +115,12 @@ console.log(JSON.stringify({
   events: events.map((e) => e.id),
   signatureVersion,
   tampered,
+  subpath: {
+    resolved: import.meta.resolve('upvest-webhooks/verifier'),
+    exports: Object.keys(verifierEntry).sort(),
+    events: viaSubpath.events.map((e) => e.id),
+    tampered: subpathTampered,
+  },
 }));
 `,
       },
@@ -106,6 +136,14 @@ console.log(JSON.stringify({
     assert.deepEqual(out.events, ['e1']);
     assert.equal(out.signatureVersion, 6);
     assert.deepEqual(out.tampered, { code: 'ERR_DIGEST_MISMATCH', isError: true });
+    // upvest-webhooks/verifier: its own `node` entry, the verifier without the client, the same error classes
+    t.diagnostic(`import 'upvest-webhooks/verifier' → ${out.subpath.resolved.replace(/.*node_modules\//, '')}: ${out.subpath.exports.join(', ')}`);
+    assert.match(out.subpath.resolved, /node_modules\/upvest-webhooks\/src\/verifier\/node\.js$/);
+    assert.deepEqual(out.subpath.exports, [
+      'ERROR_CODES', 'UpvestApiError', 'UpvestError', 'UpvestValidationError', 'WebhookVerificationError', 'WebhookVerifier', 'inspectDelivery', 'isEventType', 'on',
+    ]);
+    assert.deepEqual(out.subpath.events, ['e1']);
+    assert.deepEqual(out.subpath.tampered, { code: 'ERR_DIGEST_MISMATCH', isError: true, isSubpathError: true });
   });
 
   test('2. Node CJS: require() works only through require(esm); otherwise ERR_REQUIRE_ESM; import() always works', async (t) => {
@@ -122,18 +160,37 @@ try {
 }
 console.log(JSON.stringify({ requireModule: Boolean(process.features.require_module), node: process.versions.node, ...outcome }));
 `,
+        'require-verifier.js': `
+let outcome;
+try {
+  const m = require('upvest-webhooks/verifier');
+  outcome = { ok: true, exports: Object.keys(m).sort() };
+} catch (err) {
+  outcome = { ok: false, code: err.code, message: String(err.message).split('\\n')[0] };
+}
+console.log(JSON.stringify(outcome));
+`,
         'dynamic-import.js': `
-import('upvest-webhooks').then((m) => console.log(JSON.stringify({ ok: true, verifier: typeof m.WebhookVerifier })));
+Promise.all([import('upvest-webhooks'), import('upvest-webhooks/verifier')]).then(([m, v]) =>
+  console.log(JSON.stringify({ ok: true, verifier: typeof m.WebhookVerifier, subpathVerifier: typeof v.WebhookVerifier })));
 `,
       },
     });
     await installTarball(dir);
-    const [byDefault, withoutRequireEsm, dynamic] = await Promise.all([
+    const [byDefault, withoutRequireEsm, subpath, subpathWithout, dynamic] = await Promise.all([
       run(process.execPath, ['require.js'], { cwd: dir }),
       run(process.execPath, ['--no-experimental-require-module', 'require.js'], { cwd: dir }),
+      run(process.execPath, ['require-verifier.js'], { cwd: dir }),
+      run(process.execPath, ['--no-experimental-require-module', 'require-verifier.js'], { cwd: dir }),
       run(process.execPath, ['dynamic-import.js'], { cwd: dir }),
     ]);
-    for (const [label, r] of [['node require.js', byDefault], ['node --no-experimental-require-module require.js', withoutRequireEsm], ['node dynamic-import.js', dynamic]]) {
+    for (const [label, r] of [
+      ['node require.js', byDefault],
+      ['node --no-experimental-require-module require.js', withoutRequireEsm],
+      ['node require-verifier.js', subpath],
+      ['node --no-experimental-require-module require-verifier.js', subpathWithout],
+      ['node dynamic-import.js', dynamic],
+    ]) {
       assert.equal(r.code, 0, describeRun(label, r));
     }
     const plain = JSON.parse(byDefault.stdout);
@@ -155,17 +212,29 @@ import('upvest-webhooks').then((m) => console.log(JSON.stringify({ ok: true, ver
     assert.equal(disabled.ok, false);
     assert.equal(disabled.code, 'ERR_REQUIRE_ESM');
     assert.match(disabled.message, /require\(\) of ES Module .*upvest-webhooks\/src\/node\.js/);
-    assert.deepEqual(JSON.parse(dynamic.stdout), { ok: true, verifier: 'function' });
+    // The same for upvest-webhooks/verifier, whose `node` entry has no top-level await either.
+    const small = JSON.parse(subpath.stdout);
+    const smallDisabled = JSON.parse(subpathWithout.stdout);
+    if (plain.requireModule) {
+      assert.equal(small.ok, true, `require('upvest-webhooks/verifier') failed: ${small.code} ${small.message}`);
+      assert.ok(small.exports.includes('WebhookVerifier') && !small.exports.includes('UpvestClient'), small.exports.join(', '));
+    } else {
+      assert.equal(small.code, 'ERR_REQUIRE_ESM');
+    }
+    assert.equal(smallDisabled.code, 'ERR_REQUIRE_ESM');
+    assert.match(smallDisabled.message, /require\(\) of ES Module .*upvest-webhooks\/src\/verifier\/node\.js/);
+    assert.deepEqual(JSON.parse(dynamic.stdout), { ok: true, verifier: 'function', subpathVerifier: 'function' });
   });
 
-  test('3. browser: esbuild bundle (+ the .wasm copied next to it) verifies a delivery in Chromium', async (t) => {
-    const { build } = await import('esbuild');
-    assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-    const dir = freshProject(AREA, 'browser-esbuild', {
-      packageJson: { name: 'smoke-browser', private: true, type: 'module' },
-      files: {
-        'src/main.js': `
-import { WebhookVerifier, WebhookVerificationError } from 'upvest-webhooks';
+  for (const entry of ENTRIES) {
+    test(`3. browser (${entry.specifier}): esbuild bundle (+ the .wasm copied next to it) verifies a delivery in Chromium`, async (t) => {
+      const { build } = await import('esbuild');
+      assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
+      const dir = freshProject(AREA, `browser-esbuild${entry.suffix}`, {
+        packageJson: { name: 'smoke-browser', private: true, type: 'module' },
+        files: {
+          'src/main.js': `
+import { WebhookVerifier, WebhookVerificationError } from '${entry.specifier}';
 
 const fixtures = await (await fetch('/fixtures.json')).json();
 const verifier = new WebhookVerifier({ keys: fixtures.jwks });
@@ -184,74 +253,77 @@ try {
 }
 window.__result = result;
 `,
-        'public/index.html': '<!doctype html><meta charset="utf-8"><title>smoke</title><script type="module" src="./main.js"></script>\n',
-      },
+          'public/index.html': '<!doctype html><meta charset="utf-8"><title>smoke</title><script type="module" src="./main.js"></script>\n',
+        },
+      });
+      await installTarball(dir);
+      const outdir = join(dir, 'public');
+
+      // What a user runs: esbuild src/main.js --bundle --platform=browser --conditions=browser --format=esm --loader:.wasm=file --outdir=public
+      const built = await build({
+        absWorkingDir: dir,
+        entryPoints: ['src/main.js'],
+        bundle: true,
+        platform: 'browser',
+        conditions: ['browser'],
+        format: 'esm', // required: the browser entry uses top-level await and import.meta.url
+        target: 'es2022',
+        loader: { '.wasm': 'file' },
+        outdir,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const inputs = Object.keys(built.metafile.inputs).filter((p) => p.includes('node_modules/upvest-webhooks/'));
+      // exactly this entry's browser file and its own glue (the verifier's bundle holds no client glue)
+      assert.deepEqual(packageFilesIn(inputs.join('\n')), [`${entry.src}/browser.js`, `${entry.dist}/${entry.glue}`], `package inputs: ${inputs.join(', ')}`);
+      const bundle = readFileSync(join(outdir, 'main.js'), 'utf8');
+      // esbuild does not rewrite new URL(…, import.meta.url), and emits no .wasm: the user must ship it next to the bundle.
+      assert.ok(bundle.includes(`new URL("${entry.wasm}", import.meta.url)`), `the bundle does not load ${entry.wasm} next to itself`);
+      assert.deepEqual(readdirSync(outdir).filter((f) => f.endsWith('.wasm')), [], 'esbuild emitted a .wasm after all: update the test and the README');
+
+      const log = [];
+      const server = await serveStatic(outdir, log, { '/fixtures.json': () => fixtures() });
+      const browser = await launchChromium();
+      try {
+        // (a) as esbuild left it: the page asks for the .wasm next to the bundle, gets a 404, and the module fails.
+        const failed = await loadPage(browser, server.origin);
+        assert.equal(failed.result, null, 'the page verified without the .wasm?');
+        assert.ok(log.some((e) => e.path === `/${entry.wasm}` && e.status === 404), `requests: ${JSON.stringify(log)}`);
+        assert.ok(failed.errors.length > 0, 'expected a page error without the .wasm');
+
+        // (b) what a user must do: copy the .wasm next to the bundle (served as application/wasm).
+        copyFileSync(join(dir, 'node_modules/upvest-webhooks', entry.dist, entry.wasm), join(outdir, entry.wasm));
+        log.length = 0;
+        const ok = await loadPage(browser, server.origin);
+        assert.deepEqual(ok.errors, [], 'page errors');
+        assert.ok(ok.result, 'the page produced no result');
+        t.diagnostic(
+          `bundle ${(bundle.length / 1024).toFixed(0)} KiB + ${entry.wasm} (${(statSync(join(outdir, entry.wasm)).size / 1024).toFixed(0)} KiB); ` +
+            `without the .wasm: ${failed.errors[0].split('\n')[0].slice(0, 120)}; ` +
+            `with it: verified ${ok.result.valid.events?.length} event(s), tampered → ${ok.result.tampered.code}`,
+        );
+        assert.equal(ok.result.valid.ok, true, JSON.stringify(ok.result.valid));
+        assert.equal(ok.result.valid.events[0].type, 'ORDER.FILLED');
+        assert.equal(ok.result.valid.keyId, emulator.activeKeyId);
+        assert.deepEqual(ok.result.tampered, { ok: false, code: 'ERR_DIGEST_MISMATCH', isError: true });
+        const wasmRequest = log.find((e) => e.path === `/${entry.wasm}`);
+        assert.deepEqual(wasmRequest && [wasmRequest.status, wasmRequest.type], [200, 'application/wasm']);
+      } finally {
+        await browser.close();
+        await server.close();
+      }
     });
-    await installTarball(dir);
-    const outdir = join(dir, 'public');
+  }
 
-    // What a user runs: esbuild src/main.js --bundle --platform=browser --conditions=browser --format=esm --loader:.wasm=file --outdir=public
-    const built = await build({
-      absWorkingDir: dir,
-      entryPoints: ['src/main.js'],
-      bundle: true,
-      platform: 'browser',
-      conditions: ['browser'],
-      format: 'esm', // required: the browser entry uses top-level await and import.meta.url
-      target: 'es2022',
-      loader: { '.wasm': 'file' },
-      outdir,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(built.metafile.inputs).filter((p) => p.includes('node_modules/upvest-webhooks/'));
-    assert.ok(inputs.some((p) => p.endsWith('upvest-webhooks/src/browser.js')), `the browser entry was not bundled: ${inputs.join(', ')}`);
-    assert.ok(!inputs.some((p) => /src\/(node|workerd)\.js$/.test(p)), `a non-browser entry was bundled: ${inputs.join(', ')}`);
-    const bundle = readFileSync(join(outdir, 'main.js'), 'utf8');
-    // esbuild does not rewrite new URL(…, import.meta.url), and emits no .wasm: the user must ship it next to the bundle.
-    assert.match(bundle, /new URL\("upvest_webhooks_bg\.wasm", import\.meta\.url\)/);
-    assert.deepEqual(readdirSync(outdir).filter((f) => f.endsWith('.wasm')), [], 'esbuild emitted a .wasm after all: update the test and the README');
-
-    const log = [];
-    const server = await serveStatic(outdir, log, { '/fixtures.json': () => fixtures() });
-    const browser = await launchChromium();
-    try {
-      // (a) as esbuild left it: the page asks for /upvest_webhooks_bg.wasm, gets a 404, and the module fails.
-      const failed = await loadPage(browser, server.origin);
-      assert.equal(failed.result, null, 'the page verified without the .wasm?');
-      assert.ok(log.some((e) => e.path === '/upvest_webhooks_bg.wasm' && e.status === 404), `requests: ${JSON.stringify(log)}`);
-      assert.ok(failed.errors.length > 0, 'expected a page error without the .wasm');
-
-      // (b) what a user must do: copy the .wasm next to the bundle (served as application/wasm).
-      copyFileSync(join(dir, 'node_modules/upvest-webhooks/dist/wasm/upvest_webhooks_bg.wasm'), join(outdir, 'upvest_webhooks_bg.wasm'));
-      log.length = 0;
-      const ok = await loadPage(browser, server.origin);
-      assert.deepEqual(ok.errors, [], 'page errors');
-      assert.ok(ok.result, 'the page produced no result');
-      t.diagnostic(
-        `bundle ${(bundle.length / 1024).toFixed(0)} KiB + .wasm; without the .wasm: ${failed.errors[0].split('\n')[0].slice(0, 120)}; ` +
-          `with it: verified ${ok.result.valid.events?.length} event(s), tampered → ${ok.result.tampered.code}`,
-      );
-      assert.equal(ok.result.valid.ok, true, JSON.stringify(ok.result.valid));
-      assert.equal(ok.result.valid.events[0].type, 'ORDER.FILLED');
-      assert.equal(ok.result.valid.keyId, emulator.activeKeyId);
-      assert.deepEqual(ok.result.tampered, { ok: false, code: 'ERR_DIGEST_MISMATCH', isError: true });
-      const wasmRequest = log.find((e) => e.path === '/upvest_webhooks_bg.wasm');
-      assert.deepEqual(wasmRequest && [wasmRequest.status, wasmRequest.type], [200, 'application/wasm']);
-    } finally {
-      await browser.close();
-      await server.close();
-    }
-  });
-
-  test('4. Worker: wrangler deploy --dry-run bundles it, and the bundle verifies a delivery in workerd', async (t) => {
-    const { Miniflare } = await import('miniflare');
-    const dir = freshProject(AREA, 'worker-wrangler', {
-      packageJson: { name: 'smoke-worker', private: true, type: 'module' },
-      files: {
-        'wrangler.toml': `name = "smoke-worker"\nmain = "src/index.js"\ncompatibility_date = "${COMPATIBILITY_DATE}"\n`,
-        'src/index.js': `
-import { WebhookVerifier, WebhookVerificationError } from 'upvest-webhooks';
+  for (const entry of ENTRIES) {
+    test(`4. Worker (${entry.specifier}): wrangler deploy --dry-run bundles it, and the bundle verifies a delivery in workerd`, async (t) => {
+      const { Miniflare } = await import('miniflare');
+      const dir = freshProject(AREA, `worker-wrangler${entry.suffix}`, {
+        packageJson: { name: 'smoke-worker', private: true, type: 'module' },
+        files: {
+          'wrangler.toml': `name = "smoke-worker"\nmain = "src/index.js"\ncompatibility_date = "${COMPATIBILITY_DATE}"\n`,
+          'src/index.js': `
+import { WebhookVerifier, WebhookVerificationError } from '${entry.specifier}';
 
 let verifier;
 export default {
@@ -267,51 +339,52 @@ export default {
   },
 };
 `,
-      },
-    });
-    await installTarball(dir);
-    const wrangler = await run(`${BIN}/wrangler`, ['deploy', '--dry-run', '--outdir', 'dist'], { cwd: dir, env: wranglerEnv(join(dir, '.home')) });
-    assert.equal(wrangler.code, 0, describeRun('wrangler deploy --dry-run --outdir dist', wrangler));
-    const dist = join(dir, 'dist');
-    const wasm = readdirSync(dist).filter((f) => f.endsWith('.wasm'));
-    assert.equal(wasm.length, 1, `expected one .wasm in dist/: ${readdirSync(dist)}`);
-    assert.match(wasm[0], /upvest_webhooks_bg\.wasm$/);
-    const script = readFileSync(join(dist, 'index.js'), 'utf8');
-    assert.ok(script.includes(`from "./${wasm[0]}"`), 'the bundle imports the .wasm as a module');
-    assert.ok(script.includes('node_modules/upvest-webhooks/src/workerd.js'), 'wrangler took the workerd export condition');
-    assert.ok(!/upvest-webhooks\/src\/(node|browser)\.js/.test(script), 'another entry was bundled');
+        },
+      });
+      await installTarball(dir);
+      const wrangler = await run(`${BIN}/wrangler`, ['deploy', '--dry-run', '--outdir', 'dist'], { cwd: dir, env: wranglerEnv(join(dir, '.home')) });
+      assert.equal(wrangler.code, 0, describeRun('wrangler deploy --dry-run --outdir dist', wrangler));
+      const dist = join(dir, 'dist');
+      const wasm = readdirSync(dist).filter((f) => f.endsWith('.wasm'));
+      assert.equal(wasm.length, 1, `expected one .wasm in dist/: ${readdirSync(dist)}`);
+      assert.ok(wasm[0].endsWith(`-${entry.wasm}`), `dist/${wasm[0]} is not ${entry.wasm}`);
+      const script = readFileSync(join(dist, 'index.js'), 'utf8');
+      assert.ok(script.includes(`from "./${wasm[0]}"`), 'the bundle imports the .wasm as a module');
+      // wrangler took the workerd export condition of this entry, and bundled nothing of the other one
+      assert.deepEqual(packageFilesIn(script), [`${entry.src}/workerd.js`, `${entry.dist}/${entry.glue}`]);
 
-    const mf = new Miniflare({
-      host: '127.0.0.1',
-      compatibilityDate: COMPATIBILITY_DATE,
-      modulesRoot: dist,
-      modules: [
-        { type: 'ESModule', path: join(dist, 'index.js') },
-        { type: 'CompiledWasm', path: join(dist, wasm[0]) },
-      ],
-      bindings: { UPVEST_JWKS: JSON.stringify(emulator.jwks()) },
+      const mf = new Miniflare({
+        host: '127.0.0.1',
+        compatibilityDate: COMPATIBILITY_DATE,
+        modulesRoot: dist,
+        modules: [
+          { type: 'ESModule', path: join(dist, 'index.js') },
+          { type: 'CompiledWasm', path: join(dist, wasm[0]) },
+        ],
+        bindings: { UPVEST_JWKS: JSON.stringify(emulator.jwks()) },
+      });
+      try {
+        const { valid, tampered } = fixtures();
+        const send = async (delivery) => {
+          const response = await mf.dispatchFetch(`http://localhost${new URL(delivery.url).pathname}${new URL(delivery.url).search}`, {
+            method: 'POST',
+            headers: delivery.headers,
+            body: delivery.body,
+          });
+          return { status: response.status, json: await response.json() };
+        };
+        const good = await send(valid);
+        const bad = await send(tampered);
+        t.diagnostic(`wrangler ${wrangler.ms} ms: ${wranglerSummary(wrangler.stdout)}; dist/: index.js + ${wasm[0]}; workerd: ${good.status}, tampered → ${bad.status} ${bad.json.code}`);
+        assert.equal(good.status, 200, JSON.stringify(good.json));
+        assert.equal(good.json.events[0].type, 'ORDER.FILLED');
+        assert.equal(good.json.keyId, emulator.activeKeyId);
+        assert.deepEqual([bad.status, bad.json], [400, { ok: false, code: 'ERR_DIGEST_MISMATCH' }]);
+      } finally {
+        await mf.dispose();
+      }
     });
-    try {
-      const { valid, tampered } = fixtures();
-      const send = async (delivery) => {
-        const response = await mf.dispatchFetch(`http://localhost${new URL(delivery.url).pathname}${new URL(delivery.url).search}`, {
-          method: 'POST',
-          headers: delivery.headers,
-          body: delivery.body,
-        });
-        return { status: response.status, json: await response.json() };
-      };
-      const good = await send(valid);
-      const bad = await send(tampered);
-      t.diagnostic(`wrangler ${wrangler.ms} ms: ${wranglerSummary(wrangler.stdout)}; dist/: index.js + ${wasm[0]}; workerd: ${good.status}, tampered → ${bad.status} ${bad.json.code}`);
-      assert.equal(good.status, 200, JSON.stringify(good.json));
-      assert.equal(good.json.events[0].type, 'ORDER.FILLED');
-      assert.equal(good.json.keyId, emulator.activeKeyId);
-      assert.deepEqual([bad.status, bad.json], [400, { ok: false, code: 'ERR_DIGEST_MISMATCH' }]);
-    } finally {
-      await mf.dispose();
-    }
-  });
+  }
 });
 
 /** Loads the page; resolves to `{ result, errors }` once it reported or failed (or after 10 s). */

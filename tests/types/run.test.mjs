@@ -7,7 +7,9 @@
 //    Bundler module resolution, which go through `exports`, and with Node10,
 //    which reads `types`: each must load the installed index.d.ts and
 //    events.d.ts, and every example event of Upvest's OpenAPI (the installed
-//    emulator/sample-events.json) must type-check as its event type.
+//    emulator/sample-events.json) must type-check as its event type;
+//    `upvest-webhooks/verifier` must load verifier.d.ts (Node10 finds it by
+//    path, next to index.d.ts).
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -49,7 +51,8 @@ test('tests/types/*.ts compile against the installed package (including every @t
     // the same config, with `upvest-webhooks` mapped into the other installation
     temp = await mkdtemp(join(tmpdir(), 'upvest-types-'));
     project = join(temp, 'tsconfig.json');
-    const config = { extends: join(HERE, 'tsconfig.json'), compilerOptions: { paths: { 'upvest-webhooks': [join(PACKAGE, 'index.d.ts')] } } };
+    const paths = { 'upvest-webhooks': [join(PACKAGE, 'index.d.ts')], 'upvest-webhooks/verifier': [join(PACKAGE, 'verifier.d.ts')] };
+    const config = { extends: join(HERE, 'tsconfig.json'), compilerOptions: { paths } };
     await writeFile(project, JSON.stringify(config));
   }
   try {
@@ -70,6 +73,7 @@ function describeResolution() {
     await writeFile(join(dir, 'package.json'), '{ "name": "types-consumer", "private": true, "type": "module" }\n');
     await symlink(resolve(CONSUMER, 'node_modules'), join(dir, 'node_modules'), 'dir');
     await writeFile(join(dir, 'samples.ts'), samplesSource(JSON.parse(readFileSync(join(PACKAGE, 'emulator/sample-events.json'), 'utf8'))));
+    await writeFile(join(dir, 'verifier.ts'), VERIFIER_SOURCE);
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -81,7 +85,7 @@ function describeResolution() {
     { moduleResolution: 'Node10', module: 'ESNext' },
   ];
   for (const mode of modes) {
-    test(`moduleResolution ${mode.moduleResolution}: \`upvest-webhooks\` loads the installed index.d.ts and events.d.ts; Upvest's examples type-check`, async () => {
+    test(`moduleResolution ${mode.moduleResolution}: \`upvest-webhooks\` loads the installed index.d.ts and events.d.ts; Upvest's examples type-check; \`upvest-webhooks/verifier\` loads verifier.d.ts`, async () => {
       requirePackage();
       const { ok, output } = await tsc([
         '--noEmit', '--pretty', 'false', '--listFiles',
@@ -89,6 +93,7 @@ function describeResolution() {
         '--target', 'ES2022', '--lib', 'ES2022,DOM,DOM.Iterable',
         '--module', mode.module, '--moduleResolution', mode.moduleResolution,
         join(dir, 'samples.ts'),
+        join(dir, 'verifier.ts'),
       ]);
       assert.ok(ok, `tsc reported errors:\n${output}`);
       const files = output.split('\n').map((l) => l.trim()).filter(Boolean).map((f) => resolve(f));
@@ -96,9 +101,25 @@ function describeResolution() {
       const loaded = files.filter((f) => f.includes('upvest-webhooks')).map((f) => real(f.replace(join(dir, 'node_modules'), join(CONSUMER, 'node_modules'))));
       assert.ok(loaded.includes('index.d.ts'), `index.d.ts not loaded; files:\n${files.join('\n')}`);
       assert.ok(loaded.includes('events.d.ts'), `events.d.ts not loaded; files:\n${files.join('\n')}`);
+      assert.ok(loaded.includes('verifier.d.ts'), `verifier.d.ts not loaded; files:\n${files.join('\n')}`);
     });
   }
 }
+
+/** A TypeScript module that uses `upvest-webhooks/verifier` by name. */
+const VERIFIER_SOURCE = `import { WebhookVerifier, WebhookVerificationError, on, type Jwks, type VerifiedDelivery } from 'upvest-webhooks/verifier';
+
+export async function handle(jwks: Jwks, request: Request): Promise<VerifiedDelivery | string> {
+  try {
+    const delivery = await new WebhookVerifier({ keys: jwks }).verifyRequest(request);
+    await on(delivery.events, 'ORDER.FILLED', (event) => event.object.quantity);
+    return delivery;
+  } catch (err) {
+    if (err instanceof WebhookVerificationError) return err.code;
+    throw err;
+  }
+}
+`;
 
 /** A TypeScript module that declares every example event with its exact event type. */
 function samplesSource(samples) {

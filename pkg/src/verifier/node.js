@@ -1,0 +1,7 @@
+// Node.js ≥ 20: read the verifier's .wasm from disk and instantiate synchronously.
+import { readFileSync } from 'node:fs';
+import { setupSync } from './setup.js';
+
+setupSync(readFileSync(new URL('../../dist/verifier/upvest_webhooks_verifier_bg.wasm', import.meta.url)));
+
+export * from './api.js';
