@@ -10,7 +10,8 @@
 //!
 //! Building a table costs about one generic verification: 462 doublings, 255
 //! additions and one batch inversion. So tables are built for a key only from
-//! its second use on (see `VerificationKey::verify`).
+//! its second use on (see `VerificationKey::verify`), or a slice at a time
+//! (`TableBuilder::step`, `VerificationKey::precompute`).
 //!
 //! Only p521's public group API is used, so the field arithmetic stays
 //! RustCrypto's.
