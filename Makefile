@@ -61,6 +61,7 @@ test: tools
 
 test-rust:
 	cargo test
+	scripts/lint.sh
 
 test-wasm: tools
 	@scripts/ensure-tools.sh wasm-pack chromium

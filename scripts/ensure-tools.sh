@@ -13,6 +13,11 @@ base() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     scripts/progress.sh "adding the wasm32-unknown-unknown target" rustup target add wasm32-unknown-unknown
   fi
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed | grep -q "^$component"; then
+      scripts/progress.sh "adding the $component component" rustup component add "$component"
+    fi
+  done
   local want; want=$(lock_version wasm-bindgen)
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
     # Not --locked: the crates.io index can lag behind the CLI's own lockfile.
