@@ -29,6 +29,8 @@ const DEFERRED_SLICES: u32 = 1;
 /// Imported CryptoKeys kept at most; keys are dropped once precomputed.
 const MAX_CACHED_KEYS: usize = 16;
 
+/// A verifier's handle on the runtime's WebCrypto: the imported keys, and
+/// whether it has failed (then it is not asked again).
 pub struct WebCrypto {
     subtle: Option<Object>,
     /// SEC1 point → imported CryptoKey.
