@@ -7,13 +7,16 @@
 // - warm.js imports the package by name (`upvest-webhooks` and
 //   `upvest-webhooks/verifier`), exactly as a Worker project would: the
 //   package instantiates its wasm at script start.
-// - cold.js, twice: once for each WebAssembly module (MODULES). It imports
-//   the module's glue and .wasm as `bench:glue` and `bench:wasm`, and other
-//   package files through `upvest-webhooks-raw/<path inside the package>`,
-//   so it can instantiate the wasm inside a request and time each step. It
-//   also imports `bench:wasm-bytes`, a Data module with the .wasm bytes plus
-//   a custom section unique to each isolate (so V8's per-process module
-//   cache cannot serve it), to time a fresh compile at script start.
+// - cold.js, once per cold-start candidate (COLD_CANDIDATES: each module,
+//   and WebCrypto alone). It imports the module's glue and .wasm as
+//   `bench:glue` and `bench:wasm`, whether to start the wasm at all as
+//   `bench:config`, and other package files through
+//   `upvest-webhooks-raw/<path inside the package>`, so it can time each
+//   step of what the package's workerd entries do at script start, and each
+//   step of the first request. It also imports `bench:wasm-bytes`, a Data
+//   module with the .wasm bytes plus a custom section unique to each isolate
+//   (so V8's per-process module cache cannot serve it), to time a fresh
+//   compile at script start.
 // - package-only.js (`export * from 'upvest-webhooks'`) and verifier-only.js
 //   (the same for `upvest-webhooks/verifier`), only measured for size: the
 //   JS a Worker ships for the package.
