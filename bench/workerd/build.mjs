@@ -33,9 +33,9 @@ const RAW = 'upvest-webhooks-raw/';
 export const WASM_BYTES_MODULE = 'upvest_webhooks_bg.bin';
 
 /** The package's two WebAssembly modules: glue and .wasm, inside the package. */
-export const MODULES = {
-  verifier: { entry: 'upvest-webhooks/verifier', glue: 'dist/verifier/upvest_webhooks_verifier.js', wasm: 'dist/verifier/upvest_webhooks_verifier_bg.wasm' },
-  full: { entry: 'upvest-webhooks', glue: 'dist/wasm/upvest_webhooks.js', wasm: 'dist/wasm/upvest_webhooks_bg.wasm' },
+const MODULES = {
+  verifier: { glue: 'dist/verifier/upvest_webhooks_verifier.js', wasm: 'dist/verifier/upvest_webhooks_verifier_bg.wasm' },
+  full: { glue: 'dist/wasm/upvest_webhooks.js', wasm: 'dist/wasm/upvest_webhooks_bg.wasm' },
 };
 
 /** The cold-start candidates: which module each bundles, and whether its script starts the wasm. */

@@ -171,21 +171,26 @@ mod tests {
     use crate::signature::prepare;
     use std::sync::Arc;
 
-    fn verify_with_core(
-        signed: &SignedRequest,
-        key: &EcdsaSigningKey,
-    ) -> crate::Result<crate::Verified> {
+    /// The signed request as the verifier's core receives it.
+    fn to_http(signed: &SignedRequest) -> crate::Result<HttpRequest> {
         let headers: Headers = signed
             .headers
             .iter()
             .map(|(n, v)| (n.as_str(), v.clone()))
             .collect();
-        let request = HttpRequest::new(
+        HttpRequest::new(
             signed.method,
             &signed.path_and_query,
             headers,
             signed.body.clone(),
-        )?;
+        )
+    }
+
+    fn verify_with_core(
+        signed: &SignedRequest,
+        key: &EcdsaSigningKey,
+    ) -> crate::Result<crate::Verified> {
+        let request = to_http(signed)?;
         let public = Arc::new(key.verification_key());
         prepare(&request, &VerifyPolicy::default(), 1_700_000_000)?
             .verify_with(|_| Ok(Arc::clone(&public)))
@@ -323,18 +328,7 @@ mod tests {
                 Some("2133825797664cad"),
             )
             .unwrap();
-        let headers: Headers = signed
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.clone()))
-            .collect();
-        let http = HttpRequest::new(
-            signed.method,
-            &signed.path_and_query,
-            headers,
-            signed.body.clone(),
-        )
-        .unwrap();
+        let http = to_http(&signed).unwrap();
         let prepared = prepare(&http, &VerifyPolicy::default(), 1_700_000_000).unwrap();
         let base = prepared.candidates()[0].bases()[0].as_str();
         let lines: Vec<&str> = base

@@ -413,6 +413,14 @@ mod tests {
         Sliced,
     }
 
+    const EVERY_PATH: [Path; 5] = [
+        Path::Generic,
+        Path::WithoutTables,
+        Path::Tables,
+        Path::Default,
+        Path::Sliced,
+    ];
+
     fn check(key: &VerificationKey, path: Path, msg: &[u8], sig: &EcdsaSignature) -> bool {
         match path {
             Path::Generic => key.verify_generic(msg, sig),
@@ -477,13 +485,7 @@ mod tests {
 
     #[test]
     fn passes_every_wycheproof_der_vector_on_every_path() {
-        for path in [
-            Path::Generic,
-            Path::WithoutTables,
-            Path::Tables,
-            Path::Default,
-            Path::Sliced,
-        ] {
+        for path in EVERY_PATH {
             assert_eq!(
                 run(
                     "ecdsa_secp521r1_sha512_test.json",
@@ -509,13 +511,7 @@ mod tests {
 
     #[test]
     fn passes_every_wycheproof_p1363_vector_on_every_path() {
-        for path in [
-            Path::Generic,
-            Path::WithoutTables,
-            Path::Tables,
-            Path::Default,
-            Path::Sliced,
-        ] {
+        for path in EVERY_PATH {
             assert_eq!(
                 run(
                     "ecdsa_secp521r1_sha512_p1363_test.json",

@@ -200,9 +200,7 @@ impl Inner {
         crate::delivery::check_events(&request.body).map_err(|err| verification_error(&err))?;
         Ok(result_object(&verified, &request.body))
     }
-}
 
-impl Inner {
     /// Runs the ECDSA checks in `verify_with`'s order until one succeeds,
     /// each with WebCrypto while its key's tables are being built (see
     /// `webcrypto.rs`) and with the WebAssembly core otherwise. Returns
@@ -353,19 +351,17 @@ async fn read_fetch_request(value: &JsValue) -> Result<HttpRequest> {
     HttpRequest::new(&method, &url, headers, body)
 }
 
-/// Runs the verification code once on an embedded delivery, so a fresh
-/// isolate compiles it before the first request (see `crate::warm_up`). The
-/// package's `workerd` entries call it at script start.
+/// Runs the verification code once on the delivery embedded in
+/// `crate::warm_up`, so a fresh isolate compiles it before the first
+/// request. The package's `workerd` entries call it at script start.
 ///
-/// The core's steps run at once. Then a verifier made the way users make
-/// one verifies the delivery through the JS boundary, its ECDSA done by
-/// WebCrypto (never by the WebAssembly point arithmetic: without WebCrypto
-/// it rejects); that part finishes in the microtasks after the script's
-/// global scope. The promise resolves (never rejects) to whether every step
-/// ran and the delivery verified.
+/// A verifier made the way users make one verifies the delivery through the
+/// JS boundary, its ECDSA done by WebCrypto (never by the WebAssembly point
+/// arithmetic: without WebCrypto it rejects). It runs in the microtasks
+/// after the script's global scope. The promise resolves (never rejects) to
+/// whether the delivery verified.
 #[wasm_bindgen(js_name = warmUp)]
 pub fn warm_up() -> Promise {
-    let core = crate::warm_up::warm_up();
     let boundary = warm_up_verifier();
     future_to_promise(async move {
         let verified = match boundary {
@@ -375,7 +371,7 @@ pub fn warm_up() -> Promise {
             },
             None => false,
         };
-        Ok(JsValue::from(core && verified))
+        Ok(JsValue::from(verified))
     })
 }
 

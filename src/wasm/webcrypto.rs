@@ -23,9 +23,6 @@ use wasm_bindgen_futures::JsFuture;
 /// first key) are built: each does 1/PRECOMPUTE_SLICES of the work.
 pub const PRECOMPUTE_SLICES: u32 = 12;
 
-/// A verifier's first verifications that do no table work.
-const DEFERRED_SLICES: u32 = 1;
-
 /// Imported CryptoKeys kept at most; keys are dropped once precomputed.
 const MAX_CACHED_KEYS: usize = 16;
 
@@ -36,8 +33,9 @@ pub struct WebCrypto {
     /// SEC1 point → imported CryptoKey.
     keys: RefCell<Vec<(Vec<u8>, JsValue)>>,
     failed: Cell<bool>,
-    /// Verifications so far that skipped their table slice (see `precompute_slice`).
-    deferred: Cell<u32>,
+    /// Whether the verifier's first verification, which does no table work,
+    /// has happened (see `precompute_slice`).
+    first_slice_skipped: Cell<bool>,
 }
 
 impl WebCrypto {
@@ -54,7 +52,7 @@ impl WebCrypto {
             subtle,
             keys: RefCell::new(Vec::new()),
             failed: Cell::new(false),
-            deferred: Cell::new(0),
+            first_slice_skipped: Cell::new(false),
         }
     }
 
@@ -84,8 +82,7 @@ impl WebCrypto {
         // The verifier's first verification does no table work: in a fresh
         // isolate that would compile and run the point arithmetic unoptimised
         // inside the request that already pays for instantiation.
-        if self.deferred.get() < DEFERRED_SLICES {
-            self.deferred.set(self.deferred.get() + 1);
+        if !self.first_slice_skipped.replace(true) {
             return;
         }
         if key.precompute(PRECOMPUTE_COST / PRECOMPUTE_SLICES + 1) {
