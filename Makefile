@@ -38,7 +38,7 @@ demo: consumer
 emulator:
 	@node pkg/emulator/cli.mjs --port $(or $(PORT),8787) --time-factor $(or $(TIME_FACTOR),1) $(EMULATOR_ARGS)
 
-## make event-types: regenerate pkg/events.d.ts from Upvest's OpenAPI (in ../shared)
+## make event-types: regenerate pkg/events.d.ts from Upvest's OpenAPI (vendor/upvest/)
 event-types:
 	node scripts/gen-event-types.mjs $(UPVEST_OPENAPI)
 
@@ -49,7 +49,7 @@ docs:
 test-types: consumer
 	node --test tests/types/
 
-## make samples: regenerate pkg/emulator/sample-events.json from Upvest's OpenAPI (in ../shared)
+## make samples: regenerate pkg/emulator/sample-events.json from Upvest's OpenAPI (vendor/upvest/)
 samples:
 	node scripts/gen-sample-events.mjs $(UPVEST_OPENAPI)
 

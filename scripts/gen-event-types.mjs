@@ -8,7 +8,7 @@
 //   node scripts/gen-event-types.mjs --check [path/to/openapi-webhooks-1.9.0.yaml]  # exit 1 on drift
 //   node scripts/gen-event-types.mjs --stdout [path]                                 # print, write nothing
 //
-// The YAML path defaults to $UPVEST_OPENAPI, then ../shared/upvest/ beside the
+// The YAML path defaults to $UPVEST_OPENAPI, then vendor/upvest/ in the
 // checkout (as for scripts/gen-sample-events.mjs). The output depends only on
 // the YAML's content (not on its path), so tests/js/events.test.mjs can
 // regenerate it in memory and compare.

@@ -6,7 +6,7 @@
 //   node scripts/gen-sample-events.mjs [path/to/openapi-webhooks-1.9.0.yaml]          # write
 //   node scripts/gen-sample-events.mjs --check [path/to/openapi-webhooks-1.9.0.yaml]  # exit 1 on drift
 //
-// The YAML path defaults to $UPVEST_OPENAPI, then ../shared/upvest/ beside the
+// The YAML path defaults to $UPVEST_OPENAPI, then vendor/upvest/ in the
 // checkout. Examples are copied verbatim, except timestamps, which the YAML
 // holds as `2021-11-19 13:06:51.980159+00:00` and JSON gets as RFC 3339
 // (`2021-11-19T13:06:51.980159Z`); dates stay `YYYY-MM-DD`.
@@ -18,7 +18,7 @@ import { parseYaml } from './mini-yaml.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUTPUT = join(ROOT, 'pkg/emulator/sample-events.json');
-const CANDIDATES = [process.env.UPVEST_OPENAPI, join(ROOT, '../shared/upvest/openapi-webhooks-1.9.0.yaml')];
+const CANDIDATES = [process.env.UPVEST_OPENAPI, join(ROOT, 'vendor/upvest/openapi-webhooks-1.9.0.yaml')];
 
 /** The first existing OpenAPI path among $UPVEST_OPENAPI and the usual places, or null. */
 export function findOpenApi() {

@@ -10,6 +10,10 @@ check() { # name command...
   local name=$1; shift
   if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
 }
+# The repository is self-contained: no build or test step reads outside the
+# checkout (../shared is reference material that users do not have).
+self_contained() { ! git grep -nE '\.\./(\.\./)*shared/' -- . ':!*.md' ':!scripts/lint.sh'; }
+check "self-contained (nothing reads ../shared)" self_contained
 check "cargo fmt --check" cargo fmt --check
 check "clippy, native, all targets" cargo clippy --quiet --all-targets -- -D warnings
 check "clippy, wasm32, whole package" cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings

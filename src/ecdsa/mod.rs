@@ -454,7 +454,7 @@ mod tests {
     /// verification path. "acceptable" vectors must be rejected: we choose strictness.
     fn run(file: &str, decode: fn(&[u8]) -> Result<EcdsaSignature>, path: Path) -> usize {
         let path_name = format!(
-            "{}/../shared/vectors/wycheproof/{file}",
+            "{}/tests/vectors/wycheproof/{file}",
             env!("CARGO_MANIFEST_DIR")
         );
         let text =
