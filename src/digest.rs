@@ -2,9 +2,12 @@
 //! (RFC 3230) that Upvest's v6 signatures use.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::signature::parse_members;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest as _, Sha256, Sha512};
+use std::cell::OnceCell;
+use std::collections::HashSet;
 
 /// Which digest header a message carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,34 +28,71 @@ impl DigestField {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Algorithm {
     Sha256,
     Sha512,
 }
 
-impl Algorithm {
-    fn hash(self, body: &[u8]) -> Vec<u8> {
-        match self {
-            Algorithm::Sha256 => Sha256::digest(body).to_vec(),
-            Algorithm::Sha512 => Sha512::digest(body).to_vec(),
+/// A request body and its digests, each computed at most once however many
+/// signatures and digest entries ask for it: a request's hashing work is at
+/// most one pass per algorithm over its body.
+#[derive(Debug)]
+pub struct BodyHashes<'a> {
+    body: &'a [u8],
+    sha256: OnceCell<Vec<u8>>,
+    sha512: OnceCell<Vec<u8>>,
+}
+
+impl<'a> BodyHashes<'a> {
+    /// No digest computed yet.
+    pub fn new(body: &'a [u8]) -> Self {
+        BodyHashes {
+            body,
+            sha256: OnceCell::new(),
+            sha512: OnceCell::new(),
         }
+    }
+
+    fn get(&self, algorithm: Algorithm) -> &[u8] {
+        let (cell, hash): (_, fn(&[u8]) -> Vec<u8>) = match algorithm {
+            Algorithm::Sha256 => (&self.sha256, |body| Sha256::digest(body).to_vec()),
+            Algorithm::Sha512 => (&self.sha512, |body| Sha512::digest(body).to_vec()),
+        };
+        cell.get_or_init(|| {
+            #[cfg(any(test, fuzzing))]
+            work::HASHED.with(|n| n.set(n.get() + self.body.len()));
+            hash(self.body)
+        })
     }
 }
 
 /// Checks a digest header value against the body.
 ///
 /// Every supported algorithm present (SHA-256, SHA-512) must match; others
-/// are ignored; at least one supported algorithm is required.
+/// are ignored; at least one supported algorithm is required; an algorithm
+/// may appear once.
 pub fn check_digest(field: DigestField, value: &str, body: &[u8]) -> Result<()> {
+    check_digest_with(field, value, &BodyHashes::new(body))
+}
+
+/// [`check_digest`] with digests shared across the checks of one request.
+pub fn check_digest_with(field: DigestField, value: &str, body: &BodyHashes<'_>) -> Result<()> {
     let entries = match field {
         DigestField::ContentDigest => parse_content_digest(value)?,
         DigestField::Digest => parse_legacy_digest(value)?,
     };
-    let mut checked = 0;
+    if entries.is_empty() {
+        return Err(Error::new(
+            ErrorCode::DigestMalformed,
+            format!(
+                "the {} header names no supported algorithm (sha-256 or sha-512)",
+                field.name()
+            ),
+        ));
+    }
     for (algorithm, expected) in entries {
-        checked += 1;
-        if algorithm.hash(body) != expected {
+        if body.get(algorithm) != expected {
             return Err(Error::new(
                 ErrorCode::DigestMismatch,
                 format!(
@@ -61,15 +101,6 @@ pub fn check_digest(field: DigestField, value: &str, body: &[u8]) -> Result<()> 
                 ),
             ));
         }
-    }
-    if checked == 0 {
-        return Err(Error::new(
-            ErrorCode::DigestMalformed,
-            format!(
-                "the {} header names no supported algorithm (sha-256 or sha-512)",
-                field.name()
-            ),
-        ));
     }
     Ok(())
 }
@@ -81,17 +112,16 @@ fn parse_content_digest(value: &str) -> Result<Vec<(Algorithm, Vec<u8>)>> {
             format!("the content-digest header {why}"),
         )
     };
-    let dict = sfv::Parser::new(value)
-        .parse::<sfv::Dictionary>()
-        .map_err(|_| malformed("is not a structured-field dictionary like sha-512=:<base64>:"))?;
+    // Strict: RFC 8941, and an algorithm key may appear once.
+    let members = parse_members(value, "content-digest", ErrorCode::DigestMalformed)?;
     let mut entries = Vec::new();
-    for (key, entry) in &dict {
-        let algorithm = match key.as_str() {
+    for member in members {
+        let algorithm = match member.key.as_str() {
             "sha-256" => Algorithm::Sha256,
             "sha-512" => Algorithm::Sha512,
             _ => continue,
         };
-        let sfv::ListEntry::Item(item) = entry else {
+        let sfv::ListEntry::Item(item) = member.entry else {
             return Err(malformed("has an inner list where a byte sequence belongs"));
         };
         let bytes = item
@@ -104,18 +134,24 @@ fn parse_content_digest(value: &str) -> Result<Vec<(Algorithm, Vec<u8>)>> {
 }
 
 fn parse_legacy_digest(value: &str) -> Result<Vec<(Algorithm, Vec<u8>)>> {
-    let malformed = |why: &str| {
+    let malformed = |why: String| {
         Error::new(
             ErrorCode::DigestMalformed,
             format!("the digest header {why}"),
         )
     };
     let mut entries = Vec::new();
+    let mut names = HashSet::new();
     for part in value.split(',') {
         let part = part.trim_matches([' ', '\t']);
         let (name, encoded) = part
             .split_once('=')
-            .ok_or_else(|| malformed("is not a list of algorithm=base64 pairs"))?;
+            .ok_or_else(|| malformed("is not a list of algorithm=base64 pairs".to_owned()))?;
+        if !names.insert(name.to_ascii_lowercase()) {
+            return Err(malformed(format!(
+                "names the algorithm {name:?} twice; each algorithm may appear once"
+            )));
+        }
         let algorithm = if name.eq_ignore_ascii_case("SHA-256") {
             Algorithm::Sha256
         } else if name.eq_ignore_ascii_case("SHA-512") {
@@ -125,7 +161,7 @@ fn parse_legacy_digest(value: &str) -> Result<Vec<(Algorithm, Vec<u8>)>> {
         };
         let bytes = STANDARD
             .decode(encoded)
-            .map_err(|_| malformed("value is not padded standard base64"))?;
+            .map_err(|_| malformed("value is not padded standard base64".to_owned()))?;
         entries.push((algorithm, bytes));
     }
     Ok(entries)
@@ -139,6 +175,24 @@ pub fn content_digest_sha512(body: &[u8]) -> String {
 /// The legacy `Digest` value for `body` (SHA-256), as in Upvest's v6 signatures.
 pub fn digest_sha256(body: &[u8]) -> String {
     format!("SHA-256={}", STANDARD.encode(Sha256::digest(body)))
+}
+
+/// A meter of hashing work, in test and fuzzing builds only: the work
+/// bound (at most one pass per algorithm over a request's body) is checked
+/// by counting, not timing.
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod work {
+    use std::cell::Cell;
+
+    thread_local! {
+        pub(super) static HASHED: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Bytes hashed by `BodyHashes` on this thread since the last call, which resets the count.
+    pub fn take_hashed_bytes() -> usize {
+        HASHED.with(|n| n.replace(0))
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! signature and the time window. The verdict is the verifier's own.
 
 use crate::delivery::parse_events;
+use crate::digest::BodyHashes;
 use crate::ecdsa::EcdsaSignature;
 use crate::error::{Error, Result};
 use crate::jwks::KeySet;
@@ -188,6 +189,7 @@ pub fn inspect(
         Some("15") => &[BaseForm::Quoted],
         _ => &[BaseForm::UpvestV6, BaseForm::Quoted],
     };
+    let hashes = BodyHashes::new(&request.body);
     for input in inputs
         .iter()
         .filter(|i| policy.label.as_deref().is_none_or(|l| l == i.label()))
@@ -217,7 +219,7 @@ pub fn inspect(
         ));
         report.steps.push(outcome(
             "digest",
-            check_body_binding(input, request).map(|()| {
+            check_body_binding(input, request, &hashes).map(|()| {
                 if request.body.is_empty() {
                     "the body is empty".to_owned()
                 } else {

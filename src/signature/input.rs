@@ -1,7 +1,7 @@
 //! Parsed signature inputs: which components a signature covers, and its
 //! parameters.
 
-use super::fields::{member_texts, parse_dictionary};
+use super::fields::parse_members;
 use crate::error::{Error, ErrorCode, Result};
 use crate::policy::Limits;
 use sfv::{BareItem, ListEntry};
@@ -98,37 +98,25 @@ const DERIVED: &[&str] = &[
 /// Parses a `Signature-Input` header into its members, in header order.
 pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<SignatureInput>> {
     let malformed = |msg: String| Error::new(ErrorCode::SignatureInputMalformed, msg);
-    let dict = parse_dictionary(
+    let members = parse_members(
         header,
         "Signature-Input",
         ErrorCode::SignatureInputMalformed,
     )?;
-    if dict.len() > limits.max_signatures {
+    if members.len() > limits.max_signatures {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
             format!(
                 "Signature-Input has {} members; the limit is {} (option limits.maxSignatures)",
-                dict.len(),
+                members.len(),
                 limits.max_signatures
             ),
         ));
     }
-    let texts = member_texts(header);
-    let mut inputs = Vec::with_capacity(dict.len());
-    for (key, entry) in &dict {
-        let label = key.as_str();
-        // For repeated keys the dictionary keeps the last value; so do we.
-        let raw = texts
-            .iter()
-            .rev()
-            .find(|(k, _)| *k == label)
-            .map(|(_, text)| (*text).to_owned())
-            .ok_or_else(|| {
-                malformed(format!(
-                    "could not locate member {label:?} in Signature-Input"
-                ))
-            })?;
-        let ListEntry::InnerList(list) = entry else {
+    let mut inputs = Vec::with_capacity(members.len());
+    for member in &members {
+        let label = member.key.as_str();
+        let ListEntry::InnerList(list) = &member.entry else {
             return Err(malformed(format!(
                 "member {label:?} must be an inner list of component names, like (\"@method\" \"@path\")"
             )));
@@ -189,7 +177,7 @@ pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<Signat
             label: label.to_owned(),
             components,
             params,
-            raw,
+            raw: member.text.to_owned(),
         });
     }
     Ok(inputs)

@@ -3,6 +3,9 @@
 
 mod base;
 mod fields;
+#[doc(hidden)]
+pub use fields::member_texts;
+pub(crate) use fields::parse_members;
 mod input;
 mod verify;
 

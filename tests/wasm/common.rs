@@ -18,10 +18,8 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const DER: &str =
-    include_str!("../vectors/wycheproof/ecdsa_secp521r1_sha512_test.json");
-const P1363: &str =
-    include_str!("../vectors/wycheproof/ecdsa_secp521r1_sha512_p1363_test.json");
+const DER: &str = include_str!("../vectors/wycheproof/ecdsa_secp521r1_sha512_test.json");
+const P1363: &str = include_str!("../vectors/wycheproof/ecdsa_secp521r1_sha512_p1363_test.json");
 
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
