@@ -34,6 +34,19 @@ write('signatures', 'v15-raw', V15_RAW);
 write('signatures', 'v6-der', V6_DER);
 write('signatures', 'two', `${V6_DER}, sig2=:AAAA:`);
 
+// dictionary_differential: selector 0 and a header text (the replay of
+// security round 2, finding 1, and its relatives), or any other selector
+// and generator choices.
+const raw = (text) => Buffer.concat([Buffer.from([0]), Buffer.from(text)]);
+write('dictionary_differential', 'replay', raw(`${V6_INPUT}, a=("@method");keyid="x";created=1700000000;p=%"\\", ${V6_INPUT.replace('created=1700000000', 'created=1800000000')}`));
+write('dictionary_differential', 'display-and-date', raw('a=%"\\", b=("x");c=%"%22,", d=@1700000000, e="\\"x,"'));
+write('dictionary_differential', 'v15', raw(V15_INPUT));
+write('dictionary_differential', 'generated', Buffer.from([1, 7, 3, 9, 200, 17, 42, 5, 99, 1, 2, 3, 250, 128, 64, 32, 16, 8, 4, 2]));
+
+// header_shapes: generator choices, then the body.
+write('header_shapes', 'many-signatures', Buffer.concat([Buffer.from([2, 12, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 9, 255, 255, 255, 255, 255, 255, 255]), Buffer.alloc(64, 1), Buffer.from(BODY)]));
+write('header_shapes', 'small', Buffer.from([0, 0, 1, 1, 1, 1, 1, 1, 1, 16]));
+
 // der_signature
 const sigBytes = (member) => Buffer.from(member.slice(member.indexOf(':') + 1, -1), 'base64');
 write('der_signature', 'v15-der', sigBytes(V15_DER));
