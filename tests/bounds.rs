@@ -19,10 +19,17 @@ fn jwks_with_kids(n: usize) -> Vec<u8> {
     format!("{{\"keys\":[{}]}}", keys.join(",")).into_bytes()
 }
 
-fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
-    let start = Instant::now();
-    let out = f();
-    (out, start.elapsed())
+/// The result of `f` and its fastest of three runs: the minimum is the
+/// figure least disturbed by other work on a busy 2-core machine.
+fn time<T>(mut f: impl FnMut() -> T) -> (T, Duration) {
+    let mut best = Duration::MAX;
+    let mut out = None;
+    for _ in 0..3 {
+        let start = Instant::now();
+        out = Some(f());
+        best = best.min(start.elapsed());
+    }
+    (out.expect("ran three times"), best)
 }
 
 #[test]
