@@ -48,7 +48,13 @@ test(`mutation testing: ${CASES} cases, zero false accepts (seed ${SEED})`, { ti
       // empty body) means every signature check passed.
       const accepted = code === null || code === 'ERR_PAYLOAD_INVALID';
       const where = `${m.cls} (scenario ${scenarios}, ${s.options.form}/${s.options.encoding}, ${Buffer.byteLength(s.delivery.body)} B)`;
-      if (m.expect === 'accept') {
+      if (m.expect === 'payload-invalid') {
+        // The signature verifies, the payload must not: never a success.
+        if (code !== 'ERR_PAYLOAD_INVALID') {
+          row.wrongCode++;
+          failures.push(`${code === null ? 'ACCEPTED an invalid payload' : 'wrong code'}: ${where}: got ${code}, expected ERR_PAYLOAD_INVALID`);
+        }
+      } else if (m.expect === 'accept') {
         if (!accepted) {
           row.falseRejects++;
           failures.push(`false reject: ${where}: ${code}`);

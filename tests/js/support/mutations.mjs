@@ -191,7 +191,8 @@ export function mutations(r, s, keys) {
       add(`header ${name}: changed`, INVALID, setHeader(d, name, `${value}; charset=utf-8`));
     }
     add(`header ${name}: removed`, ['ERR_COMPONENT_MISSING'], setHeader(d, name, undefined));
-    const repeated = name === 'content-length' ? ['ERR_CONTENT_LENGTH_MISMATCH'] : name.includes('digest') ? INVALID : INVALID;
+    // A digest header sent twice repeats its algorithm: refused before any hashing.
+    const repeated = name === 'content-length' ? ['ERR_CONTENT_LENGTH_MISMATCH'] : name.includes('digest') ? ['ERR_DIGEST_MALFORMED'] : INVALID;
     add(`header ${name}: repeated`, repeated, setHeader(d, name, [value, value]));
   }
 
@@ -294,6 +295,43 @@ export function mutations(r, s, keys) {
     const without = components.filter((c) => c !== digestHeader);
     add('digest: signed without covering the digest header', ['ERR_DIGEST_NOT_COVERED'], resign({ components: without }));
     add('digest: no digest header at all', ['ERR_DIGEST_MISSING'], resign({ components: without, digest: null }));
+  }
+
+  // --- security round 2, finding 1: replay of an expired delivery by
+  // rewriting only Signature-Input. The delivery was signed an hour ago;
+  // the attacker adds a second `sig1` with the times moved to now, hidden
+  // from a naive scanner by RFC 9651 constructs, and keeps everything else.
+  {
+    const old = resign({ created: NOW_SECONDS - 3600, expires: r.chance(0.5) ? NOW_SECONDS - 3540 : null });
+    const genuine = old.paramsText;
+    const moved = genuine.replace(/created=\d+/, `created=${NOW_SECONDS}`).replace(/expires=\d+/, `expires=${NOW_SECONDS + 60}`);
+    const input = (text) => setHeader(old, 'signature-input', text);
+    add('replay: the expired delivery as it was', ['ERR_SIGNATURE_EXPIRED'], old);
+    add('replay: second sig1 behind %"\\" (as reported)', ['ERR_SIGNATURE_INPUT_MALFORMED'],
+      input(`sig1=${genuine}, a=("@method");keyid="x";created=${NOW_SECONDS};p=%"\\", sig1=${moved}`));
+    add('replay: sig1 repeated with moved times', ['ERR_SIGNATURE_INPUT_MALFORMED'], input(r.chance(0.5) ? `sig1=${genuine}, sig1=${moved}` : `sig1=${moved}, sig1=${genuine}`));
+    // The generator: a random RFC 9651 (or escape) trick in a random place.
+    const trick = r.pick(['%"\\"', '%"\\\\"', '%"%22"', '%"a,b"', '@1700000000', '"\\""', '"a,b"']);
+    const filler = r.pick([`a=${trick}`, `a=("@method");keyid="x";created=${NOW_SECONDS};p=${trick}`, `a=("@method");p=${trick};keyid="x";created=${NOW_SECONDS}`, `a;p=${trick}`, `a=(${trick})`]);
+    const sep = () => `${r.pick(['', ' ', '\t'])},${r.pick(['', ' ', '  '])}`;
+    const members = [`sig1=${genuine}`, filler, `sig1=${moved}`];
+    if (r.chance(0.5)) members.splice(1, 0, `d=@${NOW_SECONDS}`);
+    add('replay: generated trick and placement', ['ERR_SIGNATURE_INPUT_MALFORMED'], input(members.reduce((acc, m) => `${acc}${sep()}${m}`)));
+    add('label: repeated in Signature', ['ERR_SIGNATURE_MALFORMED'], setHeader(d, 'signature', `${d.headers.signature}, ${d.headers.signature}`));
+    add('label: repeated in Signature-Input', ['ERR_SIGNATURE_INPUT_MALFORMED'], setHeader(d, 'signature-input', `${d.headers['signature-input']}, ${d.headers['signature-input']}`));
+  }
+
+  // --- finding 2: a digest algorithm repeated inside one header value
+  if (digestHeader) {
+    const value = d.headers[digestHeader];
+    add('digest: algorithm repeated in the value', ['ERR_DIGEST_MALFORMED'], setHeader(d, digestHeader, Array(2 + r.int(250)).fill(value).join(r.pick([',', ', '])));
+  }
+
+  // --- finding 5: a signed body that is not UTF-8 is never a verified delivery
+  if (bodyBytes.length > 2) {
+    const at = 1 + r.int(bodyBytes.length - 2);
+    const bad = Buffer.concat([bodyBytes.subarray(0, at), Buffer.from(r.pick([[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]])), bodyBytes.subarray(at)]);
+    add('payload: signed body with invalid UTF-8', 'payload-invalid', resign({ body: bad }));
   }
 
   // --- base form downgrade / upgrade
