@@ -104,6 +104,7 @@ fuzz:
 bench: consumer
 	@node bench/run.mjs
 	@node bench/parse-scaling.mjs
+	@node bench/hostile.mjs
 
 clean:
 	rm -rf target/consumer target/npm pkg/dist

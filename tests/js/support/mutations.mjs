@@ -324,7 +324,7 @@ export function mutations(r, s, keys) {
   // --- finding 2: a digest algorithm repeated inside one header value
   if (digestHeader) {
     const value = d.headers[digestHeader];
-    add('digest: algorithm repeated in the value', ['ERR_DIGEST_MALFORMED'], setHeader(d, digestHeader, Array(2 + r.int(250)).fill(value).join(r.pick([',', ', '])));
+    add('digest: algorithm repeated in the value', ['ERR_DIGEST_MALFORMED'], setHeader(d, digestHeader, Array(2 + r.int(250)).fill(value).join(r.pick([',', ', ']))));
   }
 
   // --- finding 5: a signed body that is not UTF-8 is never a verified delivery
