@@ -1,13 +1,15 @@
 //! Where a verifier's keys come from: a JWKS given up front, or one loaded
 //! on demand from a URL or an async function, cached by the core's
-//! [`KeyCache`] rules. Concurrent verifications share one load.
+//! [`KeyCache`] rules. Concurrent verifications share one load, except in
+//! workerd (see `runtime.rs`), where each does its own.
 
 use super::convert::get;
 use super::js_io::{HttpError, Outcome, await_with_timeout, fetch_bytes, global_fetch, set};
+use super::runtime::shares_in_flight_work;
 use crate::ecdsa::VerificationKey;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwks::KeySet;
-use crate::key_cache::{KeyCache, KeyCachePolicy};
+use crate::key_cache::{KeyCache, KeyCachePolicy, Plan};
 use futures_util::FutureExt as _;
 use futures_util::future::{LocalBoxFuture, Shared};
 use js_sys::{Function, Object};
@@ -58,7 +60,10 @@ pub(crate) struct RemoteKeys {
     loader: Loader,
     settings: RemoteSettings,
     cache: RefCell<KeyCache>,
+    /// The load under way, shared by concurrent verifications (never in workerd).
     in_flight: RefCell<Option<SharedLoad>>,
+    /// The JS cause of the last failed load, kept while its cooldown runs.
+    last_cause: RefCell<Option<JsValue>>,
 }
 
 /// The verifier's key source.
@@ -76,6 +81,7 @@ impl KeySource {
             settings,
             cache,
             in_flight: RefCell::new(None),
+            last_cause: RefCell::new(None),
         }))
     }
 
@@ -119,44 +125,87 @@ impl KeySource {
             settings,
             cache,
             in_flight: RefCell::new(None),
+            last_cause: RefCell::new(None),
         })))
     }
 
-    /// Finds the key for `kid`, loading keys first when the cache rules say so.
-    pub(crate) async fn key(
+    /// Finds the keys for one verification's key ids: the cache rules
+    /// decide once for all of them, so a verification starts at most one
+    /// fetch whatever the number of key ids. Each kid gets its key or why
+    /// it could not be had.
+    pub(crate) async fn keys_for(
         &self,
-        kid: &str,
+        kids: &[&str],
         now: &dyn Fn() -> f64,
-    ) -> Result<Arc<VerificationKey>, Failure> {
-        match self {
-            KeySource::Static(set) => set.get(kid).cloned().map_err(Failure::from),
-            KeySource::Remote(remote) => {
-                // Join a load already under way: it may bring this kid, and
-                // its outcome stands for this call too (no second fetch).
-                let in_flight = remote.in_flight.borrow().clone();
-                let failure = match in_flight {
-                    Some(load) => load.await.err(),
-                    None if remote.cache.borrow().should_fetch(kid, now()) => {
-                        RemoteKeys::load(remote, now).await.err()
-                    }
-                    None => None,
-                };
-                let found = remote
-                    .cache
-                    .borrow()
-                    .lookup(kid, failure.as_ref().map(|f| &f.error));
-                found.map_err(|error| {
-                    let cause = failure.filter(|f| f.error == error).and_then(|f| f.cause);
-                    Failure { error, cause }
-                })
+    ) -> Vec<(String, Result<Arc<VerificationKey>, Failure>)> {
+        let remote = match self {
+            KeySource::Static(set) => {
+                return kids
+                    .iter()
+                    .map(|kid| {
+                        (
+                            (*kid).to_owned(),
+                            set.get(kid).cloned().map_err(Failure::from),
+                        )
+                    })
+                    .collect();
             }
-        }
+            KeySource::Remote(remote) => remote,
+        };
+        let plan = {
+            let cache = remote.cache.borrow();
+            if shares_in_flight_work() {
+                cache.plan(kids, now())
+            } else {
+                cache.plan_alone(kids, now())
+            }
+        };
+        let failure = match plan {
+            Plan::UseCache => None,
+            Plan::Join => {
+                // Single-flight (never in workerd, where plan_alone never joins).
+                let in_flight = remote.in_flight.borrow().clone();
+                match in_flight {
+                    Some(load) => load.await.err(),
+                    None => None,
+                }
+            }
+            Plan::Fetch if shares_in_flight_work() => {
+                RemoteKeys::load_shared(remote, now).await.err()
+            }
+            Plan::Fetch => remote.load_alone(now).await.err(),
+            Plan::Fail(error) => {
+                // Within the cooldown after a failure, without keys: the
+                // failure's own JS value (a network error, say) stays the cause.
+                let cause = remote.last_cause.borrow().clone();
+                let failure = Failure { error, cause };
+                return kids
+                    .iter()
+                    .map(|kid| ((*kid).to_owned(), Err(failure.clone())))
+                    .collect();
+            }
+        };
+        let cache = remote.cache.borrow();
+        kids.iter()
+            .map(|kid| {
+                let found = cache.lookup(kid, failure.as_ref().map(|f| &f.error));
+                let found = found.map_err(|error| {
+                    let cause = failure
+                        .as_ref()
+                        .filter(|f| f.error == error)
+                        .and_then(|f| f.cause.clone());
+                    Failure { error, cause }
+                });
+                ((*kid).to_owned(), found)
+            })
+            .collect()
     }
 }
 
 impl RemoteKeys {
-    /// Loads once for all concurrent callers.
-    async fn load(this: &Rc<Self>, now: &dyn Fn() -> f64) -> Result<(), Failure> {
+    /// Loads once for all concurrent callers (Node, browsers): the first
+    /// caller starts the load, the others join it.
+    async fn load_shared(this: &Rc<Self>, now: &dyn Fn() -> f64) -> Result<(), Failure> {
         let existing = this.in_flight.borrow().clone();
         let shared = match existing {
             Some(shared) => shared,
@@ -165,10 +214,7 @@ impl RemoteKeys {
                 this.cache.borrow_mut().fetch_started(started_at);
                 let me = Rc::clone(this);
                 let future = async move {
-                    let result = me
-                        .fetch_key_set()
-                        .await
-                        .map(|set| me.cache.borrow_mut().store(set, started_at));
+                    let result = me.fetch_and_store(started_at).await;
                     me.in_flight.borrow_mut().take();
                     result
                 }
@@ -179,6 +225,36 @@ impl RemoteKeys {
             }
         };
         shared.await
+    }
+
+    /// Loads for this caller alone (workerd): the future is awaited only by
+    /// the verification that started it, in its own request.
+    async fn load_alone(&self, now: &dyn Fn() -> f64) -> Result<(), Failure> {
+        let started_at = now();
+        self.cache.borrow_mut().fetch_started(started_at);
+        self.fetch_and_store(started_at).await
+    }
+
+    /// Fetches, then stores the set or records the failure. The failure's
+    /// time is `started_at` plus the real time the fetch took (the verifier's
+    /// clock may be the caller's, which need not move by itself).
+    async fn fetch_and_store(&self, started_at: f64) -> Result<(), Failure> {
+        let began = js_sys::Date::now();
+        match self.fetch_key_set().await {
+            Ok(set) => {
+                self.cache.borrow_mut().store(set, started_at);
+                self.last_cause.borrow_mut().take();
+                Ok(())
+            }
+            Err(failure) => {
+                let failed_at = started_at + (js_sys::Date::now() - began).max(0.0);
+                self.cache
+                    .borrow_mut()
+                    .fetch_failed(failure.error.clone(), failed_at);
+                *self.last_cause.borrow_mut() = failure.cause.clone();
+                Err(failure)
+            }
+        }
     }
 
     async fn fetch_key_set(&self) -> Result<KeySet, Failure> {

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod inspect;
 mod js_io;
 mod keys;
+pub mod runtime;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod verifier;

@@ -157,11 +157,9 @@ impl Inner {
             prepare(&request, &self.policy, now_seconds).map_err(|err| verification_error(&err))?;
         let now = || self.now_ms();
         // Each candidate's key, or why it could not be had (kept with its JS cause).
-        let mut keys: Vec<(String, Result<Arc<VerificationKey>, Failure>)> = Vec::new();
-        for kid in prepared.key_ids() {
-            let key = self.keys.key(kid, &now).await;
-            keys.push((kid.to_owned(), key));
-        }
+        // One decision and at most one key load for all candidates' key ids.
+        let keys: Vec<(String, Result<Arc<VerificationKey>, Failure>)> =
+            self.keys.keys_for(&prepared.key_ids(), &now).await;
         let lookup = |kid: &str| keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key);
         let outcomes = self
             .check_signatures(&prepared, |kid| {
