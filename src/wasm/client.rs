@@ -5,6 +5,7 @@ use super::convert::{self, get};
 use super::errors::{ErrorClass, invalid_argument, to_js};
 use super::js_io::{HttpError, HttpResponse, abortable, fetch_bytes, global_fetch, set, sleep};
 use super::keys::{Failure, KeyLoader};
+use super::runtime::shares_in_flight_work;
 use super::verifier::WebhookVerifier;
 use crate::client::problem::ApiError;
 use crate::client::request::Signer;
@@ -174,7 +175,8 @@ impl ClientInner {
     }
 
     /// The bearer header, fetching a token when none is fresh. Concurrent
-    /// callers share one token request.
+    /// callers share one token request, except in workerd (see
+    /// `runtime.rs`), where each call without a fresh token requests its own.
     async fn authorization(self: &Rc<Self>) -> Result<String, CallError> {
         if let Some(token) = self
             .token
@@ -186,7 +188,8 @@ impl ClientInner {
         }
         let existing = self.token_load.borrow().clone();
         let load = match existing {
-            Some(load) => load,
+            _ if !shares_in_flight_work() => Rc::clone(self).fetch_token(),
+            Some(load) => load.boxed_local(),
             None => {
                 let me = Rc::clone(self);
                 let load = async move {
@@ -197,7 +200,7 @@ impl ClientInner {
                 .boxed_local()
                 .shared();
                 *self.token_load.borrow_mut() = Some(load.clone());
-                load
+                load.boxed_local()
             }
         };
         load.await?;
