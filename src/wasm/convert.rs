@@ -3,7 +3,7 @@
 use super::errors::invalid_argument;
 use crate::error::{Error, ErrorCode, Result};
 use crate::message::Headers;
-use js_sys::{Array, ArrayBuffer, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// `obj[name]`, `undefined` when absent or when `obj` is not an object.
@@ -151,29 +151,71 @@ fn is_plain_object(value: &JsValue) -> bool {
     proto.is_null() || Object::get_prototype_of(&proto).is_null()
 }
 
-/// Reads a raw body. Strings are encoded as UTF-8; byte views and buffers are
-/// copied as they are. Anything else (an already-parsed object) is refused.
-pub(crate) fn body(value: &JsValue) -> Result<Vec<u8>> {
+/// Reads a raw body, refusing one over `max_bytes` before anything is
+/// copied into WebAssembly memory (which never shrinks): buffers and views
+/// by their `byteLength`; strings by their length in UTF-16 code units, each
+/// of which is at least one UTF-8 byte (a string within the limit is encoded,
+/// at most 3 × `max_bytes` bytes, and the core's check then applies).
+/// Strings are encoded as UTF-8; byte views and buffers are copied as they
+/// are. Anything else (an already-parsed object) is refused.
+pub(crate) fn body(value: &JsValue, max_bytes: usize) -> Result<Vec<u8>> {
     if value.is_undefined() || value.is_null() {
         return Err(Error::new(
             ErrorCode::BodyNotRaw,
             "body is missing: pass the raw request body (string, Uint8Array/Buffer or ArrayBuffer; '' when empty). In Express use express.raw({ type: 'application/json' }) on the webhook route",
         ));
     }
-    if let Some(text) = value.as_string() {
-        return Ok(text.into_bytes());
+    if let Some(text) = value.dyn_ref::<JsString>() {
+        let units = text.length() as usize;
+        if units > max_bytes {
+            return Err(body_too_large(
+                &format!(
+                    "the body is a string of {units} UTF-16 code units, so at least {units} bytes"
+                ),
+                max_bytes,
+            ));
+        }
+        return Ok(String::from(text).into_bytes());
     }
     if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+        check_body_length(f64::from(buffer.byte_length()), max_bytes)?;
         return Ok(Uint8Array::new(buffer).to_vec());
     }
     if ArrayBuffer::is_view(value) {
         let buffer = get(value, "buffer");
-        let offset = get(value, "byteOffset").as_f64().unwrap_or(0.0) as u32;
-        let length = get(value, "byteLength").as_f64().unwrap_or(0.0) as u32;
-        return Ok(Uint8Array::new_with_byte_offset_and_length(&buffer, offset, length).to_vec());
+        let offset = get(value, "byteOffset").as_f64().unwrap_or(0.0);
+        let length = get(value, "byteLength").as_f64().unwrap_or(0.0);
+        check_body_length(length, max_bytes)?;
+        return Ok(Uint8Array::new_with_byte_offset_and_length(
+            &buffer,
+            offset as u32,
+            length as u32,
+        )
+        .to_vec());
     }
     Err(Error::new(
         ErrorCode::BodyNotRaw,
         "body must be the raw request body (string, Uint8Array/Buffer or ArrayBuffer), not a parsed object: the signature covers the exact bytes. In Express use express.raw({ type: 'application/json' }); in fetch runtimes use await request.arrayBuffer()",
     ))
+}
+
+fn check_body_length(length: f64, max_bytes: usize) -> Result<()> {
+    if length > max_bytes as f64 {
+        return Err(body_too_large(
+            &format!("the body is {length} bytes"),
+            max_bytes,
+        ));
+    }
+    Ok(())
+}
+
+/// `ERR_LIMIT_EXCEEDED` for a body over `limits.maxBodyBytes`; `what` says
+/// what was seen ("the body is 9000000 bytes").
+pub(crate) fn body_too_large(what: &str, max_bytes: usize) -> Error {
+    Error::new(
+        ErrorCode::LimitExceeded,
+        format!(
+            "{what}; the limit is {max_bytes} (limits.maxBodyBytes). Nothing was copied: raise limits.maxBodyBytes if such bodies are expected"
+        ),
+    )
 }

@@ -35,7 +35,7 @@ pub fn inspect_delivery(request: JsValue, options: JsValue) -> Result<JsValue, J
                 .unwrap_or_else(js_sys::Date::now),
             None => js_sys::Date::now(),
         };
-        let request = read_request(&request)?;
+        let request = read_request(&request, policy.limits.max_body_bytes)?;
         let report = inspect(&request, &keys, &policy, (now_ms / 1000.0).floor() as i64);
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
         serde::Serialize::serialize(&report, &serializer)

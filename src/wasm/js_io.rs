@@ -230,7 +230,15 @@ pub(crate) async fn fetch_bytes(
     let reading = call_method(&response, "arrayBuffer")
         .map_err(|cause| HttpError::Network("the response has no body reader", Some(cause)))?;
     let body = match await_settled(reading, remaining(), signal).await {
-        Outcome::Resolved(buffer) => Uint8Array::new(&buffer).to_vec(),
+        Outcome::Resolved(buffer) => {
+            // A body sent without content-length: refuse it by its length
+            // before copying it into WebAssembly memory.
+            let length = get(&buffer, "byteLength").as_f64().unwrap_or(0.0);
+            if max_body.is_some_and(|max| length > max as f64) {
+                return Err(HttpError::TooLarge(length as usize));
+            }
+            Uint8Array::new(&buffer).to_vec()
+        }
         Outcome::Rejected(cause) => {
             return Err(HttpError::Network("the response was cut off", Some(cause)));
         }

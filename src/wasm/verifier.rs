@@ -2,7 +2,7 @@
 
 use super::convert::{self, get};
 use super::errors::{invalid_argument, verification_error};
-use super::js_io::{Outcome, await_with_timeout, call_method, set};
+use super::js_io::{await_with_timeout, call_method, set};
 use super::keys::{Failure, KeyLoader, KeySource, RemoteSettings};
 use super::webcrypto::WebCrypto;
 use crate::ecdsa::{SignatureEncoding, VerificationKey};
@@ -11,11 +11,11 @@ use crate::key_cache::KeyCachePolicy;
 use crate::message::HttpRequest;
 use crate::policy::{Limits, VerifyPolicy};
 use crate::signature::{PreparedVerification, Verified, prepare};
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, Object, Promise, Uint8Array};
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 struct Inner {
     keys: KeySource,
@@ -55,7 +55,9 @@ impl WebhookVerifier {
     pub fn verify(&self, request: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
-            let request = read_request(&request).map_err(|err| verification_error(&err))?;
+            let max_body = inner.policy.limits.max_body_bytes;
+            let request =
+                read_request(&request, max_body).map_err(|err| verification_error(&err))?;
             inner.verify(request).await
         })
     }
@@ -65,7 +67,7 @@ impl WebhookVerifier {
     pub fn verify_request(&self, request: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
-            let request = read_fetch_request(&request)
+            let request = read_fetch_request(&request, inner.policy.limits.max_body_bytes)
                 .await
                 .map_err(|err| verification_error(&err))?;
             inner.verify(request).await
@@ -300,7 +302,9 @@ fn result_object(verified: &Verified, body: &[u8]) -> JsValue {
     result.into()
 }
 
-pub(crate) fn read_request(value: &JsValue) -> Result<HttpRequest> {
+/// Reads `{ method, url, headers, body }`. A body over `max_body` bytes is
+/// refused before it is copied into WebAssembly memory.
+pub(crate) fn read_request(value: &JsValue, max_body: usize) -> Result<HttpRequest> {
     if !value.is_object() {
         return Err(invalid_argument(
             "verify() takes { method, url, headers, body }",
@@ -315,11 +319,15 @@ pub(crate) fn read_request(value: &JsValue) -> Result<HttpRequest> {
         )
     })?;
     let headers = convert::headers(&get(value, "headers"))?;
-    let body = convert::body(&get(value, "body"))?;
+    let body = convert::body(&get(value, "body"), max_body)?;
     HttpRequest::new(&method, &url, headers, body)
 }
 
-async fn read_fetch_request(value: &JsValue) -> Result<HttpRequest> {
+/// Reads a WHATWG `Request`. Its body is refused without being read when
+/// `content-length` announces more than `max_body` bytes; otherwise it is
+/// read chunk by chunk, and reading stops (the stream is cancelled) as soon
+/// as the total passes `max_body`.
+async fn read_fetch_request(value: &JsValue, max_body: usize) -> Result<HttpRequest> {
     let url = get(value, "url").as_string();
     let method = get(value, "method").as_string();
     let (Some(url), Some(method)) = (url, method) else {
@@ -334,19 +342,87 @@ async fn read_fetch_request(value: &JsValue) -> Result<HttpRequest> {
             "the request body was already read; call verifyRequest(request.clone()) before reading it",
         ));
     }
-    let reading = call_method(value, "arrayBuffer")
-        .map_err(|_| invalid_argument("request.arrayBuffer() is not available"))?;
-    let buffer = match await_with_timeout(reading, f64::from(i32::MAX)).await {
-        Outcome::Resolved(buffer) => buffer,
-        _ => {
+    if let Some(declared) = headers
+        .get("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        && declared > max_body as u64
+    {
+        return Err(convert::body_too_large(
+            &format!("the request's content-length is {declared} bytes"),
+            max_body,
+        ));
+    }
+    let stream = get(value, "body");
+    let body = if stream.is_null() {
+        Vec::new() // a Request without a body (GET, or an empty POST)
+    } else if get(&stream, "getReader").is_function() {
+        read_stream(&stream, max_body).await?
+    } else {
+        // Not a WHATWG Request (no body stream): its arrayBuffer(), whose
+        // length is checked before it is copied.
+        let reading = call_method(value, "arrayBuffer")
+            .map_err(|_| invalid_argument("request.arrayBuffer() is not available"))?;
+        let buffer = JsFuture::from(Promise::resolve(&reading))
+            .await
+            .map_err(|_| Error::new(ErrorCode::BodyNotRaw, "reading the request body failed"))?;
+        convert::body(&buffer, max_body)?
+    };
+    HttpRequest::new(&method, &url, headers, body)
+}
+
+/// Reads a `ReadableStream` of bytes, at most `max_body` bytes. The chunks
+/// stay in JS until the stream ends; each one's length is added up first,
+/// and the stream is cancelled as soon as the total passes the limit, so a
+/// refused body is never copied into WebAssembly memory, and an accepted one
+/// is copied once, into a buffer of its exact size.
+async fn read_stream(stream: &JsValue, max_body: usize) -> Result<Vec<u8>> {
+    let failed = || Error::new(ErrorCode::BodyNotRaw, "reading the request body failed");
+    let reader = call_method(stream, "getReader").map_err(|_| failed())?;
+    let mut chunks: Vec<Uint8Array> = Vec::new();
+    let mut total: usize = 0;
+    loop {
+        let read = call_method(&reader, "read").map_err(|_| failed())?;
+        let result = JsFuture::from(Promise::resolve(&read))
+            .await
+            .map_err(|_| failed())?;
+        if get(&result, "done").as_bool() == Some(true) {
+            break;
+        }
+        let Ok(chunk) = get(&result, "value").dyn_into::<Uint8Array>() else {
+            cancel(&reader).await;
             return Err(Error::new(
                 ErrorCode::BodyNotRaw,
-                "reading the request body failed",
+                "the request body stream gave something other than bytes (Uint8Array)",
+            ));
+        };
+        total = total.saturating_add(chunk.length() as usize);
+        if total > max_body {
+            cancel(&reader).await;
+            return Err(convert::body_too_large(
+                &format!("the request body is more than {max_body} bytes (read {total} so far)"),
+                max_body,
             ));
         }
-    };
-    let body = convert::body(&buffer)?;
-    HttpRequest::new(&method, &url, headers, body)
+        chunks.push(chunk);
+    }
+    let mut body = vec![0; total];
+    let mut start = 0;
+    for chunk in chunks {
+        let end = start + chunk.length() as usize;
+        if let Some(room) = body.get_mut(start..end) {
+            chunk.copy_to(room);
+        }
+        start = end;
+    }
+    Ok(body)
+}
+
+/// Cancels a stream reader (the rest of the body is not wanted), waiting a
+/// moment for the cancellation to settle; its outcome does not matter.
+async fn cancel(reader: &JsValue) {
+    if let Ok(cancelling) = call_method(reader, "cancel") {
+        let _ = await_with_timeout(cancelling, 1_000.0).await;
+    }
 }
 
 /// Runs the verification code once on the delivery embedded in
@@ -363,10 +439,12 @@ pub fn warm_up() -> Promise {
     let boundary = warm_up_verifier();
     future_to_promise(async move {
         let verified = match boundary {
-            Some((inner, request)) => match read_request(&request) {
-                Ok(request) => inner.verify(request).await.is_ok(),
-                Err(_) => false,
-            },
+            Some((inner, request)) => {
+                match read_request(&request, inner.policy.limits.max_body_bytes) {
+                    Ok(request) => inner.verify(request).await.is_ok(),
+                    Err(_) => false,
+                }
+            }
             None => false,
         };
         Ok(JsValue::from(verified))
