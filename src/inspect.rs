@@ -114,7 +114,10 @@ pub fn inspect(
     policy: &VerifyPolicy,
     now: i64,
 ) -> Inspection {
-    let verdict = crate::verify_delivery(request, keys, policy, now);
+    // One set of digests for the verdict and the steps below: the body is
+    // hashed at most once per algorithm, as in the verifier.
+    let hashes = BodyHashes::new(&request.body);
+    let verdict = crate::verify_delivery_with(request, keys, policy, now, &hashes);
     let (ok, code, message) = match &verdict {
         Ok(_) => (true, None, None),
         Err(err) => (
@@ -189,7 +192,6 @@ pub fn inspect(
         Some("15") => &[BaseForm::Quoted],
         _ => &[BaseForm::UpvestV6, BaseForm::Quoted],
     };
-    let hashes = BodyHashes::new(&request.body);
     for input in inputs
         .iter()
         .filter(|i| policy.label.as_deref().is_none_or(|l| l == i.label()))

@@ -43,7 +43,25 @@ pub fn verify_delivery(
     policy: &VerifyPolicy,
     now: i64,
 ) -> Result<(Verified, Vec<Event>)> {
-    let prepared = signature::prepare(request, policy, now)?;
+    verify_delivery_with(
+        request,
+        keys,
+        policy,
+        now,
+        &digest::BodyHashes::new(&request.body),
+    )
+}
+
+/// [`verify_delivery`] with the body's digests shared with the caller
+/// (`inspect`, which checks the same request again step by step).
+pub(crate) fn verify_delivery_with(
+    request: &HttpRequest,
+    keys: &KeySet,
+    policy: &VerifyPolicy,
+    now: i64,
+    hashes: &digest::BodyHashes<'_>,
+) -> Result<(Verified, Vec<Event>)> {
+    let prepared = signature::prepare_with(request, policy, now, hashes)?;
     let verified = prepared.verify_with(|kid| keys.get(kid).cloned())?;
     Ok((verified, parse_events(&request.body)?))
 }

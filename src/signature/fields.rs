@@ -148,8 +148,11 @@ pub fn member_texts(input: &str) -> Vec<(&str, &str)> {
     let bytes = input.as_bytes();
     let mut members = Vec::new();
     let mut pos = 0;
-    while pos < bytes.len() {
+    loop {
         pos = skip_whitespace(bytes, pos);
+        if pos >= bytes.len() {
+            break; // trailing whitespace (or none at all) holds no member
+        }
         let key_start = pos;
         while bytes.get(pos).copied().is_some_and(is_key_char) {
             pos += 1;
@@ -304,6 +307,16 @@ mod tests {
     }
 
     #[test]
+    fn whitespace_alone_holds_no_member() {
+        // Found by the dictionary_differential fuzz target: `sfv` reads "   "
+        // as the empty dictionary; the scanner returned one empty member.
+        for input in ["", " ", "   ", "\t"] {
+            assert_eq!(member_texts(input), Vec::<(&str, &str)>::new(), "{input:?}");
+        }
+        assert_eq!(member_texts("a=1  "), vec![("a", "1")]);
+    }
+
+    #[test]
     fn the_scanner_reads_display_strings_as_rfc_9651_does() {
         // `\` is not an escape inside a display string.
         let input = r#"a=%"\", b=("x");c=%"\\", d=1"#;
@@ -319,7 +332,19 @@ mod tests {
 
     #[test]
     fn member_texts_never_panics_on_arbitrary_input() {
-        for input in ["", ",", "\"", "a=\"\\", "%\"", "a=%\"\\\"", "é=1", ",,,a"] {
+        for input in [
+            "",
+            " ",
+            "\t ",
+            ",",
+            "\"",
+            "a=\"\\",
+            "%\"",
+            "a=%\"\\\"",
+            "é=1",
+            ",,,a",
+            "a, ",
+        ] {
             let _ = member_texts(input);
             let _ = members(input);
         }

@@ -13,8 +13,8 @@ pub use base::{BaseForm, SignatureBase};
 pub use input::{CoveredComponent, SignatureInput, SignatureParams, parse_signature_input};
 mod sign;
 pub use sign::{MessageSigner, SignatureSpec, SignedHeaders, sign};
-pub(crate) use verify::check_body_binding;
 pub use verify::{
     Attempt, PreparedSignature, PreparedVerification, SIGNATURE_VERSION_HEADER, Verified,
     parse_signatures, prepare,
 };
+pub(crate) use verify::{check_body_binding, prepare_with};

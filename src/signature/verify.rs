@@ -191,6 +191,17 @@ pub fn prepare(
     policy: &VerifyPolicy,
     now: i64,
 ) -> Result<PreparedVerification> {
+    prepare_with(request, policy, now, &BodyHashes::new(&request.body))
+}
+
+/// [`prepare`] with the body's digests shared with the caller's other
+/// checks of the same request (`hashes` must hold `request.body`).
+pub(crate) fn prepare_with(
+    request: &HttpRequest,
+    policy: &VerifyPolicy,
+    now: i64,
+    hashes: &BodyHashes<'_>,
+) -> Result<PreparedVerification> {
     let limits = &policy.limits;
     if request.headers.byte_len() > limits.max_header_bytes {
         return Err(Error::new(
@@ -255,11 +266,10 @@ pub fn prepare(
     };
 
     // Each digest is computed at most once, however many signatures ask.
-    let hashes = BodyHashes::new(&request.body);
     let mut candidates = Vec::new();
     let mut first_error = None;
     for (input, signature) in selected {
-        match prepare_one(request, policy, now, (input, signature), &hashes, forms) {
+        match prepare_one(request, policy, now, (input, signature), hashes, forms) {
             Ok(candidate) => candidates.push(candidate),
             Err(err) => {
                 first_error.get_or_insert(err);
