@@ -6,6 +6,7 @@
 //   UPVEST_JWKS      JSON text of the JWKS (a plain-text var / secret), or
 //   UPVEST_JWKS_URL  URL the verifier fetches the JWKS from.
 //   UPVEST_KEYS_COOLDOWN_MS  optional keysCooldownMs (how soon an unknown kid may refetch).
+//   UPVEST_KEYS_MAX_AGE_MS   optional keysMaxAgeMs (when the cached set is refreshed).
 //
 // Routes:
 //   POST /verify     verifies the incoming request with verifyRequest();
@@ -33,6 +34,7 @@ function verifierFor(env) {
     else throw new Error('configure UPVEST_JWKS or UPVEST_JWKS_URL');
     const options = { keys };
     if (env.UPVEST_KEYS_COOLDOWN_MS !== undefined) options.keysCooldownMs = Number(env.UPVEST_KEYS_COOLDOWN_MS);
+    if (env.UPVEST_KEYS_MAX_AGE_MS !== undefined) options.keysMaxAgeMs = Number(env.UPVEST_KEYS_MAX_AGE_MS);
     verifier = new WebhookVerifier(options);
     verifiers.set(source, verifier);
   }

@@ -14,6 +14,8 @@
 //   GET  /retrieve/:id
 //   GET  /keys        verificationKeys()
 //   POST /verify      verify the incoming delivery with upvest.webhookVerifier()
+//   POST /verify-shared  the same with one webhookVerifier() kept for the isolate
+//                     (UPVEST_KEYS_MAX_AGE_MS, UPVEST_KEYS_COOLDOWN_MS: its options)
 //   GET  /invalid     a validation error (nothing sent)
 
 import { UpvestApiError, UpvestClient, UpvestError, UpvestValidationError } from 'upvest-webhooks';
@@ -55,6 +57,15 @@ function describeError(err) {
 
 // One client per isolate, as a Worker would keep it (its token is cached across requests).
 let shared;
+// One verifier per isolate for /verify-shared (its keys are cached across requests).
+let sharedVerifier;
+
+function keyCacheOptions(env) {
+  const options = {};
+  if (env.UPVEST_KEYS_COOLDOWN_MS !== undefined) options.keysCooldownMs = Number(env.UPVEST_KEYS_COOLDOWN_MS);
+  if (env.UPVEST_KEYS_MAX_AGE_MS !== undefined) options.keysMaxAgeMs = Number(env.UPVEST_KEYS_MAX_AGE_MS);
+  return options;
+}
 
 async function route(request, env) {
   const url = new URL(request.url);
@@ -92,6 +103,10 @@ async function route(request, env) {
       return json({ ok: true, jwks: await upvest.verificationKeys() });
     case 'POST /verify': {
       const verified = await upvest.webhookVerifier().verifyRequest(request);
+      return json({ ok: true, events: verified.events, keyId: verified.keyId });
+    }
+    case 'POST /verify-shared': {
+      const verified = await (sharedVerifier ??= upvest.webhookVerifier(keyCacheOptions(env))).verifyRequest(request);
       return json({ ok: true, events: verified.events, keyId: verified.keyId });
     }
     case 'GET /invalid':

@@ -3,8 +3,10 @@
 // export condition, its own (smaller) `.wasm` kept as a CompiledWasm module.
 //
 // Bindings (env):
-//   UPVEST_JWKS        JSON text of the JWKS.
+//   UPVEST_JWKS        JSON text of the JWKS, or
+//   UPVEST_JWKS_URL    the URL the verifier fetches the JWKS from.
 //   UPVEST_WEBCRYPTO   optional: "false" sets the verifier option webCrypto: false.
+//   UPVEST_KEYS_COOLDOWN_MS, UPVEST_KEYS_MAX_AGE_MS  optional keysCooldownMs, keysMaxAgeMs.
 //
 // Routes:
 //   GET  /exports      the names the subpath exports
@@ -33,8 +35,10 @@ const json = (value, status = 200) =>
 // One verifier per isolate, as a real Worker keeps it.
 let shared;
 function newVerifier(env) {
-  const options = { keys: JSON.parse(env.UPVEST_JWKS) };
+  const options = { keys: env.UPVEST_JWKS_URL ?? JSON.parse(env.UPVEST_JWKS) };
   if (env.UPVEST_WEBCRYPTO === 'false') options.webCrypto = false;
+  if (env.UPVEST_KEYS_COOLDOWN_MS !== undefined) options.keysCooldownMs = Number(env.UPVEST_KEYS_COOLDOWN_MS);
+  if (env.UPVEST_KEYS_MAX_AGE_MS !== undefined) options.keysMaxAgeMs = Number(env.UPVEST_KEYS_MAX_AGE_MS);
   return new WebhookVerifier(options);
 }
 
