@@ -190,6 +190,58 @@ fn the_limits_hold_for_many_tiny_headers_and_many_signature_members() {
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
+#[test]
+fn covered_component_lookups_do_not_scan_every_header() {
+    // Security round 2, finding 2's class: work a small constant times the
+    // request's size, whatever the header shape. 59,000 one-byte headers
+    // fit in 64 KiB; 8 signatures × 64 covered components made 0.1.0 scan
+    // all of them ~1,000 times (a linear scan per lookup). With the index a
+    // lookup costs its own field: the hostile shape stays within a small
+    // factor of the same headers under one ordinary signature.
+    let mut tiny: Vec<(&str, String)> = (0..59_000).map(|_| ("y", String::new())).collect();
+    let names: Vec<String> = (0..63).map(|i| format!("x-{i}")).collect();
+    for name in &names {
+        tiny.push((name.as_str(), "v".to_owned()));
+    }
+    let baseline = signed_request(b"{}", &tiny);
+    let components: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    let inputs: Vec<String> = (0..8)
+        .map(|i| {
+            format!(
+                "s{i}=(\"digest\" {});keyid=\"k{i}\";created={NOW}",
+                components.join(" ")
+            )
+        })
+        .collect();
+    let junk = base64::engine::general_purpose::STANDARD.encode([1u8; 132]);
+    let signatures: Vec<String> = (0..8).map(|i| format!("s{i}=:{junk}:")).collect();
+    let mut headers = Headers::new();
+    for (name, value) in baseline.headers.iter() {
+        if !name.starts_with("signature") {
+            headers.append(name, value);
+        }
+    }
+    headers.append("signature-input", inputs.join(", "));
+    headers.append("signature", signatures.join(", "));
+    assert!(headers.byte_len() <= 64 * 1024, "{}", headers.byte_len());
+    let hostile = HttpRequest::new(
+        "POST",
+        "https://tenant.example/hooks",
+        headers,
+        b"{}".to_vec(),
+    )
+    .unwrap();
+    let policy = VerifyPolicy::default();
+    let (prepared, t_hostile) = time(|| prepare(&hostile, &policy, NOW));
+    assert_eq!(prepared.unwrap().candidates().len(), 8);
+    let (_, t_baseline) = time(|| prepare(&baseline, &policy, NOW).unwrap());
+    eprintln!("59,000 headers: one signature {t_baseline:?}, 8 × 64 components {t_hostile:?}");
+    assert!(
+        t_hostile < t_baseline * 20 + Duration::from_millis(20),
+        "8 × 64 lookups took {t_hostile:?} against {t_baseline:?}: each lookup scans the headers"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Debug redaction
 
