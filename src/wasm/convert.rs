@@ -66,8 +66,11 @@ pub(crate) fn function_option(options: &JsValue, name: &str) -> Result<Option<Fu
 
 /// Reads headers from a `Headers` instance, a `Map`, an array of pairs, or
 /// a plain object whose values are strings, numbers or arrays of them (as
-/// Node's `req.headers` are).
-pub(crate) fn headers(value: &JsValue) -> Result<Headers> {
+/// Node's `req.headers` are). Names and values over `max_bytes` in all are
+/// refused before they are copied into WebAssembly memory: each string's
+/// UTF-16 length is a lower bound of its UTF-8 length, which is what the
+/// core's `limits.maxHeaderBytes` check counts.
+pub(crate) fn headers(value: &JsValue, max_bytes: usize) -> Result<Headers> {
     let mut headers = Headers::new();
     if value.is_undefined() || value.is_null() {
         return Ok(headers);
@@ -119,15 +122,33 @@ pub(crate) fn headers(value: &JsValue) -> Result<Headers> {
             })
             .collect()
     };
+    let mut units: usize = 0;
+    let mut count = |value: &JsValue| -> Result<()> {
+        if let Some(text) = value.dyn_ref::<JsString>() {
+            units = units.saturating_add(text.length() as usize);
+        }
+        if units > max_bytes {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "the headers total more than {max_bytes} bytes; the limit is {max_bytes} (limits.maxHeaderBytes)"
+                ),
+            ));
+        }
+        Ok(())
+    };
     for (name, value) in pairs {
+        count(&name)?;
         let name = name
             .as_string()
             .ok_or_else(|| invalid_argument("header names must be strings"))?;
         if Array::is_array(&value) {
             for item in Array::from(&value).iter() {
+                count(&item)?;
                 headers.append(&name, scalar(&name, &item)?);
             }
         } else if !value.is_undefined() {
+            count(&value)?;
             headers.append(&name, scalar(&name, &value)?);
         }
     }

@@ -3,7 +3,8 @@
 use super::convert::get;
 use super::errors::{invalid_argument, verification_error};
 use super::verifier::{read_policy, read_request};
-use crate::inspect::inspect;
+use crate::error::{Error, ErrorCode};
+use crate::inspect::{Inspection, Step, inspect};
 use crate::jwks::KeySet;
 use wasm_bindgen::prelude::*;
 
@@ -35,11 +36,37 @@ pub fn inspect_delivery(request: JsValue, options: JsValue) -> Result<JsValue, J
                 .unwrap_or_else(js_sys::Date::now),
             None => js_sys::Date::now(),
         };
-        let request = read_request(&request, policy.limits.max_body_bytes)?;
-        let report = inspect(&request, &keys, &policy, (now_ms / 1000.0).floor() as i64);
+        let report = match read_request(&request, &policy.limits) {
+            Ok(request) => inspect(&request, &keys, &policy, (now_ms / 1000.0).floor() as i64),
+            // Too large to copy in: the verifier's verdict, and nothing inspected.
+            Err(err) if err.code() == ErrorCode::LimitExceeded => refused(&err),
+            Err(err) => return Err(err),
+        };
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
         serde::Serialize::serialize(&report, &serializer)
             .map_err(|_| invalid_argument("the report could not be converted"))
     })()
     .map_err(|err| verification_error(&err))
+}
+
+/// The report for a request whose headers or body were refused before they
+/// were read (over `limits.maxHeaderBytes` or `limits.maxBodyBytes`).
+fn refused(err: &Error) -> Inspection {
+    let name = if err.message().contains("limits.maxHeaderBytes") {
+        "headers"
+    } else {
+        "payload"
+    };
+    Inspection {
+        ok: false,
+        code: Some(err.code().as_str()),
+        message: Some(err.message().to_owned()),
+        steps: vec![Step {
+            name,
+            status: "fail",
+            summary: err.message().to_owned(),
+            code: Some(err.code().as_str()),
+        }],
+        signatures: Vec::new(),
+    }
 }

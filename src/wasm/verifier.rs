@@ -55,9 +55,8 @@ impl WebhookVerifier {
     pub fn verify(&self, request: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
-            let max_body = inner.policy.limits.max_body_bytes;
-            let request =
-                read_request(&request, max_body).map_err(|err| verification_error(&err))?;
+            let request = read_request(&request, &inner.policy.limits)
+                .map_err(|err| verification_error(&err))?;
             inner.verify(request).await
         })
     }
@@ -67,7 +66,7 @@ impl WebhookVerifier {
     pub fn verify_request(&self, request: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
-            let request = read_fetch_request(&request, inner.policy.limits.max_body_bytes)
+            let request = read_fetch_request(&request, &inner.policy.limits)
                 .await
                 .map_err(|err| verification_error(&err))?;
             inner.verify(request).await
@@ -302,9 +301,9 @@ fn result_object(verified: &Verified, body: &[u8]) -> JsValue {
     result.into()
 }
 
-/// Reads `{ method, url, headers, body }`. A body over `max_body` bytes is
-/// refused before it is copied into WebAssembly memory.
-pub(crate) fn read_request(value: &JsValue, max_body: usize) -> Result<HttpRequest> {
+/// Reads `{ method, url, headers, body }`. Headers and a body over their
+/// `limits` are refused before they are copied into WebAssembly memory.
+pub(crate) fn read_request(value: &JsValue, limits: &Limits) -> Result<HttpRequest> {
     if !value.is_object() {
         return Err(invalid_argument(
             "verify() takes { method, url, headers, body }",
@@ -318,8 +317,8 @@ pub(crate) fn read_request(value: &JsValue, max_body: usize) -> Result<HttpReque
             "verify() needs url: the full URL or the path and query the request was sent to",
         )
     })?;
-    let headers = convert::headers(&get(value, "headers"))?;
-    let body = convert::body(&get(value, "body"), max_body)?;
+    let headers = convert::headers(&get(value, "headers"), limits.max_header_bytes)?;
+    let body = convert::body(&get(value, "body"), limits.max_body_bytes)?;
     HttpRequest::new(&method, &url, headers, body)
 }
 
@@ -327,7 +326,8 @@ pub(crate) fn read_request(value: &JsValue, max_body: usize) -> Result<HttpReque
 /// `content-length` announces more than `max_body` bytes; otherwise it is
 /// read chunk by chunk, and reading stops (the stream is cancelled) as soon
 /// as the total passes `max_body`.
-async fn read_fetch_request(value: &JsValue, max_body: usize) -> Result<HttpRequest> {
+async fn read_fetch_request(value: &JsValue, limits: &Limits) -> Result<HttpRequest> {
+    let max_body = limits.max_body_bytes;
     let url = get(value, "url").as_string();
     let method = get(value, "method").as_string();
     let (Some(url), Some(method)) = (url, method) else {
@@ -335,7 +335,7 @@ async fn read_fetch_request(value: &JsValue, max_body: usize) -> Result<HttpRequ
             "verifyRequest() takes a fetch Request; for other requests use verify({ method, url, headers, body })",
         ));
     };
-    let headers = convert::headers(&get(value, "headers"))?;
+    let headers = convert::headers(&get(value, "headers"), limits.max_header_bytes)?;
     if get(value, "bodyUsed").as_bool() == Some(true) {
         return Err(Error::new(
             ErrorCode::BodyNotRaw,
@@ -439,12 +439,10 @@ pub fn warm_up() -> Promise {
     let boundary = warm_up_verifier();
     future_to_promise(async move {
         let verified = match boundary {
-            Some((inner, request)) => {
-                match read_request(&request, inner.policy.limits.max_body_bytes) {
-                    Ok(request) => inner.verify(request).await.is_ok(),
-                    Err(_) => false,
-                }
-            }
+            Some((inner, request)) => match read_request(&request, &inner.policy.limits) {
+                Ok(request) => inner.verify(request).await.is_ok(),
+                Err(_) => false,
+            },
             None => false,
         };
         Ok(JsValue::from(verified))
