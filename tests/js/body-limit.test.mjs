@@ -1,5 +1,5 @@
-// limits.maxBodyBytes is checked before the body is copied into WebAssembly
-// memory (issue 11, finding 3). Wasm memory never shrinks: a body copied in
+// limits.maxBodyBytes (and maxHeaderBytes) are checked before the body (the
+// headers) are copied into WebAssembly memory (issue 11, finding 3). Wasm memory never shrinks: a body copied in
 // before the check left the instance that large for good, and 2 GiB or more
 // trapped inside the copy, leaving the promise unsettled. Here a 192 MiB body
 // of every kind is refused with ERR_LIMIT_EXCEEDED while the instance's
@@ -47,15 +47,15 @@ async function settle(promise, deadlineMs = 120_000) {
   }
 }
 
-async function refusedWithoutCopy(t, what, attempt, mem = memory) {
+async function refusedWithoutCopy(t, what, attempt, mem = memory, option = /limits\.maxBodyBytes/) {
   const before = mem.buffer.byteLength;
   const outcome = await settle(Promise.resolve().then(attempt));
   const growth = mem.buffer.byteLength - before;
   t.diagnostic(`${what}: wasm memory ${MiB(before)} → ${MiB(mem.buffer.byteLength)} MiB (+${MiB(growth)} MiB)`);
   assert.notEqual(outcome.status, 'unsettled', `${what}: the promise never settled`);
-  assert.equal(outcome.status, 'rejected', `${what}: a ${MiB(HUGE)} MiB body was accepted`);
+  assert.equal(outcome.status, 'rejected', `${what}: ${MiB(HUGE)} MiB of input was accepted`);
   assertVerificationError(outcome.reason, 'ERR_LIMIT_EXCEEDED');
-  assert.match(outcome.reason.message, /limits\.maxBodyBytes/);
+  assert.match(outcome.reason.message, option);
   assert.ok(growth <= MAX_GROWTH, `${what}: wasm memory grew by ${MiB(growth)} MiB (at most ${MiB(MAX_GROWTH)} allowed)`);
   return outcome.reason;
 }
@@ -68,16 +68,28 @@ const post = (init) => new Request(good.url, { method: 'POST', headers: good.hea
 const { 'content-length': _, ...headersWithoutLength } = good.headers;
 const postHuge = (init) => post({ headers: headersWithoutLength, ...init });
 
-test('a 192 MiB body of every kind is refused with ERR_LIMIT_EXCEEDED before it is copied into wasm memory', async (t) => {
+test('a 192 MiB body of every kind is refused with ERR_LIMIT_EXCEEDED before it is copied into wasm memory (verify, inspectDelivery)', async (t) => {
   await refusedWithoutCopy(t, 'Buffer', () => verifier.verify({ ...good, body: huge }));
   await refusedWithoutCopy(t, 'ArrayBuffer', () => verifier.verify({ ...good, body: hugeBuffer }));
   await refusedWithoutCopy(t, 'Uint8Array view at an offset', () => verifier.verify({ ...good, body: new Uint8Array(hugeBuffer, 4096, HUGE - 8192) }));
   await refusedWithoutCopy(t, 'DataView', () => verifier.verify({ ...good, body: new DataView(hugeBuffer, 1) }));
   const text = await refusedWithoutCopy(t, 'string', () => verifier.verify({ ...good, body: ' '.repeat(HUGE) }));
   assert.match(text.message, /UTF-16 code units/);
-  const inspected = await refusedWithoutCopy(t, 'inspectDelivery', () => pkg.inspectDelivery({ ...good, body: huge }, { keys: key.jwks, now: () => NOW_MS }));
-  assert.ok(inspected);
+  const before = memory.buffer.byteLength;
+  const report = pkg.inspectDelivery({ ...good, body: huge }, { keys: key.jwks, now: () => NOW_MS });
+  t.diagnostic(`inspectDelivery: wasm memory +${MiB(memory.buffer.byteLength - before)} MiB`);
+  assert.equal(report.ok, false);
+  assert.equal(report.code, 'ERR_LIMIT_EXCEEDED');
+  assert.match(report.message, /limits\.maxBodyBytes/);
+  assert.deepEqual(report.steps.map((s) => [s.name, s.status, s.code]), [['payload', 'fail', 'ERR_LIMIT_EXCEEDED']]);
+  assert.ok(memory.buffer.byteLength - before <= MAX_GROWTH, 'inspectDelivery copied the body');
   assert.equal((await verifier.verify(good)).keyId, key.kid, 'a valid delivery verifies afterwards');
+});
+
+test('a 192 Mi-character header value is refused with ERR_LIMIT_EXCEEDED (limits.maxHeaderBytes) before it is copied', async (t) => {
+  const err = await refusedWithoutCopy(t, 'header', () => verifier.verify({ ...good, headers: { ...good.headers, 'x-pad': 'a'.repeat(HUGE) } }), memory, /limits\.maxHeaderBytes/);
+  assert.match(err.message, /65536/);
+  assert.equal((await verifier.verify(good)).keyId, key.kid);
 });
 
 test('a string just over the limit in UTF-16 code units is refused; one within it is encoded and checked by bytes', async () => {
