@@ -10,8 +10,9 @@
 // Each scenario sends six requests at once, each with a genuine delivery,
 // while the key server (and, for the client, the token endpoint) delays its
 // answer: during a cold load, then again during a refresh after
-// keysMaxAgeMs. For `upvest-webhooks`, `upvest-webhooks/verifier`, and
-// UpvestClient's webhookVerifier() with its token.
+// keysMaxAgeMs. For `upvest-webhooks`, `upvest-webhooks/verifier`,
+// UpvestClient's webhookVerifier() with its token, and the shipped
+// examples/cloudflare-worker.
 //
 //   make consumer && node --test tests/workers/overlap.test.mjs
 
@@ -45,10 +46,11 @@ describe('overlapping requests while keys load, in workerd (Miniflare)', { timeo
 
   before(async () => {
     requireInstalledPackage();
-    const [main, verifier, client] = await Promise.all([
+    const [main, verifier, client, example] = await Promise.all([
       buildWorker({ outdir: join(ARTIFACTS_DIR, 'workers-overlap-main') }),
       buildWorker({ entry: join(HERE, 'verifier/worker.js'), outdir: join(ARTIFACTS_DIR, 'workers-overlap-verifier') }),
       buildWorker({ entry: join(HERE, 'client/worker.js'), outdir: join(ARTIFACTS_DIR, 'workers-overlap-client') }),
+      buildWorker({ entry: join(HERE, '../../examples/cloudflare-worker/src/index.js'), outdir: join(ARTIFACTS_DIR, 'workers-overlap-example') }),
     ]);
 
     jwksServer = createServer((req, res) => {
@@ -72,14 +74,14 @@ describe('overlapping requests while keys load, in workerd (Miniflare)', { timeo
       compatibilityDate: COMPATIBILITY_DATE,
       bindings,
     });
-    const clientBindings = {
+    const credentials = {
       UPVEST_BASE_URL: fake.baseUrl,
       UPVEST_CLIENT_ID: fake.clientId,
       UPVEST_CLIENT_SECRET: fake.clientSecret,
       UPVEST_KEY_ID: fake.keyId,
       UPVEST_PRIVATE_KEY: fake.privateKeyPem,
-      ...keyCache,
     };
+    const clientBindings = { ...credentials, ...keyCache };
     mf = new Miniflare({
       host: '127.0.0.1',
       workers: [
@@ -87,6 +89,8 @@ describe('overlapping requests while keys load, in workerd (Miniflare)', { timeo
         worker('verifier', verifier, { UPVEST_JWKS_URL: jwksUrl, ...keyCache }),
         worker('client-shared', client, clientBindings),
         worker('client-per-request', client, clientBindings),
+        // The shipped example (esbuild here; tests/examples bundles it with wrangler): client keys, no KV.
+        worker('example', example, credentials),
       ],
     });
     await mf.ready;
@@ -148,6 +152,11 @@ describe('overlapping requests while keys load, in workerd (Miniflare)', { timeo
 
   test('UpvestClient: six overlapping requests while the token loads (a webhookVerifier() per request) all answer 200', async (t) => {
     const cold = await overlap(t, 'client-per-request', '/verify', fakeSigned, ' (cold)');
+    assert.equal(cold.answered, OVERLAPPING, `cold: ${cold.others.join('\n')}`);
+  });
+
+  test('examples/cloudflare-worker: six overlapping deliveries while its client loads the token and the keys all answer 200', async (t) => {
+    const cold = await overlap(t, 'example', '/webhooks/upvest', fakeSigned, ' (cold)');
     assert.equal(cold.answered, OVERLAPPING, `cold: ${cold.others.join('\n')}`);
   });
 });
