@@ -55,14 +55,17 @@ impl<'a> BodyHashes<'a> {
     }
 
     fn get(&self, algorithm: Algorithm) -> &[u8] {
-        let (cell, hash): (_, fn(&[u8]) -> Vec<u8>) = match algorithm {
-            Algorithm::Sha256 => (&self.sha256, |body| Sha256::digest(body).to_vec()),
-            Algorithm::Sha512 => (&self.sha512, |body| Sha512::digest(body).to_vec()),
+        let cell = match algorithm {
+            Algorithm::Sha256 => &self.sha256,
+            Algorithm::Sha512 => &self.sha512,
         };
         cell.get_or_init(|| {
             #[cfg(any(test, fuzzing))]
             work::HASHED.with(|n| n.set(n.get() + self.body.len()));
-            hash(self.body)
+            match algorithm {
+                Algorithm::Sha256 => Sha256::digest(self.body).to_vec(),
+                Algorithm::Sha512 => Sha512::digest(self.body).to_vec(),
+            }
         })
     }
 }
