@@ -332,3 +332,39 @@ fn generated_replays_never_verify() {
         "{rejected_as_malformed} of {total}"
     );
 }
+
+#[test]
+fn a_signature_under_an_unknown_key_id_does_not_hide_a_later_one_that_verifies() {
+    let genuine = genuine(BaseForm::UpvestV6, true);
+    let signature = genuine
+        .headers
+        .iter()
+        .find(|(name, _)| name == "signature")
+        .map(|(_, value)| value.clone())
+        .unwrap();
+    let mut headers: Headers = genuine
+        .headers
+        .iter()
+        .filter(|(name, _)| name != "signature")
+        .cloned()
+        .collect();
+    let junk = signature.replacen("sig1=", "sig0=", 1);
+    headers.append("signature", format!("{junk}, {signature}"));
+    let unknown = genuine.member.replace("keyid=\"k\"", "keyid=\"unknown\"");
+    headers.append(
+        "signature-input",
+        format!("sig0={unknown}, sig1={}", genuine.member),
+    );
+    let request = HttpRequest::new("POST", URL, headers, BODY.to_vec()).unwrap();
+    let verified = prepare(&request, &VerifyPolicy::default(), SIGNED_AT + 1)
+        .unwrap()
+        .verify_with(|kid| match kid {
+            "k" => Ok(Arc::clone(&genuine.key)),
+            _ => Err(upvest_webhooks::Error::new(
+                ErrorCode::KeyNotFound,
+                "no such key",
+            )),
+        })
+        .unwrap();
+    assert_eq!(verified.label, "sig1");
+}
