@@ -234,7 +234,7 @@ export interface WebhookVerifierOptions {
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
   /** Timeout of each key fetch, in milliseconds (default 5000). */
   keysTimeoutMs?: number;
-  /** Minimum time between key fetches for an unknown `kid` or a stale set, in milliseconds (default 30000). */
+  /** Minimum time after a key fetch starts, or after one fails, before another (for an unknown `kid` or a stale set), in milliseconds (default 30000). Within it, with no keys cached, verification fails with `ERR_JWKS_FETCH_FAILED`. */
   keysCooldownMs?: number;
   /** Age after which keys are refetched, in milliseconds (default 600000). */
   keysMaxAgeMs?: number;
