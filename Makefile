@@ -10,7 +10,7 @@ PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/src/verifier/*.js) $(wild
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
 CONSUMER := target/consumer/entry.mjs
 
-.PHONY: all tools package consumer demo emulator fuzz samples event-types docs test-types test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-browser test-playground www bench clean
+.PHONY: all tools package consumer demo emulator fuzz samples event-types docs test-types test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-portable test-browser test-playground www bench clean
 
 all: package
 
@@ -71,8 +71,15 @@ test-wasm: tools
 test-js: consumer
 	node --test tests/js/
 
+## make test-portable: the portable suite on Node 20, 22, 24, 26, Deno 2 and Bun 1 (RUNTIMES="deno bun" for some)
+test-portable: tools consumer
+	node tests/portable/run.mjs $(RUNTIMES)
+
+# wrangler 4 and miniflare 4 need Node >= 22.12: this Node when new enough, else node24 from node_modules
+WRANGLER_NODE = PATH="$$(scripts/wrangler-node.sh):$$PATH"
+
 test-workers: consumer
-	node --test tests/workers/
+	$(WRANGLER_NODE) node --test 'tests/workers/**/*.test.mjs'
 
 test-browser: consumer
 	@scripts/ensure-tools.sh chromium
@@ -80,10 +87,10 @@ test-browser: consumer
 
 test-package: consumer
 	@scripts/ensure-tools.sh chromium
-	node --test tests/package/
+	$(WRANGLER_NODE) node --test 'tests/package/**/*.test.mjs'
 
 test-examples: consumer
-	node --test tests/examples/
+	$(WRANGLER_NODE) node --test 'tests/examples/**/*.test.mjs'
 
 test-emulator: consumer
 	node --test tests/emulator/

@@ -31,18 +31,28 @@ run() { # name counter command...
   names+=("$name"); passed+=("$p"); failed+=("$f"); statuses+=("$status")
 }
 
+# wrangler 4 and miniflare 4 need Node >= 22.12: the Workers, Package and
+# Examples suites run on it (this Node when new enough, else node24 from the
+# runtime matrix's devDependencies), so they spawn wrangler on it too.
+if wrangler_node=$(scripts/wrangler-node.sh); then
+  with_wrangler_node() { PATH="$wrangler_node:$PATH" "$@"; }
+else
+  with_wrangler_node() { echo "no Node >= 22.12 for wrangler 4 and miniflare 4"; return 1; }
+fi
+
 run "Rust (native)" count_rust cargo test --color never
 run "Lint (rustfmt, clippy)" count_plain scripts/lint.sh
 run "Fuzz smoke (cargo-fuzz)" count_plain scripts/fuzz.sh --smoke
 run "wasm in Node" count_rust wasm-pack test --node -- --test wasm_node
 run "wasm in Chromium" count_rust wasm-pack test --headless --chrome -- --test wasm_browser
 run "Node (packed tarball)" count_node node --test --test-reporter=tap tests/js/
+run "Portable (6 runtimes)" count_plain node tests/portable/run.mjs
 run "Types (tsc)" count_node node --test --test-reporter=tap tests/types/
 run "Emulator" count_node node --test --test-reporter=tap tests/emulator/
 run "Demo (make demo)" count_demo node scripts/demo.mjs
-run "Workers (workerd)" count_node node --test --test-reporter=tap tests/workers/
-run "Package (publint, attw, smoke)" count_node node --test --test-reporter=tap tests/package/
-run "Examples" count_node node --test --test-reporter=tap tests/examples/
+run "Workers (workerd)" count_node with_wrangler_node node --test --test-reporter=tap 'tests/workers/**/*.test.mjs'
+run "Package (publint, attw, smoke)" count_node with_wrangler_node node --test --test-reporter=tap 'tests/package/**/*.test.mjs'
+run "Examples" count_node with_wrangler_node node --test --test-reporter=tap 'tests/examples/**/*.test.mjs'
 run "Browser (Chromium)" count_node node --test --test-reporter=tap tests/browser/
 run "Playground (Chromium)" count_node node --test --test-reporter=tap tests/playground/
 
