@@ -1,4 +1,4 @@
-// Drives the bench Workers in workerd through Miniflare 3.
+// Drives the bench Workers in workerd through Miniflare 4.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // Overlapping requests while keys (or a token) load, inside workerd
-// (Miniflare 3): issue 11, finding 6. workerd cancels a request that awaits
+// (Miniflare 4): issue 11, finding 6. workerd cancels a request that awaits
 // a promise another request created ("The Workers runtime canceled this
 // request because it detected that your Worker's code had hung"). When
 // verifications shared one in-flight key load, all but the first of several
@@ -25,12 +25,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Miniflare } from 'miniflare';
 import { buildWorker } from './support/build.mjs';
-import { ARTIFACTS_DIR, requireInstalledPackage } from './support/package.mjs';
+import { ARTIFACTS_DIR, COMPATIBILITY_DATE, requireInstalledPackage } from './support/package.mjs';
 import { generateKeyPair, signDelivery } from './support/upvest-signer.mjs';
 import { startFakeUpvest } from '../js/support/fake-upvest.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const COMPATIBILITY_DATE = '2025-07-18'; // the bundled workerd's own release date
 const WORKER_ORIGIN = 'https://tenant.example';
 const OVERLAPPING = 6;
 const DELAY_MS = 600; // how long the key server (and token endpoint) take: the six requests all arrive meanwhile

@@ -1,5 +1,5 @@
 // Cloudflare Workers harness: runs tests/workers/worker.js (bundled with the
-// installed upvest-webhooks package) inside workerd via Miniflare 3.
+// installed upvest-webhooks package) inside workerd via Miniflare 4.
 //
 //   make consumer                 # installs the package into target/consumer/
 //   node --test tests/workers/
@@ -12,14 +12,15 @@
 // (support/upvest-signer.mjs) that shares no code with the package.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { Miniflare } from 'miniflare';
 import { buildWorker } from './support/build.mjs';
-import { requireInstalledPackage } from './support/package.mjs';
+import { COMPATIBILITY_DATE, requireInstalledPackage, workerdSupports } from './support/package.mjs';
 import { generateKeyPair, sampleEvent, signDelivery, tamperBody, verifyDeliveryIndependently } from './support/upvest-signer.mjs';
 
-const COMPATIBILITY_DATE = '2025-07-18'; // the bundled workerd's own release date
 const WORKER_ORIGIN = 'https://tenant.example'; // what the signer signs; only path and query are covered
 
 let mf;
@@ -91,6 +92,22 @@ describe('upvest-webhooks in Cloudflare Workers (workerd via Miniflare)', { time
   after(async () => {
     await mf?.dispose();
     await new Promise((resolve) => (jwksServer ? jwksServer.close(resolve) : resolve()));
+  });
+
+  test('miniflare 4 runs workerd 1.20261117, which supports the compatibility date; wrangler 4 shares that workerd', async (t) => {
+    const require = createRequire(import.meta.url);
+    const miniflare = JSON.parse(readFileSync(require.resolve('miniflare/package.json'), 'utf8')).version;
+    const wrangler = JSON.parse(readFileSync(require.resolve('wrangler/package.json'), 'utf8')).version;
+    const workerd = await workerdSupports();
+    assert.match(miniflare, /^4\./);
+    assert.match(wrangler, /^4\./);
+    assert.equal(workerd.version, '1.20261117.1');
+    assert.ok(workerd.ok, `workerd ${workerd.version} supports dates up to ${workerd.compatibilityDate}, not ${COMPATIBILITY_DATE}`);
+    const wranglerWorkerd = JSON.parse(readFileSync(createRequire(require.resolve('wrangler/package.json')).resolve('workerd/package.json'), 'utf8')).version;
+    assert.equal(wranglerWorkerd, workerd.version, "wrangler's workerd");
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    assert.ok(major > 22 || (major === 22 && minor >= 12), `miniflare 4 and wrangler 4 need Node >= 22.12; this is ${process.version} (run-tests.sh picks one with scripts/wrangler-node.sh)`);
+    t.diagnostic(`Node ${process.versions.node}, miniflare ${miniflare}, wrangler ${wrangler}, workerd ${workerd.version} (dates up to ${workerd.compatibilityDate}), compatibility date ${COMPATIBILITY_DATE}`);
   });
 
   test('the bundle took the workerd export condition and kept the .wasm as a CompiledWasm module', () => {

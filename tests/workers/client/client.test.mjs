@@ -1,4 +1,4 @@
-// The upvest-webhooks API client inside workerd (Miniflare 3), against the
+// The upvest-webhooks API client inside workerd (Miniflare 4), against the
 // fake Upvest API on 127.0.0.1: create → list → delete and more, with every
 // request's signature verified by the fake server with node:crypto.
 //
@@ -12,12 +12,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { Miniflare } from 'miniflare';
-import { requireInstalledPackage } from '../support/package.mjs';
+import { COMPATIBILITY_DATE, requireInstalledPackage } from '../support/package.mjs';
 import { buildWorker } from '../support/build.mjs';
 import { startFakeUpvest } from '../../js/support/fake-upvest.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const COMPATIBILITY_DATE = '2025-07-18'; // the bundled workerd's own release date
 
 describe('UpvestClient in Cloudflare Workers (workerd via Miniflare) against the fake Upvest API', { timeout: 60_000 }, () => {
   let fake;

@@ -24,3 +24,17 @@ export function requireInstalledPackage() {
   }
   return JSON.parse(readFileSync(manifest, 'utf8'));
 }
+
+/**
+ * The compatibility date of every Worker the tests and the bench run: the
+ * release date of the workerd that miniflare 4 runs here (1.20261117.1, the
+ * newest on npm; the root package.json pins it with an override), which is
+ * the newest date that binary supports. `workerdSupports()` checks it.
+ */
+export const COMPATIBILITY_DATE = '2026-11-17';
+
+/** `{ version, compatibilityDate }` of the installed workerd, and whether it supports COMPATIBILITY_DATE. */
+export async function workerdSupports(date = COMPATIBILITY_DATE) {
+  const { version, compatibilityDate } = await import('workerd');
+  return { version, compatibilityDate, ok: date <= compatibilityDate };
+}

@@ -1,4 +1,4 @@
-// `upvest-webhooks/verifier` inside workerd (Miniflare 3): tests/workers/verifier/worker.js
+// `upvest-webhooks/verifier` inside workerd (Miniflare 4): tests/workers/verifier/worker.js
 // imports the subpath by name and is bundled like tests/workers/worker.js
 // (esbuild, `workerd` condition, the .wasm as a CompiledWasm module).
 // Deliveries come from the independent node:crypto signer.
@@ -12,11 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { Miniflare } from 'miniflare';
 import { buildWorker } from '../support/build.mjs';
-import { ARTIFACTS_DIR, requireInstalledPackage } from '../support/package.mjs';
+import { ARTIFACTS_DIR, COMPATIBILITY_DATE, requireInstalledPackage } from '../support/package.mjs';
 import { generateKeyPair, sampleEvent, signDelivery, tamperBody } from '../support/upvest-signer.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const COMPATIBILITY_DATE = '2025-07-18'; // the bundled workerd's own release date
 const WORKER_ORIGIN = 'https://tenant.example'; // what the signer signs; only path and query are covered
 
 const key = generateKeyPair('upvest-key-v');
@@ -77,7 +76,7 @@ describe('upvest-webhooks/verifier in Cloudflare Workers (workerd via Miniflare)
     const { status, json } = await call('verifier', '/exports');
     assert.equal(status, 200);
     assert.deepEqual(json, [
-      'ERROR_CODES', 'UpvestApiError', 'UpvestError', 'UpvestValidationError', 'WebhookVerificationError', 'WebhookVerifier', 'inspectDelivery', 'isEventType', 'on',
+      'ERROR_CODES', 'UpvestApiError', 'UpvestError', 'UpvestValidationError', 'WebhookVerificationError', 'WebhookVerifier', 'expressWebhook', 'honoWebhook', 'inspectDelivery', 'isEventType', 'on', 'webhookHandler',
     ]);
   });
 
