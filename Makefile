@@ -109,7 +109,7 @@ fuzz:
 
 ## make bench: speed, size and memory, side by side with WebCrypto and node:crypto
 bench: consumer
-	@node bench/run.mjs
+	@$(WRANGLER_NODE) node bench/run.mjs
 	@node bench/parse-scaling.mjs
 	@node bench/hostile.mjs
 

@@ -6,8 +6,8 @@ import { Miniflare } from 'miniflare';
 import { PACKAGE_DIR } from '../lib/env.mjs';
 import { mean, median, ratio, summarize } from '../lib/stats.mjs';
 import { COLD_CANDIDATES, WASM_BYTES_MODULE, wasmWithNonce } from './build.mjs';
+import { COMPATIBILITY_DATE } from '../../tests/workers/support/package.mjs'; // the workerd's own date (2026-11-17), as in tests/workers
 
-const COMPATIBILITY_DATE = '2025-07-18'; // the bundled workerd's release date, as in tests/workers
 const FENCE_SCRIPT = 'export default { fetch() { return new Response("") } }';
 
 const fenceWorker = { name: 'fence', modules: true, script: FENCE_SCRIPT, compatibilityDate: COMPATIBILITY_DATE };
