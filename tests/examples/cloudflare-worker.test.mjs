@@ -1,9 +1,16 @@
-// examples/cloudflare-worker: bundled by wrangler (`deploy --dry-run`) from a
-// copy with the packed tarball installed, then run in workerd via Miniflare.
+// examples/cloudflare-worker: bundled by wrangler 4 (`deploy --dry-run`) from a
+// copy with the packed tarball installed, then run in workerd via Miniflare 4,
+// with the compatibility date of the example's wrangler.toml.
 //
 //   - "client-keys" (served on a port): keys via UpvestClient#webhookVerifier()
 //     from the emulator, KV idempotency. The emulator delivers to it for real.
 //   - "env-jwks": keys from the UPVEST_JWKS binding, no KV (in-memory Set).
+//   - "verifier-only": src/verifier-only.js (`upvest-webhooks/verifier`),
+//     bundled from wrangler.verifier-only.toml; keys from UPVEST_JWKS.
+//
+// Each bundle's "Total Upload" line is reported (the README's sizes).
+// wrangler 4 needs Node >= 22.12: run this file on one (make test-examples
+// and scripts/run-tests.sh pick it with scripts/wrangler-node.sh).
 //
 // Both forward each new event to a node:http sink (EVENTS_FORWARD_URL), which
 // is how the test sees what was processed, and how often.
@@ -15,15 +22,38 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BIN, clientOptionsFor, describeRun, importFrom, installExample, run, sleep, startEmulator, waitUntil, wranglerEnv, wranglerSummary } from './support/helpers.mjs';
+import { BIN, clientOptionsFor, describeRun, importFrom, installExample, run, sleep, startEmulator, waitUntil, wranglerEnv } from './support/helpers.mjs';
+import { COMPATIBILITY_DATE as TESTED_DATE, workerdSupports } from '../workers/support/package.mjs';
 
-const COMPATIBILITY_DATE = '2025-07-18'; // the workerd bundled with miniflare 3.20250718 (and the example's wrangler.toml)
+/** The `compatibility_date` of one of the example's wrangler configs. */
+const compatibilityDateOf = (dir, config) => /^compatibility_date = "(\d{4}-\d{2}-\d{2})"/m.exec(readFileSync(join(dir, config), 'utf8'))?.[1];
+
+/** What wrangler 4 printed: its version, the upload size and the bindings it saw (`env.NAME` rows). */
+function wranglerReport(stdout) {
+  const text = stdout.replace(/\x1b\[[0-9;]*m/g, '');
+  return {
+    version: /wrangler (\d+\.\d+\.\d+)/.exec(text)?.[1],
+    upload: /^Total Upload: (.+)$/m.exec(text)?.[1]?.trim(),
+    bindings: [...text.matchAll(/^env\.([A-Z0-9_]+)\b/gm)].map((m) => m[1]),
+  };
+}
+
+/** `wrangler deploy --dry-run` in `dir`; asserts it succeeded; returns the run and its report. */
+async function wranglerDryRun(dir, args) {
+  const result = await run(`${BIN}/wrangler`, ['deploy', '--dry-run', ...args], { cwd: dir, env: wranglerEnv(join(dir, '.home')) });
+  assert.equal(result.code, 0, describeRun(`wrangler deploy --dry-run ${args.join(' ')}`, result));
+  return { ...result, report: wranglerReport(result.stdout) };
+}
 
 describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 60_000 }, () => {
   let dir;
   let dist;
   let wasmFile;
   let wranglerRun;
+  let verifierRun;
+  let verifierDist;
+  let verifierWasm;
+  let compatibilityDate;
   let emu;
   let mf;
   let workerUrl;
@@ -35,10 +65,13 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
 
   before(async () => {
     dir = await installExample('cloudflare-worker');
-    wranglerRun = await run(`${BIN}/wrangler`, ['deploy', '--dry-run', '--outdir', 'dist'], { cwd: dir, env: wranglerEnv(join(dir, '.home')) });
-    assert.equal(wranglerRun.code, 0, describeRun('wrangler deploy --dry-run --outdir dist', wranglerRun));
+    compatibilityDate = compatibilityDateOf(dir, 'wrangler.toml');
+    wranglerRun = await wranglerDryRun(dir, ['--outdir', 'dist']);
     dist = join(dir, 'dist');
     wasmFile = readdirSync(dist).find((f) => f.endsWith('.wasm'));
+    verifierRun = await wranglerDryRun(dir, ['--config', 'wrangler.verifier-only.toml', '--outdir', 'dist-verifier-only']);
+    verifierDist = join(dir, 'dist-verifier-only');
+    verifierWasm = readdirSync(verifierDist).find((f) => f.endsWith('.wasm'));
 
     emu = await startEmulator();
     sink = createServer(async (req, res) => {
@@ -52,7 +85,7 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
 
     const { Miniflare } = await import('miniflare');
     const common = {
-      compatibilityDate: COMPATIBILITY_DATE,
+      compatibilityDate,
       modulesRoot: dist,
       modules: [
         { type: 'ESModule', path: join(dist, 'index.js') },
@@ -80,6 +113,16 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
           },
         },
         { name: 'env-jwks', ...common, bindings: { UPVEST_JWKS: JSON.stringify(emu.jwks()), EVENTS_FORWARD_URL: sinkUrl } },
+        {
+          name: 'verifier-only',
+          compatibilityDate: compatibilityDateOf(dir, 'wrangler.verifier-only.toml'),
+          modulesRoot: verifierDist,
+          modules: [
+            { type: 'ESModule', path: join(verifierDist, 'verifier-only.js') },
+            { type: 'CompiledWasm', path: join(verifierDist, verifierWasm) },
+          ],
+          bindings: { UPVEST_JWKS: JSON.stringify(emu.jwks()), EVENTS_FORWARD_URL: sinkUrl },
+        },
       ],
     });
     workerUrl = new URL('/webhooks/upvest', await mf.ready).href;
@@ -93,13 +136,33 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
     await new Promise((resolve) => (sink ? sink.close(resolve) : resolve()));
   });
 
+  test('wrangler 4 on Node >= 22.12; both configs use the compatibility date the tests run, which this workerd supports', async (t) => {
+    const workerd = await workerdSupports(compatibilityDate);
+    assert.match(wranglerRun.report.version ?? '', /^4\./, wranglerRun.stdout);
+    assert.equal(compatibilityDate, TESTED_DATE, 'wrangler.toml');
+    assert.equal(compatibilityDateOf(dir, 'wrangler.verifier-only.toml'), TESTED_DATE, 'wrangler.verifier-only.toml');
+    assert.ok(workerd.ok, `workerd ${workerd.version} supports dates up to ${workerd.compatibilityDate}`);
+    t.diagnostic(`Node ${process.versions.node}, wrangler ${wranglerRun.report.version}, workerd ${workerd.version}, compatibility date ${compatibilityDate}`);
+  });
+
   test('wrangler bundles src/index.js with the workerd entry and the .wasm as a module', (t) => {
-    t.diagnostic(`wrangler (${wranglerRun.ms} ms): ${wranglerSummary(wranglerRun.stdout)}`);
+    t.diagnostic(`upvest-webhooks (src/index.js): wrangler ${wranglerRun.ms} ms, upload ${wranglerRun.report.upload}; bindings: ${wranglerRun.report.bindings.join(', ')}`);
     assert.match(wasmFile ?? '', /upvest_webhooks_bg\.wasm$/, `dist/: ${readdirSync(dist)}`);
     const script = readFileSync(join(dist, 'index.js'), 'utf8');
     assert.ok(script.includes('node_modules/upvest-webhooks/src/workerd.js'), 'the workerd export condition');
     assert.ok(script.includes(`from "./${wasmFile}"`), 'the .wasm imported as a module');
-    assert.match(wranglerRun.stdout, /UPVEST_EVENTS/, 'wrangler saw the KV binding of wrangler.toml');
+    assert.deepEqual(wranglerRun.report.bindings, ['UPVEST_EVENTS', 'UPVEST_BASE_URL'], 'wrangler saw the KV binding and the var of wrangler.toml');
+    assert.match(wranglerRun.report.upload ?? '', /^[\d.]+ KiB \/ gzip: [\d.]+ KiB$/, wranglerRun.stdout);
+  });
+
+  test('wrangler bundles src/verifier-only.js with the verifier entry only: its own, smaller .wasm', (t) => {
+    t.diagnostic(`upvest-webhooks/verifier (src/verifier-only.js): wrangler ${verifierRun.ms} ms, upload ${verifierRun.report.upload}`);
+    assert.match(verifierWasm ?? '', /upvest_webhooks_verifier_bg\.wasm$/, `dist-verifier-only/: ${readdirSync(verifierDist)}`);
+    const script = readFileSync(join(verifierDist, 'verifier-only.js'), 'utf8');
+    assert.ok(script.includes('node_modules/upvest-webhooks/src/verifier/workerd.js'), 'the verifier entry\'s workerd condition');
+    assert.ok(!script.includes('upvest-webhooks/src/workerd.js'), 'nothing of the whole package');
+    const kib = (report) => Number(/gzip: ([\d.]+) KiB/.exec(report.upload ?? '')?.[1]);
+    assert.ok(kib(verifierRun.report) > 0 && kib(verifierRun.report) < kib(wranglerRun.report) / 2, `verifier-only ${verifierRun.report.upload} vs ${wranglerRun.report.upload}: less than half`);
   });
 
   test('the emulator delivers to the Worker; keys come from the client; events are processed once', async (t) => {
@@ -154,5 +217,21 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
     assert.equal(countOf(event.id), 1);
     assert.ok(workerLogs.some((l) => l.includes(`duplicate ORDER.NEW ${event.id}`)), workerLogs.join('\n'));
     t.diagnostic(`valid → 200, duplicate → 200 (skipped), tampered → 400 ERR_DIGEST_MISMATCH, unknown key → 400 ERR_KEY_NOT_FOUND`);
+  });
+
+  test('verifier-only: a signed delivery → 200 and processed after the response; tampered → 400', async () => {
+    const worker = await mf.getWorker('verifier-only');
+    const event = { id: crypto.randomUUID(), created_at: new Date().toISOString(), type: 'ORDER.FILLED', object: { id: 'order-9' }, webhook_id: crypto.randomUUID() };
+    const delivery = emu.signDelivery({ url: 'https://receiver.example/webhooks/upvest', events: [event] });
+    const send = async (d) => {
+      const response = await worker.fetch('http://worker/webhooks/upvest', { method: 'POST', headers: d.headers, body: d.body });
+      return [response.status, await response.json()];
+    };
+    assert.deepEqual(await send(delivery), [200, { received: 1 }]);
+    await waitUntil(() => countOf(event.id) === 1, { message: () => `forwarded: ${JSON.stringify(forwarded.map((e) => e.id))}` });
+    assert.deepEqual(await send({ ...delivery, body: delivery.body.replace('order-9', 'order-8') }), [400, { code: 'ERR_DIGEST_MISMATCH' }]);
+    const otherKey = emu.signDelivery({ url: 'https://receiver.example/webhooks/upvest', events: [event], privateKey: emu.privateKey, kid: 'not-published' });
+    assert.deepEqual(await send(otherKey), [400, { code: 'ERR_KEY_NOT_FOUND' }]);
+    assert.equal(countOf(event.id), 1, 'rejected deliveries are not processed');
   });
 });
