@@ -64,6 +64,17 @@ test('both entries load by name and share one set of error classes', () => {
   assert.deepEqual([...verifierEntry.ERROR_CODES], [...ERROR_CODES]);
 });
 
+if (typeof globalThis.Deno !== 'undefined') {
+  test('Deno: `npm:upvest-webhooks` (and /verifier) resolve to the package npm installed in node_modules', async () => {
+    const viaNpm = await import('npm:upvest-webhooks');
+    const viaNpmVerifier = await import('npm:upvest-webhooks/verifier');
+    assert.equal(viaNpm.WebhookVerifier, WebhookVerifier, 'the same module instance as the bare specifier');
+    assert.equal(viaNpmVerifier.WebhookVerifier, verifierEntry.WebhookVerifier);
+    assert.match(import.meta.resolve('npm:upvest-webhooks'), /\/node_modules\/upvest-webhooks\/src\/node\.js$/);
+    assert.deepEqual((await new viaNpmVerifier.WebhookVerifier({ keys: key.jwks, now: () => NOW_MS }).verify(asDelivery(good))).events, events);
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Verification
 
