@@ -34,6 +34,10 @@ base() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "$missing" ]; then
     scripts/progress.sh "installing npm dev tools and runtimes (npm ci)" npm ci --no-audit --no-fund --loglevel=error
   fi
+  # node20…node26 all declare a `node` bin, so npm links one of them (whichever
+  # it links first) as node_modules/.bin/node, which the Makefile puts first on
+  # PATH. The matrix calls each by path; the default `node` stays this machine's.
+  if [ -L node_modules/.bin/node ]; then rm -f node_modules/.bin/node; fi
 }
 
 wasm_pack() {
