@@ -3,16 +3,31 @@
 // `node scripts/gen-event-types.mjs` (tests/js/events.test.mjs fails when
 // this file, the generator and the YAML drift apart).
 
-// Narrowing: `WebhookEvent` is a union of 67 known event types and
-// `UnknownWebhookEvent`. The unknown member declares `type` through an index
-// signature, not as a property. TypeScript then maps the union by the literal
-// `type` of its known members, so `e.type === 'ORDER.FILLED'` (or a
-// `case 'ORDER.FILLED':`) selects exactly the ORDER.FILLED event, while an event
-// of a type this version does not know still type-checks as a WebhookEvent.
+// Narrowing: `WebhookEvent` is a union of the 67 known event types and
+// `UnknownWebhookEvent`, the event of a type this version does not know. The
+// unknown event's `type` is `UnknownWebhookEventType`: a `CATEGORY.ACTION`
+// string with a brand that no string literal has, so a literal is comparable
+// with the known type of the same name only. `e.type === 'ORDER.FILLED'` (a
+// `case`, an `||` chain, an early return, a destructured `type`) therefore
+// selects exactly the ORDER.FILLED event on TypeScript 5.9, 6 and 7 alike,
+// while an unknown event still type-checks: it stays in every other branch,
+// where `type` reads as a string and `object` as a record. No member may
+// declare `type` as a plain `string` (every literal would match it), nor
+// through an index signature (TypeScript 5.9 skipped such a member when
+// narrowing; 6 and 7 keep it, and `object` stays the union of all objects).
 
 /**
  * The fields every webhook event has: `type` is the event type (`CATEGORY.ACTION`) and `object` the
  * snapshot of the resource, whose shape depends on the category.
+ *
+ * With its defaults, `WebhookEventBase` is any event, of any type: every {@link WebhookEvent} is one.
+ * Widen an event to it to compare `type` with a type this version does not list, or to build an event
+ * of such a type (in a test):
+ *
+ * ```ts
+ * const any: WebhookEventBase = event;
+ * if (any.type === 'PORTFOLIO.REBALANCED') handleRebalance(any.object); // any.object: Record<string, unknown>
+ * ```
  *
  * @typeParam Type - The event type.
  * @typeParam ObjectType - The type of `object`.
@@ -48,13 +63,34 @@ export type WebhookEventBase<Type extends string = string, ObjectType = Record<s
   webhook_id: string;
 };
 
+declare const unknownEventType: unique symbol;
+export {};
+
+/**
+ * The `type` of an {@link UnknownWebhookEvent}: at run time a `CATEGORY.ACTION` string that this version
+ * does not list in {@link WebhookEventType}.
+ *
+ * Its brand, a property no string has, keeps it apart from the known types: a string literal is not
+ * comparable with it, so comparing `type` of a {@link WebhookEvent} with a known literal narrows to
+ * exactly that event. It reads as a string (`const type: string = event.type`). To compare it with a
+ * type this version does not list, widen the event to {@link WebhookEventBase} first.
+ *
+ * @category Events
+ */
+export type UnknownWebhookEventType = `${string}.${string}` & {
+  /** The brand, in the types only: no string has it. */
+  readonly [unknownEventType]: true;
+};
+
 /**
  * An event whose type this version of the package does not know: Upvest adds event types over time,
  * and the verifier passes every event through. Its `object` is untyped.
  *
- * `type` is declared by an index signature (its key pattern also matches `type…` names) rather than as a
- * property, so that comparing `type` of a {@link WebhookEvent} with a known literal narrows to exactly
- * that event; see {@link WebhookEvent}.
+ * It is the member of {@link WebhookEvent} that no known literal selects: after
+ * `if (event.type === 'ORDER.FILLED')`, the else branch (or a `switch`'s `default`) still holds it, so
+ * an exhaustive `switch` that asserts `never` in its `default` does not compile, as it would fail at
+ * run time. To build such an event (in a test) or to compare its `type` with a string this version does
+ * not list, use {@link WebhookEventBase}.
  *
  * @category Events
  */
@@ -72,7 +108,7 @@ export interface UnknownWebhookEvent {
    */
   created_at: string;
   /** The event type, `CATEGORY.ACTION`: a string this version does not list in {@link WebhookEventType}. */
-  [type: `type${string}`]: string & {};
+  type: UnknownWebhookEventType;
   /** Snapshot of the resource. */
   object: Record<string, unknown>;
   /**
@@ -111,12 +147,13 @@ export type KnownWebhookEvent = WebhookEventOf<WebhookEventType>;
  * }
  * ```
  *
- * Events of types this version does not know type-check as {@link UnknownWebhookEvent}. Object types
- * are closed (a misspelt field is an error); to read a field a newer API version added, widen the object:
- * `const raw: Record<string, unknown> = event.object`.
+ * The same holds for a `switch (event.type)`, an `||` chain, an early return and a destructured `type`,
+ * on TypeScript 5.9, 6 and 7.
  *
- * Narrowing by a literal needs the whole union: for a subset, such as `UserEvent | UnknownWebhookEvent`,
- * TypeScript cannot tell the unknown member apart.
+ * Events of types this version does not know type-check as {@link UnknownWebhookEvent}: they reach the
+ * else branch and the `default` of a `switch`. Object types are closed (a misspelt field is an error); to
+ * read a field a newer API version added, widen the object: `const raw: Record<string, unknown> = event.object`.
+ * To compare `type` with a type this version does not list, widen the event to {@link WebhookEventBase}.
  *
  * @category Events
  */

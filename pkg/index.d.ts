@@ -73,11 +73,32 @@ export type ApiErrorCode =
   | 'ERR_API_INVALID_RESPONSE';
 
 /**
- * All codes, in a stable order, for exhaustive handling and tests.
+ * The type of {@link ERROR_CODES}: a read-only array of every {@link ErrorCode} whose `includes` takes
+ * any value, such as the `code` of an {@link UpvestError}, and narrows it to an {@link ErrorCode}.
  *
  * @category Errors
  */
-export declare const ERROR_CODES: readonly ErrorCode[];
+export interface ErrorCodeList extends ReadonlyArray<ErrorCode> {
+  /**
+   * Whether `code` is one of the codes.
+   *
+   * @param code - Any value; `err.code` typically.
+   * @param fromIndex - Where to start looking (default 0).
+   */
+  includes(code: unknown, fromIndex?: number): code is ErrorCode;
+}
+
+/**
+ * All codes, in a stable order, for exhaustive handling and tests.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof UpvestError && ERROR_CODES.includes(err.code)) metrics.count(err.code); // err.code: ErrorCode
+ * ```
+ *
+ * @category Errors
+ */
+export declare const ERROR_CODES: ErrorCodeList;
 
 /**
  * Base class of every error the package throws; also thrown as is for network
@@ -153,7 +174,7 @@ export interface PrivateJwk extends PublicJwk {
 // scripts/gen-event-types.mjs: WebhookEvent, one type per category, the event
 // type lists and the helper types of `on`.
 export * from './events.js';
-import type { WebhookEvent, WebhookEventSelector, SelectedWebhookEvent } from './events.js';
+import type { WebhookEvent, WebhookEventBase, WebhookEventSelector, SelectedWebhookEvent } from './events.js';
 
 /**
  * Header fields in any of the usual shapes: a fetch `Headers`, a `Map`, `[name, value]` pairs or a plain
@@ -476,8 +497,8 @@ export declare function inspectDelivery(
  * await on(events, ['USER', 'ACCOUNT.CLOSED'], (event) => audit.log(event.type, event.id));
  * ```
  *
- * @param events - The events, typically {@link VerifiedDelivery.events}. Items that are not events
- *   (no string `type`) are skipped.
+ * @param events - The events, typically {@link VerifiedDelivery.events} (any {@link WebhookEventBase}, also
+ *   of types this version does not list). Items that are not events (no string `type`) are skipped.
  * @param selector - Which events to handle. A string from elsewhere (configuration, a queue) must be
  *   checked against the known types first; the run time accepts any type or category.
  * @param handler - Called with each matching event. Its result is awaited.
@@ -486,7 +507,7 @@ export declare function inspectDelivery(
  * @category Events
  */
 export declare function on<Selector extends WebhookEventSelector>(
-  events: Iterable<WebhookEvent>,
+  events: Iterable<WebhookEventBase>,
   selector: Selector | readonly Selector[],
   handler: (event: SelectedWebhookEvent<Selector>) => unknown,
 ): Promise<number>;
@@ -501,12 +522,13 @@ export declare function on<Selector extends WebhookEventSelector>(
  * if (isEventType(event, 'ORDER')) event.object.status;                 // 'NEW' | 'PROCESSING' | …
  * ```
  *
- * @param event - An event (at run time any value: `false` unless it is an object with a string `type`).
+ * @param event - A {@link WebhookEvent} or any {@link WebhookEventBase} (at run time any value:
+ *   `false` unless it is an object with a string `type`).
  * @param selector - An event type, a category or an array of them.
  * @category Events
  */
 export declare function isEventType<Selector extends WebhookEventSelector>(
-  event: WebhookEvent,
+  event: WebhookEventBase,
   selector: Selector | readonly Selector[],
 ): event is SelectedWebhookEvent<Selector>;
 

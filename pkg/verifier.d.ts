@@ -31,6 +31,7 @@ export {
 export type {
   ErrorCode,
   ApiErrorCode,
+  ErrorCodeList,
   PublicJwk,
   Jwks,
   HeadersInput,

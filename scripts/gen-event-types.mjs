@@ -323,12 +323,18 @@ export function buildEventTypes(yamlText) {
 
   let out = HEADER(source);
   out += `
-// Narrowing: \`WebhookEvent\` is a union of 67 known event types and
-// \`UnknownWebhookEvent\`. The unknown member declares \`type\` through an index
-// signature, not as a property. TypeScript then maps the union by the literal
-// \`type\` of its known members, so \`e.type === 'ORDER.FILLED'\` (or a
-// \`case 'ORDER.FILLED':\`) selects exactly the ORDER.FILLED event, while an event
-// of a type this version does not know still type-checks as a WebhookEvent.
+// Narrowing: \`WebhookEvent\` is a union of the 67 known event types and
+// \`UnknownWebhookEvent\`, the event of a type this version does not know. The
+// unknown event's \`type\` is \`UnknownWebhookEventType\`: a \`CATEGORY.ACTION\`
+// string with a brand that no string literal has, so a literal is comparable
+// with the known type of the same name only. \`e.type === 'ORDER.FILLED'\` (a
+// \`case\`, an \`||\` chain, an early return, a destructured \`type\`) therefore
+// selects exactly the ORDER.FILLED event on TypeScript 5.9, 6 and 7 alike,
+// while an unknown event still type-checks: it stays in every other branch,
+// where \`type\` reads as a string and \`object\` as a record. No member may
+// declare \`type\` as a plain \`string\` (every literal would match it), nor
+// through an index signature (TypeScript 5.9 skipped such a member when
+// narrowing; 6 and 7 keep it, and \`object\` stays the union of all objects).
 `.replace('67', String(eventTypes.length));
 
   const docBlock = (lines, indent = '') => docComment(lines, indent);
@@ -340,11 +346,21 @@ export function buildEventTypes(yamlText) {
     'The fields every webhook event has: `type` is the event type (`CATEGORY.ACTION`) and `object` the',
     'snapshot of the resource, whose shape depends on the category.',
     '',
+    'With its defaults, `WebhookEventBase` is any event, of any type: every {@link WebhookEvent} is one.',
+    'Widen an event to it to compare `type` with a type this version does not list, or to build an event',
+    'of such a type (in a test):',
+    '',
+    '```ts',
+    'const any: WebhookEventBase = event;',
+    "if (any.type === 'PORTFOLIO.REBALANCED') handleRebalance(any.object); // any.object: Record<string, unknown>",
+    '```',
+    '',
     '@typeParam Type - The event type.',
     '@typeParam ObjectType - The type of `object`.',
     ...category('Events'),
   ]);
-  // a type alias, not an interface: object literal types widen to UnknownWebhookEvent (index signatures)
+  // a type alias, not an interface: with its defaults it is the type every event is assignable to
+  // (the object types are type aliases too, so they widen to Record<string, unknown>)
   out += 'export type WebhookEventBase<Type extends string = string, ObjectType = Record<string, unknown>> = {\n';
   out += docBlock([...envDoc('id'), '', 'Deduplicate on it: Upvest may deliver an event more than once.'], '  ') + '  id: string;\n';
   out += docBlock(envDoc('created_at'), '  ') + '  created_at: string;\n';
@@ -353,20 +369,40 @@ export function buildEventTypes(yamlText) {
   out += docBlock([...envDoc('webhook_id'), '', 'The subscription that delivered the event.'], '  ') + '  webhook_id: string;\n';
   out += '};\n\n';
 
+  // The brand: a unique symbol that exists in the types only. `export {}` keeps it private: without
+  // it, every top-level declaration of a .d.ts module counts as exported, and a value nobody exports
+  // at run time could be imported.
+  out += 'declare const unknownEventType: unique symbol;\nexport {};\n\n';
+  out += docBlock([
+    'The `type` of an {@link UnknownWebhookEvent}: at run time a `CATEGORY.ACTION` string that this version',
+    'does not list in {@link WebhookEventType}.',
+    '',
+    'Its brand, a property no string has, keeps it apart from the known types: a string literal is not',
+    'comparable with it, so comparing `type` of a {@link WebhookEvent} with a known literal narrows to',
+    'exactly that event. It reads as a string (`const type: string = event.type`). To compare it with a',
+    'type this version does not list, widen the event to {@link WebhookEventBase} first.',
+    ...category('Events'),
+  ]);
+  out += 'export type UnknownWebhookEventType = `${string}.${string}` & {\n';
+  out += docBlock(['The brand, in the types only: no string has it.'], '  ') + '  readonly [unknownEventType]: true;\n';
+  out += '};\n\n';
+
   out += docBlock([
     'An event whose type this version of the package does not know: Upvest adds event types over time,',
     'and the verifier passes every event through. Its `object` is untyped.',
     '',
-    '`type` is declared by an index signature (its key pattern also matches `type…` names) rather than as a',
-    'property, so that comparing `type` of a {@link WebhookEvent} with a known literal narrows to exactly',
-    'that event; see {@link WebhookEvent}.',
+    'It is the member of {@link WebhookEvent} that no known literal selects: after',
+    "`if (event.type === 'ORDER.FILLED')`, the else branch (or a `switch`'s `default`) still holds it, so",
+    'an exhaustive `switch` that asserts `never` in its `default` does not compile, as it would fail at',
+    'run time. To build such an event (in a test) or to compare its `type` with a string this version does',
+    'not list, use {@link WebhookEventBase}.',
     ...category('Events'),
   ]);
   out += 'export interface UnknownWebhookEvent {\n';
   out += docBlock(envDoc('id'), '  ') + '  id: string;\n';
   out += docBlock(envDoc('created_at'), '  ') + '  created_at: string;\n';
   out += docBlock(['The event type, `CATEGORY.ACTION`: a string this version does not list in {@link WebhookEventType}.'], '  ');
-  out += '  [type: `type${string}`]: string & {};\n';
+  out += '  type: UnknownWebhookEventType;\n';
   out += docBlock(['Snapshot of the resource.'], '  ') + '  object: Record<string, unknown>;\n';
   out += docBlock(envDoc('webhook_id'), '  ') + '  webhook_id: string;\n';
   out += '}\n\n';
@@ -394,12 +430,13 @@ export function buildEventTypes(yamlText) {
     '}',
     '```',
     '',
-    'Events of types this version does not know type-check as {@link UnknownWebhookEvent}. Object types',
-    'are closed (a misspelt field is an error); to read a field a newer API version added, widen the object:',
-    '`const raw: Record<string, unknown> = event.object`.',
+    'The same holds for a `switch (event.type)`, an `||` chain, an early return and a destructured `type`,',
+    'on TypeScript 5.9, 6 and 7.',
     '',
-    'Narrowing by a literal needs the whole union: for a subset, such as `UserEvent | UnknownWebhookEvent`,',
-    'TypeScript cannot tell the unknown member apart.',
+    'Events of types this version does not know type-check as {@link UnknownWebhookEvent}: they reach the',
+    'else branch and the `default` of a `switch`. Object types are closed (a misspelt field is an error); to',
+    'read a field a newer API version added, widen the object: `const raw: Record<string, unknown> = event.object`.',
+    'To compare `type` with a type this version does not list, widen the event to {@link WebhookEventBase}.',
     ...category('Events'),
   ]);
   out += 'export type WebhookEvent = KnownWebhookEvent | UnknownWebhookEvent;\n\n';

@@ -1,5 +1,19 @@
-// The TSDoc examples of index.d.ts and events.d.ts, compiled: they must stay true.
-import { WebhookVerifier, isEventType, on, type DeliveryRequest, type Jwks, type WebhookEvent, type WebhookEventOf } from 'upvest-webhooks';
+// The TSDoc examples of index.d.ts and events.d.ts, and the README's TypeScript
+// examples, compiled: they must stay true.
+import {
+  ERROR_CODES,
+  UpvestError,
+  WebhookVerifier,
+  isEventType,
+  on,
+  type DeliveryRequest,
+  type ErrorCode,
+  type Jwks,
+  type OrderEventObject,
+  type WebhookEvent,
+  type WebhookEventBase,
+  type WebhookEventOf,
+} from 'upvest-webhooks';
 import { value, type Equal, type Expect } from './assert.js';
 
 const jwks = value<Jwks>();
@@ -44,4 +58,36 @@ const audit = value<{ log(...args: unknown[]): void }>();
   const event = value<WebhookEvent>();
   const raw: Record<string, unknown> = event.object;
   void raw;
+}
+
+// WebhookEventBase
+{
+  const event = value<WebhookEvent>();
+  const handleRebalance = value<(object: Record<string, unknown>) => void>();
+  const any: WebhookEventBase = event;
+  if (any.type === 'PORTFOLIO.REBALANCED') handleRebalance(any.object); // any.object: Record<string, unknown>
+}
+
+// ERROR_CODES
+{
+  const err = value<unknown>();
+  const metrics = value<{ count(code: ErrorCode): void }>();
+  if (err instanceof UpvestError && ERROR_CODES.includes(err.code)) metrics.count(err.code); // err.code: ErrorCode
+}
+
+// README.md, "### Typed events" (as written there)
+{
+  const { events } = await new WebhookVerifier({ keys: jwks }).verify(request);
+  const handler = value<(event: WebhookEvent) => void>();
+  for (const event of events) if (event.type === 'ORDER.FILLED') event.object.quantity; // OrderEventObject
+  await on(events, 'ORDER.FILLED', async (event) => { /* one at a time, in order */ }); // resolves to the count
+  await on(events, ['USER', 'ACCOUNT.CLOSED'], handler);   // a category means every CATEGORY.* type
+  events.filter((e) => isEventType(e, 'ORDER'));           // the same test, synchronous
+  for (const event of events) if (event.type === 'ORDER.FILLED') {
+    type _object = Expect<Equal<typeof event.object, OrderEventObject>>;
+  }
+  for (const event of events) {
+    const raw: Record<string, unknown> = event.object; // "To read a field a newer API adds, widen first"
+    void raw;
+  }
 }

@@ -7,11 +7,39 @@ import {
   WebhookVerificationError,
   type ApiErrorCode,
   type ErrorCode,
+  type ErrorCodeList,
 } from 'upvest-webhooks';
 import { unreachable, value, type Equal, type Expect, type Extends } from './assert.js';
 
 type _list = Expect<Equal<(typeof ERROR_CODES)[number], ErrorCode>>;
-type _readonly = Expect<Equal<typeof ERROR_CODES, readonly ErrorCode[]>>;
+type _readonly = Expect<Equal<typeof ERROR_CODES, ErrorCodeList>>;
+type _array = Expect<Extends<ErrorCodeList, readonly ErrorCode[]>>;
+// @ts-expect-error read-only
+ERROR_CODES.push('ERR_TIMEOUT');
+for (const code of ERROR_CODES) {
+  type _each = Expect<Equal<typeof code, ErrorCode>>;
+}
+
+// ERROR_CODES.includes(err.code): for every error class, and narrowing the code
+function knownCode(err: unknown): ErrorCode | undefined {
+  if (err instanceof UpvestError && ERROR_CODES.includes(err.code)) {
+    type _narrowed = Expect<Equal<typeof err.code, ErrorCode>>;
+    return err.code;
+  }
+  if (err instanceof WebhookVerificationError && ERROR_CODES.includes(err.code)) return err.code;
+  if (err instanceof UpvestApiError && ERROR_CODES.includes(err.code)) return err.code;
+  return undefined;
+}
+void knownCode;
+const someString = value<string>();
+if (ERROR_CODES.includes(someString)) {
+  type _fromString = Expect<Equal<typeof someString, ErrorCode>>;
+  // @ts-expect-error narrowed to the codes: a code that does not exist is no longer comparable
+  if (someString === 'ERR_NOT_A_CODE') void 0;
+}
+if (ERROR_CODES.includes(someString, 1)) void someString;
+const flag: boolean = ERROR_CODES.includes(undefined);
+void flag;
 type _api = Expect<Extends<ApiErrorCode, ErrorCode>>;
 type _hierarchy1 = Expect<Extends<WebhookVerificationError, UpvestError>>;
 type _hierarchy2 = Expect<Extends<UpvestApiError, UpvestError>>;

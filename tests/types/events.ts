@@ -8,6 +8,7 @@ import type {
   ReportEventObject,
   SecurityTransactionEventObject,
   UnknownWebhookEvent,
+  UnknownWebhookEventType,
   UserCheckEventObject,
   UserEvent,
   UserEventObject,
@@ -110,14 +111,17 @@ for (const event of events) {
     }
     default: {
       // every other event, including types this version does not know
+      type _unknownHere = Expect<Extends<UnknownWebhookEvent, typeof event>>;
       const type: string = event.type;
-      void type;
+      const object: Record<string, unknown> = event.object;
+      void [type, object];
     }
   }
 }
 
-// --- the unknown fallback ---
-const future: WebhookEvent = {
+// --- the unknown fallback (more in narrowing.ts) ---
+// an event of a type this version does not list: built as the open WebhookEventBase
+const future: WebhookEventBase = {
   id: '8b0f0c9c-0000-4000-8000-000000000000',
   created_at: '2030-01-01T00:00:00Z',
   type: 'SOMETHING_NEW.HAPPENED',
@@ -125,15 +129,22 @@ const future: WebhookEvent = {
   webhook_id: '8b0f0c9c-0000-4000-8000-000000000001',
 };
 type _unknownMember = Expect<Extends<UnknownWebhookEvent, WebhookEvent>>;
-type _eventType = Expect<Equal<WebhookEvent['type'], WebhookEventType | (string & {})>>;
+type _eventType = Expect<Equal<WebhookEvent['type'], WebhookEventType | UnknownWebhookEventType>>;
+type _unknownIsString = Expect<Extends<UnknownWebhookEventType, string>>;
+type _onlyUnknown = Expect<Equal<Exclude<WebhookEvent, KnownWebhookEvent>, UnknownWebhookEvent>>;
+type _extract = Expect<Equal<Extract<WebhookEvent, { type: 'ORDER.FILLED' }>, WebhookEventOf<'ORDER.FILLED'>>>;
 if (future.type === 'SOMETHING_NEW.HAPPENED') {
   // comparing with an unlisted type compiles; its object is untyped
   const o: Record<string, unknown> = future.object;
   void o;
 }
-// every known event is also a generic event (its closed object widens to a record)
-type _generic = Expect<Extends<KnownWebhookEvent, UnknownWebhookEvent>>;
+// @ts-expect-error an unknown event's type is branded: build one as WebhookEventBase
+const notBuilt: WebhookEvent = { ...future };
+void notBuilt;
+// every event, known or not, is a WebhookEventBase (its closed object widens to a record)
+type _generic = Expect<Extends<WebhookEvent, WebhookEventBase>>;
 type _base = Expect<Extends<KnownWebhookEvent, WebhookEventBase>>;
+type _unknownBase = Expect<Extends<UnknownWebhookEvent, WebhookEventBase>>;
 
 // building an event of a known type: the known types check the object
 const built: WebhookEventOf<'POSITION.UPDATED'> = {

@@ -33,7 +33,9 @@ type _error = Expect<Equal<typeof WebhookVerificationError, typeof main.WebhookV
 type _base = Expect<Equal<typeof UpvestError, typeof main.UpvestError>>;
 type _apiError = Expect<Equal<typeof subpath.UpvestApiError, typeof main.UpvestApiError>>;
 type _validationError = Expect<Equal<typeof subpath.UpvestValidationError, typeof main.UpvestValidationError>>;
-type _codes = Expect<Equal<typeof ERROR_CODES, readonly ErrorCode[]>>;
+type _codes = Expect<Equal<typeof ERROR_CODES, typeof main.ERROR_CODES>>;
+type _codeList = Expect<Equal<(typeof ERROR_CODES)[number], ErrorCode>>;
+if (ERROR_CODES.includes(value<UpvestError>().code)) void 0;
 type _codeUnion = Expect<Equal<ErrorCode, main.ErrorCode>>;
 type _options = Expect<Equal<WebhookVerifierOptions, main.WebhookVerifierOptions>>;
 type _keys = Expect<Equal<KeysOption, main.KeysOption>>;
