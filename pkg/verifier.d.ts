@@ -48,3 +48,17 @@ export type {
 
 // The webhook event types and the helper types of `on` and `isEventType`.
 export * from './events.js';
+
+// The receiver adapters (webhookHandler for Workers, Deno and Bun; honoWebhook; expressWebhook).
+export { webhookHandler, honoWebhook, expressWebhook } from './index.js';
+export type {
+  RequestVerifier,
+  VerifierSource,
+  WaitUntilContext,
+  WebhookHandlerContext,
+  WebhookHandlerOptions,
+  HonoContextLike,
+  NodeRequestLike,
+  NodeResponseLike,
+  ExpressWebhookOptions,
+} from './index.js';

@@ -9,3 +9,4 @@ WebhookPages.prototype[Symbol.asyncIterator] = function asyncIterator() {
 export { WebhookVerifier, UpvestClient, generateTestKeyPair, signTestDelivery, inspectDelivery } from '../dist/wasm/upvest_webhooks.js';
 export { UpvestError, WebhookVerificationError, UpvestApiError, UpvestValidationError, ERROR_CODES } from './errors.js';
 export { on, isEventType } from './events.js';
+export { webhookHandler, honoWebhook, expressWebhook } from './adapters.js';

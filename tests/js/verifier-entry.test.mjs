@@ -26,9 +26,12 @@ const SUBPATH_EXPORTS = [
   'UpvestValidationError',
   'WebhookVerificationError',
   'WebhookVerifier',
+  'expressWebhook',
+  'honoWebhook',
   'inspectDelivery',
   'isEventType',
   'on',
+  'webhookHandler',
 ];
 
 /** A fresh key and a delivery it signed (v6, DER, at NOW_MS), with its events. */

@@ -140,7 +140,7 @@ console.log(JSON.stringify({
     t.diagnostic(`import 'upvest-webhooks/verifier' → ${out.subpath.resolved.replace(/.*node_modules\//, '')}: ${out.subpath.exports.join(', ')}`);
     assert.match(out.subpath.resolved, /node_modules\/upvest-webhooks\/src\/verifier\/node\.js$/);
     assert.deepEqual(out.subpath.exports, [
-      'ERROR_CODES', 'UpvestApiError', 'UpvestError', 'UpvestValidationError', 'WebhookVerificationError', 'WebhookVerifier', 'inspectDelivery', 'isEventType', 'on',
+      'ERROR_CODES', 'UpvestApiError', 'UpvestError', 'UpvestValidationError', 'WebhookVerificationError', 'WebhookVerifier', 'expressWebhook', 'honoWebhook', 'inspectDelivery', 'isEventType', 'on', 'webhookHandler',
     ]);
     assert.deepEqual(out.subpath.events, ['e1']);
     assert.deepEqual(out.subpath.tampered, { code: 'ERR_DIGEST_MISMATCH', isError: true, isSubpathError: true });

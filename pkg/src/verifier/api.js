@@ -4,3 +4,4 @@
 export { WebhookVerifier, inspectDelivery } from '../../dist/verifier/upvest_webhooks_verifier.js';
 export { UpvestError, WebhookVerificationError, UpvestApiError, UpvestValidationError, ERROR_CODES } from '../errors.js';
 export { on, isEventType } from '../events.js';
+export { webhookHandler, honoWebhook, expressWebhook } from '../adapters.js';
