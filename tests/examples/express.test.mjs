@@ -1,7 +1,8 @@
-// examples/express: server.js (express.raw on the webhook route) runs as its
-// own process against the local emulator and verifies what it delivers. The
-// wrong ways, built in-process from the example's own handler, must answer
-// 400 {"code":"ERR_BODY_NOT_RAW"} to a correctly signed delivery.
+// examples/express: server.js (expressWebhook() on the webhook route) runs as
+// its own process against the local emulator and verifies what it delivers.
+// In-process, with the example's own middleware and handler: a JSON parser
+// before it must fail with ERR_BODY_NOT_RAW (next(err) → 500), and the old
+// express.raw() setups, pitfalls included, must now verify.
 //
 //   make consumer && node --test tests/examples/express.test.mjs
 
@@ -31,7 +32,7 @@ describe('examples/express', { timeout: 60_000 }, () => {
     await emu?.close();
   });
 
-  test('the right way (express.raw): the emulator delivers, every event is verified', async (t) => {
+  test('the right way (expressWebhook): the emulator delivers, every event is verified', async (t) => {
     const upvest = new pkg.UpvestClient(clientOptionsFor(emu));
     const hook = await upvest.webhooks.create({ title: 'express example', url: receiverUrl, type: ['ORDER', 'USER'] });
     await upvest.webhooks.update(hook.id, { enabled: true });
@@ -51,37 +52,43 @@ describe('examples/express', { timeout: 60_000 }, () => {
     await server.waitForLine(/^duplicate /);
     const tamperedBody = last.body.replace(/"type":"([A-Z])/, (_, c) => `"type":"${c === 'X' ? 'Y' : 'X'}`);
     const tampered = await fetch(receiverUrl, { method: 'POST', headers: last.headers, body: tamperedBody });
-    assert.deepEqual([tampered.status, await tampered.json()], [400, { code: 'ERR_DIGEST_MISMATCH' }]);
+    assert.deepEqual([tampered.status, await tampered.json()], [400, { error: 'ERR_DIGEST_MISMATCH' }]);
+    await server.waitForLine(/^rejected ERR_DIGEST_MISMATCH: /); // onRejected logs the message
     assert.equal(processed().length, events.length, 'each event processed once');
     assert.deepEqual(await (await fetch(new URL('/health', receiverUrl))).json(), { ok: true }, 'the rest of the app still gets express.json()');
     t.diagnostic(`${events.length} events verified in ${deliveries.length} delivery(ies); retry → duplicate; tampered → 400 ERR_DIGEST_MISMATCH`);
   });
 
-  test('the wrong ways answer 400 with the error code; the fix verifies the same delivery', async (t) => {
+  test('a JSON parser before the middleware fails with ERR_BODY_NOT_RAW; the express.raw() setups, pitfalls included, verify', async (t) => {
     const { default: express } = await import('express');
-    const { upvestWebhookHandler } = await import(pathToFileURL(join(dir, 'app.js')).href);
+    const { upvestWebhook, upvestWebhookHandler } = await import(pathToFileURL(join(dir, 'app.js')).href);
     const verifier = new pkg.WebhookVerifier({ keys: emu.jwks() });
-    const handler = () => upvestWebhookHandler({ verifier, onEvent: () => {} });
+    const route = () => [upvestWebhook(verifier), upvestWebhookHandler({ onEvent: () => {} })];
     const path = '/webhooks/upvest';
     const apps = {
-      'express.json() on the route': (app) => app.post(path, express.json(), handler()),
-      'app.use(express.json()) before express.raw()': (app) => {
+      'express.json() on the route': (app) => app.post(path, express.json(), ...route()),
+      'app.use(express.json()) before the route': (app) => {
         app.use(express.json());
-        app.post(path, express.raw({ type: 'application/json' }), handler());
+        app.post(path, ...route());
       },
-      "express.raw() without type: 'application/json'": (app) => app.post(path, express.raw(), handler()),
-      "the fix: express.raw({ type: 'application/json' })": (app) => app.post(path, express.raw({ type: 'application/json' }), handler()),
+      "express.raw() without type: 'application/json' (reads nothing: the middleware reads the stream)": (app) => app.post(path, express.raw(), ...route()),
+      "express.raw({ type: 'application/json' }) (req.body is the Buffer: verified as is)": (app) => app.post(path, express.raw({ type: 'application/json' }), ...route()),
+      'the fix: expressWebhook() alone, before app.use(express.json())': (app) => {
+        app.post(path, ...route());
+        app.use(express.json());
+      },
     };
     const outcomes = {};
-    const warnings = [];
-    const warn = console.warn;
-    console.warn = (...args) => warnings.push(args.join(' ')); // the handler's "rejected …" lines
-    t.after(() => {
-      console.warn = warn;
-    });
+    const messages = [];
     for (const [name, setup] of Object.entries(apps)) {
       const app = express();
       setup(app);
+      // what Express's default handler would log: the code and the message
+      app.use((err, req, res, next) => {
+        messages.push(err.message);
+        res.status(500).json({ code: err.code });
+        void next;
+      });
       const listener = await new Promise((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
       });
@@ -90,21 +97,21 @@ describe('examples/express', { timeout: 60_000 }, () => {
         const delivery = emu.signDelivery({ url, events: [{ id: crypto.randomUUID(), created_at: new Date().toISOString(), type: 'ORDER.NEW', object: {}, webhook_id: crypto.randomUUID() }] });
         const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
         const text = await response.text();
-        outcomes[name] = response.status === 200 ? 200 : `${response.status} ${JSON.parse(text).code}`;
+        outcomes[name] = response.status === 200 ? 200 : `${response.status} ${JSON.parse(text).code ?? JSON.parse(text).error}`;
       } finally {
         await new Promise((resolve) => listener.close(resolve));
       }
     }
-    console.warn = warn;
     for (const [name, outcome] of Object.entries(outcomes)) t.diagnostic(`${name} → ${outcome}`);
-    t.diagnostic(`the handler logged: ${warnings[0]?.slice(0, 150)}…`);
+    t.diagnostic(`next(err) got: ${messages[0]?.slice(0, 200)}…`);
     assert.deepEqual(outcomes, {
-      'express.json() on the route': '400 ERR_BODY_NOT_RAW',
-      'app.use(express.json()) before express.raw()': '400 ERR_BODY_NOT_RAW',
-      // req.body stays undefined (express.raw() reads only application/octet-stream by default):
-      // the verifier sees no body while content-length (signed) says otherwise
-      "express.raw() without type: 'application/json'": '400 ERR_BODY_NOT_RAW',
-      "the fix: express.raw({ type: 'application/json' })": 200,
+      'express.json() on the route': '500 ERR_BODY_NOT_RAW',
+      'app.use(express.json()) before the route': '500 ERR_BODY_NOT_RAW',
+      "express.raw() without type: 'application/json' (reads nothing: the middleware reads the stream)": 200,
+      "express.raw({ type: 'application/json' }) (req.body is the Buffer: verified as is)": 200,
+      'the fix: expressWebhook() alone, before app.use(express.json())': 200,
     });
+    assert.equal(messages.length, 2);
+    for (const message of messages) assert.match(message, /express\.json\(\) ran before expressWebhook\(\).*app\.post\(path, expressWebhook\(verifier\), handler\)/s);
   });
 });
