@@ -1,6 +1,7 @@
 // honoWebhook() in a Hono app inside workerd (Miniflare): tests/workers/hono/worker.js
 // imports hono and `upvest-webhooks/verifier` by name and is bundled like the
-// other test Workers (esbuild, `workerd` condition, the .wasm as a
+// other test Workers; fetch-worker.js is webhookHandler() as a whole `fetch`
+// export (esbuild, `workerd` condition, the .wasm as a
 // CompiledWasm module). Deliveries come from the independent node:crypto
 // signer. The Worker reports what its handlers received to a node:http sink.
 //
@@ -69,23 +70,26 @@ describe('honoWebhook() in a Hono app in Cloudflare Workers (workerd via Minifla
   let mf;
   let sink;
   let bundle;
+  let fetchBundle;
 
   before(async () => {
     requireInstalledPackage();
     bundle = await buildWorker({ entry: join(HERE, 'worker.js'), outdir: join(ARTIFACTS_DIR, 'workers-hono') });
+    fetchBundle = await buildWorker({ entry: join(HERE, 'fetch-worker.js'), outdir: join(ARTIFACTS_DIR, 'workers-fetch-export') });
     sink = createSink();
     sink.server.listen(0, '127.0.0.1');
     await once(sink.server, 'listening');
+    const bindings = {
+      UPVEST_JWKS: JSON.stringify(key.jwks),
+      MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      SINK_URL: `http://127.0.0.1:${sink.server.address().port}`,
+    };
     mf = new Miniflare({
       host: '127.0.0.1',
-      modules: bundle.modules,
-      modulesRoot: bundle.outdir,
-      compatibilityDate: COMPATIBILITY_DATE,
-      bindings: {
-        UPVEST_JWKS: JSON.stringify(key.jwks),
-        MAX_BODY_BYTES: String(MAX_BODY_BYTES),
-        SINK_URL: `http://127.0.0.1:${sink.server.address().port}`,
-      },
+      workers: [
+        { name: 'hono', modules: bundle.modules, modulesRoot: bundle.outdir, compatibilityDate: COMPATIBILITY_DATE, bindings },
+        { name: 'fetch-export', modules: fetchBundle.modules, modulesRoot: fetchBundle.outdir, compatibilityDate: COMPATIBILITY_DATE, bindings },
+      ],
     });
     await mf.ready;
   });
@@ -189,5 +193,24 @@ describe('honoWebhook() in a Hono app in Cloudflare Workers (workerd via Minifla
     assert.equal(response.json.thrown, true);
     assert.equal(response.json.code, 'ERR_BODY_NOT_RAW');
     assert.match(response.json.message, /c\.req\.json\(\)/);
+  });
+
+  test('webhookHandler() as a Worker\'s fetch export: 200 before the held handler finishes, then the events; tampered → 400', async () => {
+    const worker = await mf.getWorker('fetch-export');
+    const events = [sampleEvent()];
+    const delivery = sign('/hooks', { events });
+    sink.hold();
+    try {
+      const stuck = sink.received('events').then(() => new Promise((resolve) => setTimeout(resolve, 15_000, 'stuck').unref()));
+      const response = await Promise.race([worker.fetch('http://localhost/hooks', { method: 'POST', headers: delivery.headers, body: delivery.body }), stuck]);
+      assert.notEqual(response, 'stuck', 'no response while the handler was held: the Worker awaited it instead of ctx.waitUntil');
+      assert.equal(response.status, 200, await response.text());
+    } finally {
+      sink.release();
+    }
+    assert.deepEqual(await sink.next('events'), { route: 'fetch export /hooks', ids: events.map((e) => e.id), keyId: key.kid, waitUntil: true });
+    const tampered = tamperBody(sign('/hooks'));
+    const rejected = await worker.fetch('http://localhost/hooks', { method: 'POST', headers: tampered.headers, body: tampered.body });
+    assert.deepEqual([rejected.status, await rejected.json()], [400, { error: 'ERR_DIGEST_MISMATCH' }]);
   });
 });
