@@ -59,6 +59,25 @@ describe('UpvestClient options', () => {
     assertAllVerified(fake);
   });
 
+  test('a request the runtime refuses to build (a baseUrl with credentials) is ERR_NETWORK with the cause, and the module keeps working', async () => {
+    let calls = 0;
+    const upvest = clientFor(fake, {
+      baseUrl: 'http://user:pw@127.0.0.1:9',
+      maxRetries: 0,
+      fetch: () => {
+        calls += 1;
+        return fetch('http://127.0.0.1:9');
+      },
+    });
+    const err = await failure(() => upvest.webhooks.list());
+    assert.equal(err.code, 'ERR_NETWORK', err.message);
+    assert.match(err.message, /the request could not be built/);
+    assert.match(String(err.cause), /credentials/i);
+    assert.equal(calls, 0, 'nothing was sent');
+    const hook = await clientFor(fake).webhooks.create(sample('after-refused-request'));
+    assert.ok(hook.id, 'a client on the same WebAssembly instance still works');
+  });
+
   test('the Request given to a custom fetch carries the signed headers, the body and an AbortSignal', async () => {
     const requests = [];
     const upvest = clientFor(fake, {
