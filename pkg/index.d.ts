@@ -251,8 +251,14 @@ export interface WebhookVerifierOptions {
   maxAgeSeconds?: number;
   /** The clock, in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
-  /** The fetch used for a URL `keys` (default the global `fetch`). */
-  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /**
+   * The fetch used for a URL `keys` (default the global `fetch`). It is
+   * called with one argument, the `Request` to send (a `GET` with
+   * `accept: application/json` and an `AbortSignal` that fires after
+   * `keysTimeoutMs`), and must resolve to a `Response`; anything else fails
+   * the fetch with `ERR_JWKS_FETCH_FAILED`, the value as `cause`.
+   */
+  fetch?: (request: Request) => Promise<Response>;
   /** Timeout of each key fetch, in milliseconds (default 5000). */
   keysTimeoutMs?: number;
   /** Minimum time after a key fetch starts, or after one fails, before another (for an unknown `kid` or a stale set), in milliseconds (default 30000). Within it, with no keys cached, verification fails with `ERR_JWKS_FETCH_FAILED`. */
@@ -737,8 +743,14 @@ export interface UpvestClientOptions {
   privateKeyPassphrase?: string;
   /** Default `['webhooks:read', 'webhooks:admin']`. */
   scopes?: string[];
-  /** Default the global `fetch`. */
-  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /**
+   * Default the global `fetch`. It is called with one argument, the signed
+   * `Request` to send (its headers, body and an `AbortSignal` for
+   * `timeoutMs` and the call's `signal`), and must resolve to a `Response`;
+   * anything else fails the call with `ERR_API_INVALID_RESPONSE`, the value
+   * as `cause`, without retries.
+   */
+  fetch?: (request: Request) => Promise<Response>;
   /** Per-attempt timeout including the body (default 30000). */
   timeoutMs?: number;
   /** Retries for 429, 500, 502, 503, 504, network errors and timeouts (default 2). */

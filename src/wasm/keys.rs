@@ -4,7 +4,9 @@
 //! workerd (see `runtime.rs`), where each does its own.
 
 use super::convert::get;
-use super::js_io::{HttpError, Outcome, await_with_timeout, fetch_bytes, global_fetch, set};
+use super::js_io::{
+    HttpError, Outcome, await_with_timeout, fetch_bytes, get_json_request, global_fetch,
+};
 use super::runtime::shares_in_flight_work;
 use crate::ecdsa::VerificationKey;
 use crate::error::{Error, ErrorCode, Result};
@@ -12,7 +14,7 @@ use crate::jwks::KeySet;
 use crate::key_cache::{KeyCache, KeyCachePolicy, Plan};
 use futures_util::FutureExt as _;
 use futures_util::future::{LocalBoxFuture, Shared};
-use js_sys::{Function, Object};
+use js_sys::Function;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -312,16 +314,35 @@ impl RemoteKeys {
         let fetch = fetch.cloned().or_else(global_fetch).ok_or_else(|| {
             fetch_failed("this runtime has no global fetch; pass options.fetch", None)
         })?;
-        let init = Object::new();
-        let headers = Object::new();
-        set(&headers, "accept", &"application/json".into());
-        set(&init, "headers", &headers);
         let (timeout_ms, max_bytes) = (self.settings.timeout_ms, self.settings.max_bytes);
-        let response = fetch_bytes(&fetch, url, &init, timeout_ms, None, Some(max_bytes)).await.map_err(|err| match err {
-            HttpError::Network(what, cause) => fetch_failed(&format!("fetching the JWKS from {url} failed: {what}"), cause),
-            HttpError::Timeout | HttpError::Aborted(_) => fetch_failed(&format!("fetching the JWKS from {url} took longer than {timeout_ms} ms (keysTimeoutMs)"), None),
-            HttpError::TooLarge(bytes) => fetch_failed(&format!("the JWKS at {url} is {bytes} bytes, more than limits.maxJwksBytes ({max_bytes})"), None),
-        })?;
+        let failed = |err| match err {
+            HttpError::Network(what, cause) => fetch_failed(
+                &format!("fetching the JWKS from {url} failed: {what}"),
+                cause,
+            ),
+            HttpError::NotResponse(value) => fetch_failed(
+                &format!(
+                    "fetching the JWKS from {url} failed: the fetch function gave no Response"
+                ),
+                Some(value),
+            ),
+            HttpError::Timeout | HttpError::Aborted(_) => fetch_failed(
+                &format!(
+                    "fetching the JWKS from {url} took longer than {timeout_ms} ms (keysTimeoutMs)"
+                ),
+                None,
+            ),
+            HttpError::TooLarge(bytes) => fetch_failed(
+                &format!(
+                    "the JWKS at {url} is {bytes} bytes or more, more than limits.maxJwksBytes ({max_bytes})"
+                ),
+                None,
+            ),
+        };
+        let request = |signal: Option<&_>| get_json_request(url, signal);
+        let response = fetch_bytes(&fetch, request, timeout_ms, None, Some(max_bytes))
+            .await
+            .map_err(failed)?;
         if !(200..300).contains(&response.status) {
             return Err(fetch_failed(
                 &format!(

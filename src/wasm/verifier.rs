@@ -2,7 +2,7 @@
 
 use super::convert::{self, get};
 use super::errors::{invalid_argument, verification_error};
-use super::js_io::{await_with_timeout, call_method, set};
+use super::js_io::{self, ReadError, call_method, set};
 use super::keys::{Failure, KeyLoader, KeySource, RemoteSettings};
 use super::webcrypto::WebCrypto;
 use crate::ecdsa::{SignatureEncoding, VerificationKey};
@@ -11,7 +11,7 @@ use crate::key_cache::KeyCachePolicy;
 use crate::message::HttpRequest;
 use crate::policy::{Limits, VerifyPolicy};
 use crate::signature::{PreparedVerification, Verified, prepare};
-use js_sys::{Function, Object, Promise, Uint8Array};
+use js_sys::{Function, Object, Promise};
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -370,59 +370,24 @@ async fn read_fetch_request(value: &JsValue, limits: &Limits) -> Result<HttpRequ
     HttpRequest::new(&method, &url, headers, body)
 }
 
-/// Reads a `ReadableStream` of bytes, at most `max_body` bytes. The chunks
-/// stay in JS until the stream ends; each one's length is added up first,
-/// and the stream is cancelled as soon as the total passes the limit, so a
-/// refused body is never copied into WebAssembly memory, and an accepted one
-/// is copied once, into a buffer of its exact size.
+/// Reads a request's body stream, at most `max_body` bytes (see
+/// [`js_io::read_stream`]: reading stops as soon as the total passes it).
 async fn read_stream(stream: &JsValue, max_body: usize) -> Result<Vec<u8>> {
-    let failed = || Error::new(ErrorCode::BodyNotRaw, "reading the request body failed");
-    let reader = call_method(stream, "getReader").map_err(|_| failed())?;
-    let mut chunks: Vec<Uint8Array> = Vec::new();
-    let mut total: usize = 0;
-    loop {
-        let read = call_method(&reader, "read").map_err(|_| failed())?;
-        let result = JsFuture::from(Promise::resolve(&read))
-            .await
-            .map_err(|_| failed())?;
-        if get(&result, "done").as_bool() == Some(true) {
-            break;
-        }
-        let Ok(chunk) = get(&result, "value").dyn_into::<Uint8Array>() else {
-            cancel(&reader).await;
-            return Err(Error::new(
-                ErrorCode::BodyNotRaw,
-                "the request body stream gave something other than bytes (Uint8Array)",
-            ));
-        };
-        total = total.saturating_add(chunk.length() as usize);
-        if total > max_body {
-            cancel(&reader).await;
-            return Err(convert::body_too_large(
+    js_io::read_stream(stream, max_body, f64::INFINITY, None)
+        .await
+        .map_err(|err| match err {
+            ReadError::TooLarge(total) => convert::body_too_large(
                 &format!("the request body is more than {max_body} bytes (read {total} so far)"),
                 max_body,
-            ));
-        }
-        chunks.push(chunk);
-    }
-    let mut body = vec![0; total];
-    let mut start = 0;
-    for chunk in chunks {
-        let end = start + chunk.length() as usize;
-        if let Some(room) = body.get_mut(start..end) {
-            chunk.copy_to(room);
-        }
-        start = end;
-    }
-    Ok(body)
-}
-
-/// Cancels a stream reader (the rest of the body is not wanted), waiting a
-/// moment for the cancellation to settle; its outcome does not matter.
-async fn cancel(reader: &JsValue) {
-    if let Ok(cancelling) = call_method(reader, "cancel") {
-        let _ = await_with_timeout(cancelling, 1_000.0).await;
-    }
+            ),
+            ReadError::NotBytes => Error::new(
+                ErrorCode::BodyNotRaw,
+                "the request body stream gave something other than bytes (Uint8Array)",
+            ),
+            ReadError::Failed(_) | ReadError::Stopped(_) => {
+                Error::new(ErrorCode::BodyNotRaw, "reading the request body failed")
+            }
+        })
 }
 
 /// Runs the verification code once on the delivery embedded in

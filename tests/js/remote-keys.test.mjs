@@ -253,13 +253,67 @@ describe('remote keys: custom fetch', () => {
     const verifier = new WebhookVerifier({
       keys: 'https://sandbox.upvest.co/auth/verify_keys',
       now: clock.now,
-      fetch: async (input, init) => {
-        seen.push({ url: String(input instanceof Request ? input.url : input), method: init?.method ?? 'GET' });
+      fetch: async (...args) => {
+        const [input] = args;
+        assert.equal(args.length, 1, 'fetch is called with the built Request alone');
+        assert.ok(input instanceof Request, 'fetch receives a Request');
+        seen.push({ url: input.url, method: input.method, accept: input.headers.get('accept') });
         return new Response(JSON.stringify(keyB.jwks), { headers: { 'content-type': 'application/json' } });
       },
     });
     assert.equal((await verifier.verify(signedBy(keyB))).keyId, keyB.kid);
-    assert.deepEqual(seen, [{ url: 'https://sandbox.upvest.co/auth/verify_keys', method: 'GET' }]);
+    assert.deepEqual(seen, [{ url: 'https://sandbox.upvest.co/auth/verify_keys', method: 'GET', accept: 'application/json' }]);
+  });
+
+  // Before gloo-net the response was read by reflection, so such values were
+  // half-read; now each is a typed error with the value as its cause, and
+  // the instance is still usable afterwards (nothing trapped).
+  for (const [name, value] of [
+    ['a plain object shaped like a Response', { status: 200, headers: new Headers(), arrayBuffer: async () => new TextEncoder().encode(JSON.stringify(keyB.jwks)).buffer }],
+    ['a string', JSON.stringify(keyB.jwks)],
+    ['undefined', undefined],
+    ['null', null],
+  ]) {
+    test(`a custom fetch resolving to ${name} (not a Response) is ERR_JWKS_FETCH_FAILED with the value as cause`, async () => {
+      let answer = value;
+      const verifier = new WebhookVerifier({
+        keys: 'https://sandbox.upvest.co/auth/verify_keys',
+        now: clock.now,
+        keysCooldownMs: 0,
+        fetch: async () => answer,
+      });
+      const err = await rejectsWithCode(verifier.verify(signedBy(keyB)), 'ERR_JWKS_FETCH_FAILED');
+      assert.match(err.message, /the fetch function gave no Response/);
+      assert.equal(err.cause, value);
+      answer = new Response(JSON.stringify(keyB.jwks));
+      clock.advance(1_000); // past the failure's cooldown
+      assert.equal((await verifier.verify(signedBy(keyB))).keyId, keyB.kid, 'the same verifier works afterwards');
+    });
+  }
+
+  test('an endless JWKS stream without content-length is refused once maxJwksBytes is passed, and the stream is cancelled', async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    const verifier = new WebhookVerifier({
+      keys: 'https://sandbox.upvest.co/auth/verify_keys',
+      now: clock.now,
+      keysTimeoutMs: 10_000, // the size stops it at once; reading it whole would run into this
+      limits: { maxJwksBytes: 256 * 1024 },
+      fetch: async () => new Response(new ReadableStream({
+        pull(controller) {
+          pulled += chunk.length;
+          controller.enqueue(chunk);
+        },
+        cancel() {
+          cancelled = true;
+        },
+      })),
+    });
+    const err = await rejectsWithCode(verifier.verify(signedBy(keyB)), 'ERR_JWKS_FETCH_FAILED');
+    assert.match(err.message, /maxJwksBytes \(262144\)/);
+    assert.equal(cancelled, true, 'the body stream is cancelled');
+    assert.ok(pulled <= 256 * 1024 + 4 * chunk.length, `read ${pulled} bytes of an endless body`);
   });
 
   test('rejects with ERR_JWKS_FETCH_FAILED and the cause when the custom fetch rejects', async () => {
@@ -275,8 +329,8 @@ describe('remote keys: custom fetch', () => {
       keys: 'https://sandbox.upvest.co/auth/verify_keys',
       now: clock.now,
       keysTimeoutMs: 200,
-      fetch: (input, init) => {
-        signal = init?.signal;
+      fetch: (input) => {
+        signal = input.signal; // the Request's signal follows the verifier's
         return new Promise(() => {}); // ignores the signal: the verifier must still give up
       },
     });

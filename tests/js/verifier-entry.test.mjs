@@ -182,6 +182,43 @@ for (const [name, entry] of ENTRIES) {
       }
     });
 
+    test('keys from a URL through a custom fetch: it gets a GET Request alone; a value that is not a Response, or an endless body, is ERR_JWKS_FETCH_FAILED', async () => {
+      const { key, delivery } = signed();
+      const calls = [];
+      const verifierAnswering = (answer) => verifierFor('https://keys.example/jwks', {
+        limits: { maxJwksBytes: 64 * 1024 },
+        fetch: async (...args) => {
+          calls.push(args);
+          return answer();
+        },
+      });
+      assert.equal((await verifierAnswering(() => new Response(JSON.stringify(key.jwks))).verify(delivery)).keyId, key.kid);
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0].length, 1, 'fetch is called with the built Request alone');
+      const [request] = calls[0];
+      assert.ok(request instanceof Request);
+      assert.equal(request.url, 'https://keys.example/jwks');
+      assert.equal(request.method, 'GET');
+      assert.equal(request.headers.get('accept'), 'application/json');
+      assert.ok(request.signal instanceof AbortSignal);
+
+      const notResponse = { status: 200, headers: new Headers(), arrayBuffer: async () => new ArrayBuffer(2) };
+      let err = await rejectsWith(verifierAnswering(() => notResponse).verify(delivery), 'ERR_JWKS_FETCH_FAILED');
+      assert.match(err.message, /the fetch function gave no Response/);
+      assert.equal(err.cause, notResponse);
+
+      let cancelled = false;
+      const endless = () => new Response(new ReadableStream({
+        pull: (controller) => controller.enqueue(new Uint8Array(16 * 1024)),
+        cancel: () => {
+          cancelled = true;
+        },
+      }));
+      err = await rejectsWith(verifierAnswering(endless).verify(delivery), 'ERR_JWKS_FETCH_FAILED');
+      assert.match(err.message, /limits\.maxJwksBytes \(65536\)/);
+      assert.equal(cancelled, true, 'the endless body is cancelled');
+    });
+
     test('webCrypto: false verifies, and rejects a tampered body and an altered signature', async () => {
       const { key, events, delivery } = signed();
       const verifier = verifierFor(key.jwks, { webCrypto: false });

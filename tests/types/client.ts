@@ -21,7 +21,7 @@ new UpvestClient({
   privateKey: { kty: 'EC', crv: 'P-521', d: '', x: '', y: '' },
   privateKeyPassphrase: 'pass',
   scopes: ['webhooks:read'],
-  fetch: (input, init) => fetch(input, init),
+  fetch: (request) => fetch(request),
   timeoutMs: 10_000,
   maxRetries: 0,
   retryBaseDelayMs: 100,

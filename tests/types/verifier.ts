@@ -21,13 +21,16 @@ new WebhookVerifier({ keys: jwks });
 new WebhookVerifier({ keys: 'https://sandbox.upvest.co/auth/verify_keys' });
 new WebhookVerifier({ keys: new URL('https://sandbox.upvest.co/auth/verify_keys') });
 new WebhookVerifier({ keys: async () => jwks });
+new WebhookVerifier({ keys: 'https://sandbox.upvest.co/auth/verify_keys', fetch: globalThis.fetch });
+// @ts-expect-error the custom fetch gets the built Request alone, not (url, init)
+new WebhookVerifier({ keys: 'https://sandbox.upvest.co/auth/verify_keys', fetch: (url: string, init: RequestInit) => fetch(url, init) });
 new WebhookVerifier({ keys: () => JSON.stringify(jwks) });
 new WebhookVerifier({
   keys: jwks,
   toleranceSeconds: 60,
   maxAgeSeconds: 120,
   now: () => Date.now(),
-  fetch: (input, init) => fetch(input, init),
+  fetch: (request) => fetch(request),
   keysTimeoutMs: 1000,
   keysCooldownMs: 1000,
   keysMaxAgeMs: 60_000,

@@ -25,8 +25,8 @@ describe('UpvestClient options', () => {
       ...clientOptions(fake),
       baseUrl: undefined,
       maxRetries: 0,
-      fetch: async (url) => {
-        urls.push(String(url));
+      fetch: async (request) => {
+        urls.push(request.url);
         return new Response('{"type":"x","status":503}', { status: 503, headers: { 'content-type': 'application/problem+json' } });
       },
     });
@@ -44,16 +44,81 @@ describe('UpvestClient options', () => {
   test('a custom fetch carries every request (token and API calls)', async () => {
     const seen = [];
     const upvest = clientFor(fake, {
-      fetch: (url, init) => {
-        seen.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
-        return fetch(url, init);
+      fetch: (...args) => {
+        const [request] = args;
+        assert.equal(args.length, 1, 'fetch is called with the built Request alone');
+        assert.ok(request instanceof Request, 'fetch receives a Request');
+        seen.push(`${request.method} ${new URL(request.url).pathname}`);
+        return fetch(request);
       },
     });
     const hook = await upvest.webhooks.create(sample('custom-fetch'));
     await upvest.webhooks.delete(hook.id);
     assert.deepEqual(seen, ['POST /auth/token', 'POST /webhooks', `DELETE /webhooks/${hook.id}`]);
     assert.equal(fake.requests.length, 3);
+    assertAllVerified(fake);
   });
+
+  test('a request the runtime refuses to build (a baseUrl with credentials) is ERR_NETWORK with the cause, and the module keeps working', async () => {
+    let calls = 0;
+    const upvest = clientFor(fake, {
+      baseUrl: 'http://user:pw@127.0.0.1:9',
+      maxRetries: 0,
+      fetch: () => {
+        calls += 1;
+        return fetch('http://127.0.0.1:9');
+      },
+    });
+    const err = await failure(() => upvest.webhooks.list());
+    assert.equal(err.code, 'ERR_NETWORK', err.message);
+    assert.match(err.message, /the request could not be built/);
+    assert.match(String(err.cause), /credentials/i);
+    assert.equal(calls, 0, 'nothing was sent');
+    const hook = await clientFor(fake).webhooks.create(sample('after-refused-request'));
+    assert.ok(hook.id, 'a client on the same WebAssembly instance still works');
+  });
+
+  test('the Request given to a custom fetch carries the signed headers, the body and an AbortSignal', async () => {
+    const requests = [];
+    const upvest = clientFor(fake, {
+      fetch: async (request) => {
+        requests.push({ request, body: await request.clone().text() });
+        return fetch(request);
+      },
+    });
+    const hook = await upvest.webhooks.create(sample('request-shape'));
+    const { request, body } = requests.at(-1);
+    assert.equal(request.method, 'POST');
+    assert.equal(JSON.parse(body).url, hook.url);
+    for (const name of ['authorization', 'signature', 'signature-input', 'content-digest', 'idempotency-key', 'upvest-client-id']) {
+      assert.ok(request.headers.get(name), `${name} is set`);
+    }
+    assert.ok(request.signal instanceof AbortSignal);
+    assert.equal(request.signal.aborted, false);
+    await upvest.webhooks.delete(hook.id);
+  });
+
+  for (const [name, value] of [
+    ['a plain object shaped like a Response', { status: 200, headers: new Headers(), arrayBuffer: async () => new ArrayBuffer(0) }],
+    ['a string', '{}'],
+    ['undefined', undefined],
+  ]) {
+    test(`a custom fetch resolving to ${name} (not a Response) is ERR_API_INVALID_RESPONSE with the value as cause, not retried`, async () => {
+      let calls = 0;
+      const upvest = clientFor(fake, {
+        maxRetries: 3,
+        fetch: async () => {
+          calls += 1;
+          return value;
+        },
+      });
+      const err = await failure(() => upvest.webhooks.list());
+      assert.equal(err.code, 'ERR_API_INVALID_RESPONSE', err.message);
+      assert.match(err.message, /the fetch function gave no Response/);
+      assert.equal(err.cause, value);
+      assert.equal(calls, 1, 'a fetch that gives no Response is not retried');
+    });
+  }
 
   test('the injected clock sets created/expires: a client an hour ahead is refused by the server (ERR_API_UNAUTHORIZED)', async () => {
     const ahead = () => Date.now() + 3600_000;
