@@ -94,6 +94,20 @@ fn genuine(form: BaseForm, expires: bool) -> Genuine {
 }
 
 impl Genuine {
+    /// The `Signature` value, and every other header but `signature-input`.
+    fn signature_apart(&self) -> (String, Headers) {
+        let mut signature = String::new();
+        let mut others = Headers::new();
+        for (name, value) in &self.headers {
+            if name == "signature" {
+                signature.clone_from(value);
+            } else {
+                others.append(name, value.as_str());
+            }
+        }
+        (signature, others)
+    }
+
     fn verify(&self, signature_input: &str, policy: &VerifyPolicy) -> Result<Verified> {
         let mut headers: Headers = self.headers.iter().cloned().collect();
         headers.append("signature-input", signature_input);
@@ -197,18 +211,7 @@ fn the_reported_replay_and_its_variants_are_rejected_as_malformed() {
 #[test]
 fn a_label_repeated_in_signature_is_rejected() {
     let genuine = genuine(BaseForm::UpvestV6, true);
-    let signature = genuine
-        .headers
-        .iter()
-        .find(|(name, _)| name == "signature")
-        .map(|(_, value)| value.clone())
-        .unwrap();
-    let mut headers: Headers = genuine
-        .headers
-        .iter()
-        .filter(|(name, _)| name != "signature")
-        .cloned()
-        .collect();
+    let (signature, mut headers) = genuine.signature_apart();
     headers.append("signature", format!("{signature}, {signature}"));
     headers.append("signature-input", format!("sig1={}", genuine.moved));
     let request = HttpRequest::new("POST", URL, headers, BODY.to_vec()).unwrap();
@@ -336,18 +339,7 @@ fn generated_replays_never_verify() {
 #[test]
 fn a_signature_under_an_unknown_key_id_does_not_hide_a_later_one_that_verifies() {
     let genuine = genuine(BaseForm::UpvestV6, true);
-    let signature = genuine
-        .headers
-        .iter()
-        .find(|(name, _)| name == "signature")
-        .map(|(_, value)| value.clone())
-        .unwrap();
-    let mut headers: Headers = genuine
-        .headers
-        .iter()
-        .filter(|(name, _)| name != "signature")
-        .cloned()
-        .collect();
+    let (signature, mut headers) = genuine.signature_apart();
     let junk = signature.replacen("sig1=", "sig0=", 1);
     headers.append("signature", format!("{junk}, {signature}"));
     let unknown = genuine.member.replace("keyid=\"k\"", "keyid=\"unknown\"");
