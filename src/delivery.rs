@@ -62,9 +62,9 @@ fn text(body: &[u8]) -> Result<&str> {
 }
 
 /// Checks that a delivery body has the shape [`parse_events`] accepts,
-/// without building the events; returns their count. A body that passes
-/// is valid UTF-8 JSON, which `JSON.parse` then reads.
-pub fn check_events(body: &[u8]) -> Result<usize> {
+/// without building the events; returns the body as text (valid UTF-8 JSON,
+/// which the boundary hands to `JSON.parse`) and the number of events.
+pub fn check_events(body: &[u8]) -> Result<(&str, usize)> {
     let text = text(body)?;
     let envelope: EnvelopeShape<'_> = serde_json::from_str(text).map_err(|e| {
         Error::new(
@@ -72,7 +72,7 @@ pub fn check_events(body: &[u8]) -> Result<usize> {
             format!("the body is not the expected JSON {{\"payload\":[{{id, created_at, type, object, webhook_id}}, …]}} ({e})"),
         )
     })?;
-    Ok(envelope.payload.len())
+    Ok((text, envelope.payload.len()))
 }
 
 /// Parses and checks a delivery body. Unknown fields are tolerated.
@@ -153,7 +153,7 @@ mod tests {
         for body in bodies {
             assert_eq!(
                 parse_events(body.as_bytes()).map(|e| e.len()).ok(),
-                check_events(body.as_bytes()).ok(),
+                check_events(body.as_bytes()).ok().map(|(_, count)| count),
                 "{body}"
             );
         }

@@ -196,8 +196,9 @@ impl Inner {
                 });
             }
         };
-        crate::delivery::check_events(&request.body).map_err(|err| verification_error(&err))?;
-        Ok(result_object(&verified, &request.body))
+        let (text, _) =
+            crate::delivery::check_events(&request.body).map_err(|err| verification_error(&err))?;
+        Ok(result_object(&verified, text))
     }
 
     /// Runs the ECDSA checks in `verify_with`'s order until one succeeds,
@@ -264,12 +265,12 @@ pub(crate) fn read_policy(options: &JsValue) -> Result<(VerifyPolicy, usize)> {
     Ok((policy, max_jwks_bytes))
 }
 
-fn result_object(verified: &Verified, body: &[u8]) -> JsValue {
+/// `body` is the delivery's text, already checked as UTF-8 JSON of the
+/// expected shape by `check_events`.
+fn result_object(verified: &Verified, body: &str) -> JsValue {
     let result = Object::new();
-    // The body was just validated as JSON; JSON.parse gives native JS objects fastest.
-    let events = std::str::from_utf8(body)
-        .ok()
-        .and_then(|text| js_sys::JSON::parse(text).ok())
+    // JSON.parse gives native JS objects fastest.
+    let events = js_sys::JSON::parse(body)
         .map(|doc| get(&doc, "payload"))
         .unwrap_or_default();
     set(&result, "events", &events);
