@@ -860,6 +860,8 @@ export async function startEmulator(options = {}) {
       engine.close();
       keyring.stop();
       for (const socket of sockets) socket.destroy();
+      // Also any connection the set missed: server.close() waits for them all.
+      server.closeAllConnections?.();
       await new Promise((resolve) => server.close(() => resolve()));
     },
   };

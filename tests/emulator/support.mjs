@@ -84,6 +84,7 @@ export async function startReceiver(respond = () => 200) {
     },
     async close() {
       for (const s of sockets) s.destroy();
+      server.closeAllConnections?.(); // any connection the set missed: close() waits for them all
       await new Promise((resolve) => server.close(resolve));
     },
   };
