@@ -14,16 +14,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseYaml } from './mini-yaml.mjs';
+import { findOpenApi, parseOpenApi } from './openapi.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUTPUT = join(ROOT, 'pkg/emulator/sample-events.json');
-const CANDIDATES = [process.env.UPVEST_OPENAPI, join(ROOT, 'vendor/upvest/openapi-webhooks-1.9.0.yaml')];
-
-/** The first existing OpenAPI path among $UPVEST_OPENAPI and the usual places, or null. */
-export function findOpenApi() {
-  return CANDIDATES.find((p) => p && existsSync(p)) ?? null;
-}
+export { findOpenApi };
 
 /** `2021-11-19 13:06:51.980159+00:00` → `2021-11-19T13:06:51.980159Z`; dates unchanged. */
 export function rfc3339(text) {
@@ -63,7 +58,7 @@ function statusEnum(objectSchema) {
 
 /** Builds the sample-events document from the OpenAPI text. */
 export function buildSamples(yamlText, sourceName = 'openapi-webhooks-1.9.0.yaml') {
-  const doc = parseYaml(yamlText);
+  const doc = parseOpenApi(yamlText);
   const categories = {};
   for (const [callback, item] of Object.entries(doc['x-webhooks'] ?? {})) {
     const content = item.post?.requestBody?.content?.['application/json'];

@@ -10,7 +10,7 @@ import { EVENT_CATEGORIES, EVENT_TYPES, UNDOCUMENTED_CATEGORIES, examplesOf } fr
 import { startEmulator } from '../../pkg/emulator/server.mjs';
 import { WEBHOOK_TYPES } from '../../pkg/emulator/validation.mjs';
 import { buildSamples, findOpenApi, render, rfc3339 } from '../../scripts/gen-sample-events.mjs';
-import { parseYaml } from '../../scripts/mini-yaml.mjs';
+import { parseOpenApi } from '../../scripts/openapi.mjs';
 import { admin, assertProblem, session, startReceiver, waitFor } from './support.mjs';
 
 const SAMPLES = JSON.parse(readFileSync(new URL('../../pkg/emulator/sample-events.json', import.meta.url), 'utf8'));
@@ -45,8 +45,8 @@ describe('sample events', () => {
     const text = readFileSync(yamlPath, 'utf8');
     assert.equal(render(buildSamples(text)), readFileSync(new URL('../../pkg/emulator/sample-events.json', import.meta.url), 'utf8'));
   });
-  test('the mini YAML reader: mappings, sequences at the parent indent, quoted and folded scalars, YAML 1.1 scalars', () => {
-    const doc = parseYaml([
+  test('the OpenAPI reader (yaml): quoted and folded scalars, PyYAML integers and timestamps, `y` a string', () => {
+    const doc = parseOpenApi([
       'a:',
       '  b: 1',
       '  list:',
@@ -64,9 +64,11 @@ describe('sample events', () => {
       '  empty: []',
       '  nothing: null',
       '  yes: true',
+      '  y: curve',
+      '  octal: 0777',
     ].join('\n'));
     assert.deepEqual(doc, {
-      a: { b: 1, list: ['x', { title: 'T', n: 1.5 }], quoted: "it's", dq: 'line one two', plain: 'first second', phone: '0123456789', when: { $timestamp: '2021-11-19 13:06:51.980159+00:00' }, day: { $timestamp: '1990-01-01' }, empty: [], nothing: null, yes: true },
+      a: { b: 1, list: ['x', { title: 'T', n: 1.5 }], quoted: "it's", dq: 'line one two', plain: 'first second', phone: '0123456789', when: { $timestamp: '2021-11-19 13:06:51.980159+00:00' }, day: { $timestamp: '1990-01-01' }, empty: [], nothing: null, yes: true, y: 'curve', octal: '0777' },
     });
     assert.equal(rfc3339('2021-11-19 13:06:51.980159+00:00'), '2021-11-19T13:06:51.980159Z');
     assert.equal(rfc3339('2021-11-22 09:04:42+00:00'), '2021-11-22T09:04:42Z');
