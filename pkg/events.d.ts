@@ -243,6 +243,42 @@ export type WebhookEventCategory =
   | 'FEE_COLLECTION';
 
 /**
+ * The 27 subscription categories of a webhook's `type` in API 1.9.0; the client also
+ * accepts later ones (Upvest checks them). The categories with events of their own are {@link WebhookEventCategory}.
+ *
+ * @category API client
+ */
+export type WebhookCategory =
+  | 'ALL'
+  | 'USER'
+  | 'USER_CHECK'
+  | 'ORDER'
+  | 'ORDER_CANCELLATION'
+  | 'EXECUTION'
+  | 'POSITION'
+  | 'CASH_BALANCE'
+  | 'ACCOUNT'
+  | 'ACCOUNT_GROUP'
+  | 'REPORT'
+  | 'TREASURY_REPORT'
+  | 'DIRECT_DEBIT'
+  | 'WITHDRAWAL'
+  | 'PORTFOLIO'
+  | 'PORTFOLIO_ALLOCATION'
+  | 'PORTFOLIO_ORDER'
+  | 'CORPORATE_ACTION'
+  | 'ACCOUNT_VALUATION'
+  | 'INTRADAY_ACCOUNT_VALUATION'
+  | 'CASH_TRANSACTION'
+  | 'SECURITY_TRANSACTION'
+  | 'ACCOUNT_LIQUIDATION'
+  | 'ACCOUNT_RETURNS'
+  | 'VIRTUAL_CASH_INCREASE'
+  | 'VIRTUAL_CASH_DECREASE'
+  | 'FEE_COLLECTION'
+  | (string & {});
+
+/**
  * The event types of each category.
  *
  * @category Events
