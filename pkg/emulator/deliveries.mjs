@@ -7,8 +7,10 @@
 //   would make the body larger than `config.max_package_size` bytes (a single
 //   larger event still goes, alone). The body is `{"payload":[…]}`, events
 //   sorted by `created_at`.
-// - Only a `200` answer counts. Anything else, a connection error or a
-//   timeout is retried after 1, 2, 3, 5, 8, 13, … s (each the sum of the two
+// - A `200` (what Upvest's docs ask receivers to answer) or a `204` (the
+//   response the OpenAPI's x-webhooks declares) counts as delivered
+//   (DELIVERED_STATUSES). Anything else, a connection error or a timeout is
+//   retried after 1, 2, 3, 5, 8, 13, … s (each the sum of the two
 //   before), capped at 600 s, forever; each attempt is signed afresh.
 // - Blocking: the packages of one webhook go out one at a time, in order; a
 //   failing package holds back every later one until it succeeds.
@@ -27,6 +29,9 @@ import { delayMs } from './validation.mjs';
 
 /** Upper bound of the retry backoff, in seconds (webhooks-api.md §4). */
 export const MAX_BACKOFF_SECONDS = 600;
+
+/** The receiver answers that count as delivered: 200 (Upvest's docs) and 204 (the OpenAPI's x-webhooks). */
+export const DELIVERED_STATUSES = Object.freeze([200, 204]);
 
 /** Bytes of an empty package, `{"payload":[]}`. */
 const EMPTY_PACKAGE_BYTES = Buffer.byteLength('{"payload":[]}');
@@ -286,7 +291,7 @@ export function createDeliveryEngine(options) {
     d.nextAttemptAt = null;
     const result = await send(d, hook);
     if (result.stale || d.state === 'dropped') return;
-    if (result.status === 200) {
+    if (DELIVERED_STATUSES.includes(result.status)) {
       d.state = 'delivered';
       d.deliveredAt = now();
       q.backlog.shift();
@@ -371,7 +376,7 @@ export function createDeliveryEngine(options) {
     d.state = 'delivering';
     send(d, hook).then((result) => {
       if (result.stale) return;
-      d.state = result.status === 200 ? 'delivered' : 'failed';
+      d.state = DELIVERED_STATUSES.includes(result.status) ? 'delivered' : 'failed';
       if (d.state === 'delivered') d.deliveredAt = now();
       onAttempt?.(view(d), result.attempt);
     });

@@ -162,7 +162,8 @@ export function verifyRequestSignature(req, { keys, clientId, nowSeconds, tolera
 
   // required coverage per request kind (http-signatures.md §3.2)
   const hasBody = req.body.length > 0;
-  const required = ['@method', '@path', 'accept', 'upvest-client-id'];
+  const required = ['@method', '@path', 'upvest-client-id'];
+  if (h.has('accept')) required.push('accept'); // signed if present (webhooks-api.md §3.1)
   if (req.query !== null) required.push('@query');
   if (!isTokenRequest) required.push('authorization');
   if (hasBody) required.push('content-type', 'content-length', 'content-digest');

@@ -28,7 +28,7 @@ export const EVENT_TYPES = Object.freeze(Object.values(DATA.categories).flatMap(
 /** Subscription categories with no documented event type in OAS 1.9.0 (`PORTFOLIO`, `CORPORATE_ACTION`). */
 export const UNDOCUMENTED_CATEGORIES = Object.freeze(WEBHOOK_TYPES.filter((t) => t !== 'ALL' && !EVENT_CATEGORIES.includes(t)));
 
-/** The object of the test delivery is a USER.CREATED sample marked `test: true` (see testEvent). */
+/** The event type of the test delivery (see testEvent). */
 export const TEST_EVENT_TYPE = 'USER.CREATED';
 
 const STATUS_ALIASES = {
@@ -99,9 +99,13 @@ export function sampleObject(type, { example, freshId = true } = {}) {
   return object;
 }
 
-/** The event of a test delivery: a USER.CREATED sample whose object carries `test: true`. */
+/**
+ * The event of a test delivery: a USER.CREATED sample, schema-valid like any
+ * other (the Users object allows no extra field). The emulator marks the test
+ * in its own records (the delivery's `test: true`, `state.testDeliveries`).
+ */
 export function testEvent({ id = crypto.randomUUID(), createdAt, webhookId }) {
-  return { id, created_at: createdAt, type: TEST_EVENT_TYPE, object: { ...sampleObject(TEST_EVENT_TYPE), test: true }, webhook_id: webhookId };
+  return { id, created_at: createdAt, type: TEST_EVENT_TYPE, object: sampleObject(TEST_EVENT_TYPE), webhook_id: webhookId };
 }
 
 /**

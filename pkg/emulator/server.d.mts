@@ -44,8 +44,6 @@ export interface EmulatorOptions {
   toleranceSeconds?: number;
   /** Reject a (keyid, nonce) pair seen before (default true). */
   rejectReplayedNonces?: boolean;
-  /** Reject categories outside the OAS 1.9.0 enum (default false). */
-  strictTypes?: boolean;
   /** Accept `http://localhost|127.0.0.1|[::1]` webhook URLs (default true). */
   allowHttpLocalhost?: boolean;
   /** Config of a webhook created without one (default `{ delay: '1s', max_package_size: 10240 }`). */

@@ -21,12 +21,13 @@
 //      request kind, `content-digest`/`content-length` against the body,
 //      created/expires window, replayed nonce, ECDSA P-521/SHA-512 (DER) or
 //      Ed25519 over the rebuilt base
-//   4. `accept` (→ 406), `upvest-api-version` (→ 400)
+//   4. `accept`, when present, must allow application/json (→ 406; not on
+//      DELETE, which answers no body), `upvest-api-version` (→ 400)
 //   5. routing (→ 404/405); `POST /auth/token` handled here
 //   6. bearer token (→ 401), scopes (→ 403)
 //   7. `idempotency-key` on POST/PATCH (→ 400 when missing; a repeat
 //      returns the stored first response; another request with the same key → 409)
-//   8. the operation (validation → 400, unknown id → 404)
+//   8. the operation (validation → 400, unknown or malformed id → 404)
 //   9. faults with `when: 'after'` (the operation has run; the response is lost)
 //
 // Admin API (no auth, not Upvest's): everything under /emulator/ — see
@@ -107,7 +108,6 @@ function formatNanos(ns) {
  * - `now`: clock in ms (default `Date.now`), for tokens, timestamps, the signature window, event times.
  * - `toleranceSeconds`: signature `created` window (default 300).
  * - `rejectReplayedNonces`: reject a (keyid, nonce) seen before (default true).
- * - `strictTypes`: reject categories outside the OAS 1.9.0 enum (default false: open enum).
  * - `allowHttpLocalhost`: accept `http://localhost|127.0.0.1|[::1]` webhook URLs (default true).
  * - `defaultConfig`: config of a webhook created without one (default `{ delay: '1s', max_package_size: 10240 }`).
  * - `verificationKeyCount`: delivery signing keys published at /auth/verify_keys (default 1).
@@ -287,7 +287,8 @@ export async function startEmulator(options = {}) {
   }
 
   function findWebhook(id) {
-    if (!UUID_RE.test(id)) throw problem(400, 'bad_request', 'webhook_id must be a UUID');
+    // a malformed id names no webhook: 404, which every {webhook_id} operation lists (400 only PATCH does)
+    if (!UUID_RE.test(id)) throw problem(404, 'not_found', `webhook ${id} not found (webhook_id must be a UUID)`);
     const hook = state.webhooks.get(id.toLowerCase());
     if (!hook) throw problem(404, 'not_found', `webhook ${id} not found`);
     return hook;
@@ -332,7 +333,7 @@ export async function startEmulator(options = {}) {
   }
 
   function createWebhook(body) {
-    validateWebhookBody(body, { create: true, strictTypes: options.strictTypes, allowHttpLocalhost });
+    validateWebhookBody(body, { create: true, allowHttpLocalhost });
     const at = iso();
     const config = { ...defaultConfig, ...(body.config ?? {}) };
     const hook = {
@@ -352,7 +353,7 @@ export async function startEmulator(options = {}) {
   }
 
   function updateWebhook(hook, body) {
-    validateWebhookBody(body, { create: false, strictTypes: options.strictTypes, allowHttpLocalhost });
+    validateWebhookBody(body, { create: false, allowHttpLocalhost });
     for (const key of ['title', 'url', 'enabled']) if (key in body) hook[key] = body[key];
     if ('type' in body) hook.type = [...body.type];
     if ('exclude_type' in body) hook.exclude_type = [...body.exclude_type];
@@ -451,10 +452,12 @@ export async function startEmulator(options = {}) {
         state.nonces.set(nonceKey, entry.signature.created);
       }
 
+      // `accept` is optional (Upvest signs it only if present); DELETE answers no body and lists no 406
       const accept = req.headers.get('accept');
       const mediaTypes = (accept ?? '').split(',').map((s) => s.split(';')[0].trim().toLowerCase());
-      if (accept === undefined || !mediaTypes.includes('application/json')) {
-        throw problem(406, 'not_acceptable', `unsupported accept ${JSON.stringify(accept ?? null)}; only application/json`);
+      const acceptable = mediaTypes.some((t) => t === 'application/json' || t === 'application/*' || t === '*/*');
+      if (accept !== undefined && req.method !== 'DELETE' && !acceptable) {
+        throw problem(406, 'not_acceptable', `unsupported accept ${JSON.stringify(accept)}; only application/json`);
       }
       const apiVersion = req.headers.get('upvest-api-version');
       if (apiVersion !== undefined && apiVersion !== '1') throw problem(400, 'bad_request', `unsupported upvest-api-version ${apiVersion}`);

@@ -5,8 +5,10 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator } from '../../pkg/emulator/server.mjs';
+import { buildSignedRequest } from '../js/client/signer.mjs';
 import { admin, assertProblem, fetchToken, session, signedFetch } from './support.mjs';
 
 describe('emulator API', () => {
@@ -97,9 +99,30 @@ describe('emulator API', () => {
     test('a method the route lacks → 405', async () => {
       assertProblem(await s.api({ method: 'DELETE', path: '/webhooks' }), 405, 'method_not_allowed');
     });
-    test('accept other than application/json → 406 not_acceptable', async () => {
+    test('accept other than application/json → 406 not_acceptable (not on DELETE, which lists no 406)', async () => {
       assertProblem(await s.api({ path: '/webhooks', accept: 'text/html' }), 406, 'not_acceptable');
       assertProblem(await s.api({ path: '/auth/verify_keys', accept: 'application/problem+json' }), 406, 'not_acceptable');
+      const hook = await s.create({ title: 'd', url: 'https://a.example/d' });
+      assert.equal((await s.api({ method: 'DELETE', path: `/webhooks/${hook.id}`, accept: 'text/html' })).status, 204);
+      assert.equal((await s.api({ path: '/webhooks', accept: 'application/*;q=0.9' })).status, 200);
+      assert.equal((await s.api({ path: '/webhooks', accept: '*/*' })).status, 200);
+    });
+    test('no accept header → answered (Upvest signs accept only if present); a present accept must be covered', async () => {
+      const components = ['@method', '@path', 'authorization', 'upvest-api-version', 'upvest-client-id'];
+      const { url, init } = buildSignedRequest(emu, { token: s.token, path: '/webhooks', components });
+      delete init.headers.accept;
+      // node:http, not fetch: fetch adds `accept: */*` by itself
+      const status = await new Promise((resolve, reject) => {
+        const req = http.request(url, { method: 'GET', headers: init.headers }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(status, 200, emu.requests.at(-1).signature?.error);
+      assertProblem(await s.api({ path: '/webhooks', components }), 401, 'invalid_signature');
+      assert.match(emu.requests.at(-1).signature.error, /accept must be covered/);
     });
   });
 
@@ -114,7 +137,8 @@ describe('emulator API', () => {
       ['a relative url', { title: 't', url: '/hooks' }, /not a URL/],
       ['type not an array', { title: 't', url: 'https://a.example', type: 'ORDER' }, /type/],
       ['an empty type list', { title: 't', url: 'https://a.example', type: [] }, /type/],
-      ['a lowercase category', { title: 't', url: 'https://a.example', type: ['order'] }, /invalid category/],
+      ['a lowercase category', { title: 't', url: 'https://a.example', type: ['order'] }, /unknown category/],
+      ['an unknown category (not stored)', { title: 't', url: 'https://a.example', type: ['FOO'] }, /unknown category "FOO"/],
       ['delay 0s', { title: 't', url: 'https://a.example', config: { delay: '0s' } }, /config.delay/],
       ['delay 100s', { title: 't', url: 'https://a.example', config: { delay: '100s' } }, /config.delay/],
       ['max_package_size 99', { title: 't', url: 'https://a.example', config: { max_package_size: 99 } }, /max_package_size/],
@@ -131,13 +155,13 @@ describe('emulator API', () => {
         assert.equal(emu.state.webhooks.size, before);
       });
     }
-    test('PATCH rejects bad fields; a body that is not JSON; a non-UUID id', async () => {
+    test('PATCH rejects bad fields; a body that is not JSON; a non-UUID id names no webhook (404)', async () => {
       const hook = await s.create({ title: 'p', url: 'https://a.example/p' });
       assertProblem(await s.write('PATCH', `/webhooks/${hook.id}`, { enabled: 'yes' }), 400, 'bad_request');
       assertProblem(await s.write('PATCH', `/webhooks/${hook.id}`, { id: hook.id }), 400, 'bad_request');
       const r = await s.api({ method: 'PATCH', path: `/webhooks/${hook.id}`, body: '{not json', idempotencyKey: crypto.randomUUID() });
       assertProblem(r, 400, 'bad_request');
-      assertProblem(await s.api({ path: '/webhooks/not-a-uuid' }), 400, 'bad_request');
+      assertProblem(await s.api({ path: '/webhooks/not-a-uuid' }), 404, 'not_found');
     });
     test('POST without idempotency-key → 400 missing_idempotency_key', async () => {
       const r = await s.api({ method: 'POST', path: '/webhooks', body: JSON.stringify({ title: 't', url: 'https://a.example' }) });
