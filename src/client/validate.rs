@@ -1,5 +1,7 @@
 //! Checks arguments against the API's documented rules before anything is
-//! sent (webhooks-api.md §1.3–§2).
+//! sent (webhooks-api.md §1.3–§2). The webhook body rules are the table of
+//! `tests/fixtures/webhook-validation.json`, which the emulator
+//! (`pkg/emulator/validation.mjs`) passes too; the tests below run it.
 
 use crate::error::{Error, ErrorCode};
 use serde_json::{Map, Value};
@@ -88,11 +90,13 @@ pub struct UrlPolicy {
 
 /// Validates a create body: `title` and `url` required; `type`, `config`,
 /// `exclude_type` optional; nothing else.
-pub fn check_create(body: &Value) -> Result<Value> {
+#[cfg(test)]
+fn check_create(body: &Value) -> Result<Value> {
     check_create_with(body, UrlPolicy::default())
 }
 
-/// [`check_create`] with a URL policy.
+/// Validates a create body: `title` and `url` required; `type`, `config`,
+/// `exclude_type` optional; nothing else. `urls` says which URLs are allowed.
 pub fn check_create_with(body: &Value, urls: UrlPolicy) -> Result<Value> {
     let object = as_object("body", body)?;
     only_fields(object, &["title", "url", "type", "config", "exclude_type"])?;
@@ -111,11 +115,13 @@ pub fn check_create_with(body: &Value, urls: UrlPolicy) -> Result<Value> {
 
 /// Validates an update body: any of `title`, `url`, `enabled`, `type`,
 /// `config`, `exclude_type`, at least one.
-pub fn check_update(body: &Value) -> Result<Value> {
+#[cfg(test)]
+fn check_update(body: &Value) -> Result<Value> {
     check_update_with(body, UrlPolicy::default())
 }
 
-/// [`check_update`] with a URL policy.
+/// Validates an update body: any of `title`, `url`, `enabled`, `type`,
+/// `config`, `exclude_type`, at least one. `urls` says which URLs are allowed.
 pub fn check_update_with(body: &Value, urls: UrlPolicy) -> Result<Value> {
     let object = as_object("body", body)?;
     only_fields(
@@ -162,32 +168,20 @@ fn check_fields(object: &Map<String, Value>, urls: UrlPolicy) -> Result<()> {
                 format!("url must be at most {URL_MAX} characters"),
             ));
         }
-        let authority = |rest: &'_ str| {
-            rest.split(['/', '?', '#'])
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let https = url
-            .strip_prefix("https://")
-            .map(authority)
-            .filter(|host| !host.is_empty());
-        let loopback = url
-            .strip_prefix("http://")
-            .map(authority)
-            .filter(|_| urls.allow_http_loopback)
-            .filter(|host| {
-                let name = host
-                    .rsplit_once(':')
-                    .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-                    .map_or(host.as_str(), |(name, _)| name);
-                matches!(name, "localhost" | "127.0.0.1" | "[::1]")
-            });
-        if https.is_none() && loopback.is_none() {
+        let (scheme, host) = url_host(url);
+        let loopback = urls.allow_http_loopback && is_loopback(&host);
+        if host.is_empty() || !(scheme == "https" || (scheme == "http" && loopback)) {
             return Err(ValidationError::new(
                 "url",
                 "https",
                 "url must be an https:// URL with a host (Upvest delivers over HTTPS only)",
+            ));
+        }
+        if !loopback && is_ip_host(&host) {
+            return Err(ValidationError::new(
+                "url",
+                "https",
+                "url must name its host by a DNS name, not an IP address (Upvest's rule)",
             ));
         }
     }
@@ -217,6 +211,17 @@ fn check_fields(object: &Map<String, Value>, urls: UrlPolicy) -> Result<()> {
                     format!("{field} must contain non-empty strings"),
                 ));
             }
+            if field == "exclude_type"
+                && items
+                    .iter()
+                    .any(|item| !item.as_str().is_some_and(is_event_type))
+            {
+                return Err(ValidationError::new(
+                    field,
+                    "pattern",
+                    "exclude_type must list event types such as \"ORDER.NEW\"",
+                ));
+            }
         }
     }
     if let Some(config) = object.get("config") {
@@ -238,6 +243,59 @@ fn check_fields(object: &Map<String, Value>, urls: UrlPolicy) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The scheme (lowercase) and host of an absolute URL: the host lowercase,
+/// without userinfo or port, IPv6 literals with their brackets; an empty
+/// host when there is none.
+fn url_host(url: &str) -> (String, String) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (String::new(), String::new());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port
+            .find(']')
+            .map_or(host_port, |end| &host_port[..=end])
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    (scheme.to_ascii_lowercase(), host.to_ascii_lowercase())
+}
+
+/// `localhost`, `127.0.0.1` or `[::1]`.
+fn is_loopback(host: &str) -> bool {
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// Whether a host is an IP address: an IPv6 literal, or a host whose last
+/// label is numeric (decimal or `0x` hex), which URL parsers read as IPv4.
+fn is_ip_host(host: &str) -> bool {
+    if host.starts_with('[') {
+        return true;
+    }
+    let last = host
+        .strip_suffix('.')
+        .unwrap_or(host)
+        .rsplit('.')
+        .next()
+        .unwrap_or_default();
+    let hex = last.strip_prefix("0x").unwrap_or(last);
+    !last.is_empty()
+        && (last.bytes().all(|b| b.is_ascii_digit())
+            || (last.starts_with("0x") && hex.bytes().all(|b| b.is_ascii_hexdigit())))
+}
+
+/// `CATEGORY.ACTION`: `^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$`.
+fn is_event_type(s: &str) -> bool {
+    let word = |w: &str| {
+        w.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+            && w.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    };
+    s.split_once('.')
+        .is_some_and(|(category, action)| word(category) && word(action))
 }
 
 /// `^[1-9][0-9]?[sm]$`
@@ -379,185 +437,5 @@ fn only_fields_in(prefix: &str, object: &Map<String, Value>, allowed: &[&str]) -
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn rule(result: Result<Value>) -> (String, &'static str) {
-        let err = result.unwrap_err();
-        (err.field, err.rule)
-    }
-
-    #[test]
-    fn accepts_the_documented_create_example() {
-        let body = json!({"title":"User webhook","url":"https://tenant.tld/webhooks/users","type":["USER"],"config":{"delay":"5s","max_package_size":10240}});
-        assert_eq!(check_create(&body).unwrap(), body);
-    }
-
-    #[test]
-    fn enforces_title_and_url_rules() {
-        let long = "x".repeat(101);
-        assert_eq!(
-            rule(check_create(&json!({"url":"https://a.b"}))),
-            ("title".into(), "required")
-        );
-        assert_eq!(
-            rule(check_create(&json!({"title":long,"url":"https://a.b"}))),
-            ("title".into(), "max_length")
-        );
-        assert!(check_create(&json!({"title":"é".repeat(100),"url":"https://a.b"})).is_ok());
-        assert_eq!(
-            rule(check_create(&json!({"title":"t","url":"http://a.b"}))),
-            ("url".into(), "https")
-        );
-        assert_eq!(
-            rule(check_create(&json!({"title":"t","url":"https://"}))),
-            ("url".into(), "https")
-        );
-        let long_url = format!("https://a.b/{}", "x".repeat(1000));
-        assert_eq!(
-            rule(check_create(&json!({"title":"t","url":long_url}))),
-            ("url".into(), "max_length")
-        );
-    }
-
-    #[test]
-    fn allows_http_only_to_loopback_and_only_when_asked() {
-        let body = |url: &str| json!({"title":"t","url":url});
-        let local = UrlPolicy {
-            allow_http_loopback: true,
-        };
-        for url in [
-            "http://localhost:8080/hooks",
-            "http://127.0.0.1/x",
-            "http://[::1]:9/",
-        ] {
-            assert!(check_create_with(&body(url), local).is_ok(), "{url}");
-            assert_eq!(rule(check_create(&body(url))), ("url".into(), "https"));
-        }
-        for url in [
-            "http://example.com/",
-            "http://localhost.evil.com/",
-            "http://127.0.0.1.nip.io/",
-        ] {
-            assert_eq!(
-                rule(check_create_with(&body(url), local)),
-                ("url".into(), "https"),
-                "{url}"
-            );
-        }
-    }
-
-    #[test]
-    fn enforces_delay_pattern_and_package_size_range() {
-        for ok in ["1s", "5s", "99m", "30s"] {
-            assert!(is_delay(ok), "{ok}");
-        }
-        for bad in ["0s", "100s", "5h", "s", "", "05s", "5", "1.5s", "５s"] {
-            assert!(!is_delay(bad), "{bad}");
-        }
-        let with =
-            |config: Value| check_create(&json!({"title":"t","url":"https://a.b","config":config}));
-        assert_eq!(
-            rule(with(json!({"delay":"0s"}))),
-            ("config.delay".into(), "pattern")
-        );
-        assert_eq!(
-            rule(with(json!({"max_package_size":99}))),
-            ("config.max_package_size".into(), "range")
-        );
-        assert_eq!(
-            rule(with(json!({"max_package_size":1_048_577}))),
-            ("config.max_package_size".into(), "range")
-        );
-        assert!(with(json!({"max_package_size":100})).is_ok());
-        assert!(with(json!({"max_package_size":1_048_576})).is_ok());
-        assert_eq!(
-            rule(with(json!({"retries":1}))),
-            ("config.retries".into(), "unknown_field")
-        );
-    }
-
-    #[test]
-    fn enforces_type_lists() {
-        let with = |t: Value| check_create(&json!({"title":"t","url":"https://a.b","type":t}));
-        assert_eq!(rule(with(json!([]))), ("type".into(), "non_empty"));
-        assert_eq!(rule(with(json!("ORDER"))), ("type".into(), "type"));
-        assert_eq!(rule(with(json!([1]))), ("type".into(), "type"));
-        assert!(with(json!(["ORDER", "FUTURE_CATEGORY"])).is_ok());
-    }
-
-    #[test]
-    fn update_needs_a_known_field_and_a_boolean_enabled() {
-        assert!(check_update(&json!({"enabled": true})).is_ok());
-        assert_eq!(rule(check_update(&json!({}))), ("body".into(), "non_empty"));
-        assert_eq!(
-            rule(check_update(&json!({"enabled": "yes"}))),
-            ("enabled".into(), "type")
-        );
-        assert_eq!(
-            rule(check_update(&json!({"id": "x"}))),
-            ("id".into(), "unknown_field")
-        );
-    }
-
-    #[test]
-    fn checks_list_parameters() {
-        let params = check_list(
-            &json!({"limit":1000,"offset":0,"sort":"title","order":"DESC"}),
-            &[],
-        )
-        .unwrap();
-        assert_eq!(
-            params.query(),
-            vec![
-                ("limit".into(), "1000".into()),
-                ("offset".into(), "0".into()),
-                ("sort".into(), "title".into()),
-                ("order".into(), "DESC".into())
-            ]
-        );
-        assert_eq!(
-            check_list(&json!({"limit":1001}), &[]).unwrap_err().rule,
-            "range"
-        );
-        assert_eq!(
-            check_list(&json!({"limit":-1}), &[]).unwrap_err().rule,
-            "range"
-        );
-        assert_eq!(
-            check_list(&json!({"offset":-1}), &[]).unwrap_err().rule,
-            "range"
-        );
-        assert_eq!(
-            check_list(&json!({"sort":"id"}), &[]).unwrap_err().rule,
-            "enum"
-        );
-        assert_eq!(
-            check_list(&json!({"order":"asc"}), &[]).unwrap_err().rule,
-            "enum"
-        );
-        assert_eq!(
-            check_list(&json!({"pageSize":5}), &[]).unwrap_err().rule,
-            "unknown_field"
-        );
-        assert!(check_list(&json!({"pageSize":5}), &["pageSize"]).is_ok());
-        assert_eq!(
-            check_list(&Value::Null, &[]).unwrap(),
-            ListParams::default()
-        );
-    }
-
-    #[test]
-    fn ids_must_be_uuids() {
-        assert!(check_id("webhook_id", "9df39835-be87-4243-9018-f2500b39cee6").is_ok());
-        for bad in [
-            "",
-            "9df39835be874243901 8f2500b39cee6",
-            "../auth/token",
-            "9df39835-be87-4243-9018-f2500b39cee6x",
-        ] {
-            assert_eq!(check_id("webhook_id", bad).unwrap_err().rule, "uuid");
-        }
-    }
-}
+#[path = "validate_tests.rs"]
+mod tests;
