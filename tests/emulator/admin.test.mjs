@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { EVENT_CATEGORIES, EVENT_TYPES, UNDOCUMENTED_CATEGORIES, examplesOf } from '../../pkg/emulator/samples.mjs';
-import { startEmulator } from '../../pkg/emulator/server.mjs';
 import { WEBHOOK_TYPES } from '../../pkg/emulator/validation.mjs';
 import { buildSamples, findOpenApi, render, rfc3339 } from '../../scripts/gen-sample-events.mjs';
 import { parseOpenApi } from '../../scripts/openapi.mjs';
-import { admin, assertProblem, session, startReceiver, waitFor } from './support.mjs';
+import { admin, assertProblem, contractHolds, session, startEmulator, startReceiver, waitFor } from './support.mjs';
 
 const SAMPLES = JSON.parse(readFileSync(new URL('../../pkg/emulator/sample-events.json', import.meta.url), 'utf8'));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -219,3 +218,5 @@ describe('admin API', () => {
     assert.equal(list.json.meta.total_count, 0);
   });
 });
+
+contractHolds();

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator } from '../../pkg/emulator/server.mjs';
 import { buildSignedRequest } from '../js/client/signer.mjs';
-import { admin, assertProblem, fetchToken, session, signedFetch } from './support.mjs';
+import { admin, assertProblem, contractHolds, fetchToken, session, signedFetch, startEmulator } from './support.mjs';
 
 describe('emulator API', () => {
   let emu;
@@ -293,3 +292,5 @@ describe('emulator API', () => {
     });
   });
 });
+
+contractHolds();

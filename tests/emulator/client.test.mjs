@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator } from '../../pkg/emulator/server.mjs';
-import { admin, startReceiver, waitFor } from './support.mjs';
+import { admin, contractHolds, startEmulator, startReceiver, waitFor } from './support.mjs';
 
 const consumer = new URL('../../target/consumer/entry.mjs', import.meta.url);
 const available = process.env.UPVEST_CONSUMER_DIR || existsSync(consumer);
@@ -19,7 +18,7 @@ describe('UpvestClient + WebhookVerifier against the emulator', { skip: availabl
   let upvest;
   before(async () => {
     ({ pkg } = await import('../js/support/package.mjs'));
-    emu = await startEmulator({ timeFactor: 0.01 });
+    emu = await startEmulator({ timeFactor: 0.01, clientUnderTest: true });
     rx = await startReceiver();
     upvest = new pkg.UpvestClient({
       baseUrl: emu.baseUrl,
@@ -69,3 +68,5 @@ describe('UpvestClient + WebhookVerifier against the emulator', { skip: availabl
     assert.ok(emu.requests.every((x) => x.signature?.verified), 'every client request carried a valid v15 signature');
   });
 });
+
+contractHolds();

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createDeliveryEngine, retryDelaySeconds, sortByCreatedAt, timestampNanos } from '../../pkg/emulator/deliveries.mjs';
-import { startEmulator } from '../../pkg/emulator/server.mjs';
-import { admin, session, sleep, startReceiver, waitFor, rigs } from './support.mjs';
+import { admin, contractHolds, rigs, session, sleep, startEmulator, startReceiver, waitFor } from './support.mjs';
 
 const rig = rigs();
 
@@ -387,3 +386,5 @@ describe('GET /emulator/deliveries', () => {
     assert.equal((await admin(emu, '/emulator/deliveries/nope')).status, 404);
   });
 });
+
+contractHolds();

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { describe, test } from 'node:test';
-import { admin, fromSignedRequest, session, sleep, startReceiver, verifyDelivery, waitFor, rigs } from './support.mjs';
+import { admin, contractHolds, fromSignedRequest, rigs, session, sleep, startReceiver, verifyDelivery, waitFor } from './support.mjs';
 
 const rig = rigs();
 
@@ -192,3 +192,5 @@ describe('key rotation', () => {
     assert.equal(last.keyId, json.keyId);
   });
 });
+
+contractHolds();

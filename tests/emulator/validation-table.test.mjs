@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator } from '../../pkg/emulator/server.mjs';
 import { validateWebhookBody } from '../../pkg/emulator/validation.mjs';
+import { contractHolds, startEmulator } from './support.mjs';
 
 const TABLE = JSON.parse(readFileSync(new URL('../fixtures/webhook-validation.json', import.meta.url), 'utf8'));
 const label = (c) => `${c.op}: ${c.name}${c.allowHttpLocalhost ? ' (allowHttpLocalhost)' : ''}`;
@@ -102,3 +102,5 @@ describe('the webhook validation table: the JS client, against the emulator', { 
     });
   }
 });
+
+contractHolds();
