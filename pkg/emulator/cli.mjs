@@ -52,6 +52,7 @@ Control a running emulator (--url, default $UPVEST_EMULATOR_URL or http://127.0.
 
 Admin API: GET <base URL>/emulator lists the routes.`;
 
+/** @satisfies {import('node:util').ParseArgsConfig['options']} */
 const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
@@ -167,7 +168,7 @@ async function serve(values, out, err) {
     );
   }
 
-  await new Promise((resolveStop) => {
+  await new Promise((/** @type {(value?: unknown) => void} */ resolveStop) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -186,6 +187,11 @@ function summarise(events) {
   return `${[...counts].map(([t, n]) => (n > 1 ? `${n} × ${t}` : t)).join(', ')} → ${routed.size} webhook${routed.size === 1 ? '' : 's'}`;
 }
 
+/**
+ * @param {string} base
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown }} [init]
+ */
 async function admin(base, path, { method = 'GET', body } = {}) {
   const url = `${base.replace(/\/+$/, '')}${path}`;
   let response;

@@ -31,7 +31,7 @@ import { delayMs } from './validation.mjs';
 export const MAX_BACKOFF_SECONDS = 600;
 
 /** The receiver answers that count as delivered: 200 (Upvest's docs) and 204 (the OpenAPI's x-webhooks). */
-export const DELIVERED_STATUSES = Object.freeze([200, 204]);
+export const DELIVERED_STATUSES = /** @type {ReadonlyArray<number | null>} */ (Object.freeze([200, 204]));
 
 /** Bytes of an empty package, `{"payload":[]}`. */
 const EMPTY_PACKAGE_BYTES = Buffer.byteLength('{"payload":[]}');
@@ -182,6 +182,7 @@ export function createDeliveryEngine(options) {
   }
 
   function newDelivery(webhookId, test) {
+    /** @type {Record<string, any>} */
     const d = {
       id: crypto.randomUUID(),
       webhookId,
@@ -322,7 +323,10 @@ export function createDeliveryEngine(options) {
     onAttempt?.(view(d), result.attempt);
   }
 
-  /** One signed attempt; records it on the delivery. */
+  /**
+   * One signed attempt; records it on the delivery.
+   * @returns {Promise<{ stale: true, status?: undefined, attempt?: undefined } | { stale?: undefined, status: number | null, attempt: Record<string, any> }>}
+   */
   async function send(d, hook) {
     const myEpoch = epoch;
     const request = sign({ url: hook.url, body: d.body });
@@ -345,6 +349,7 @@ export function createDeliveryEngine(options) {
       inFlight.delete(controller);
     }
     if (myEpoch !== epoch || closed) return { stale: true };
+    /** @type {Record<string, any>} */
     const attempt = {
       n: d.attempts.length + 1,
       at: iso(at),
@@ -421,7 +426,10 @@ export function createDeliveryEngine(options) {
   return {
     enqueue,
     sendTest,
-    /** Deliveries (views), oldest first; filter by `webhookId` and/or `state`. */
+    /**
+     * Deliveries (views), oldest first; filter by `webhookId` and/or `state`.
+     * @param {{ webhookId?: string, state?: string }} [filter]
+     */
     list({ webhookId, state } = {}) {
       return history.filter((d) => (!webhookId || d.webhookId === webhookId) && (!state || d.state === state)).map(view);
     },

@@ -32,7 +32,7 @@ export function subscribed(hook, type) {
  *   now: () => number,
  *   nowSeconds: () => number,
  *   state: { webhooks: Map<string, any>, events: any[], testDeliveries: any[], verificationKeys: any[] },
- *   engine: { enqueue(webhookId: string, event: object): unknown, sendTest(webhookId: string, event: object): { id: string } },
+ *   engine: { enqueue(webhookId: string, event: object): unknown, sendTest(webhookId: string, event: object): Record<string, any> },
  *   onEmit?: (events: object[]) => void,
  * }} ctx
  */

@@ -11,6 +11,10 @@ import { parseDictionary } from './structured-fields.mjs';
  * A fresh tenant key pair: `type` is `'p521'` (ECDSA P-521) or `'ed25519'`.
  * Returns `{ keyId, type, privateKey, publicKey, privateKeyPem, privateKeyJwk, publicKeyPem }`.
  */
+/**
+ * @param {'p521' | 'ed25519'} [type]
+ * @param {string} [keyId]
+ */
 export function generateTenantKey(type = 'p521', keyId = crypto.randomUUID()) {
   const { privateKey, publicKey } =
     type === 'ed25519' ? crypto.generateKeyPairSync('ed25519') : crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' });
@@ -20,6 +24,9 @@ export function generateTenantKey(type = 'p521', keyId = crypto.randomUUID()) {
 /**
  * The tenant key record for an existing private key (PEM, JWK or KeyObject):
  * P-521 ECDSA or Ed25519.
+ * @param {any} privateKeyLike
+ * @param {string} [keyId]
+ * @returns {{ keyId: string, type: 'p521' | 'ed25519', privateKey: crypto.KeyObject, publicKey: crypto.KeyObject, privateKeyPem: string, privateKeyJwk: Record<string, unknown>, publicKeyPem: string }}
  */
 export function describeTenantKey(privateKeyLike, keyId = crypto.randomUUID()) {
   const privateKey =
@@ -35,9 +42,9 @@ export function describeTenantKey(privateKeyLike, keyId = crypto.randomUUID()) {
     type,
     privateKey,
     publicKey,
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    privateKeyJwk: privateKey.export({ format: 'jwk' }),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
+    privateKeyPem: /** @type {string} */ (privateKey.export({ type: 'pkcs8', format: 'pem' })),
+    privateKeyJwk: { ...privateKey.export({ format: 'jwk' }) },
+    publicKeyPem: /** @type {string} */ (publicKey.export({ type: 'spki', format: 'pem' })),
   };
 }
 

@@ -54,9 +54,9 @@ export { ADMIN_ROUTES };
 
 /**
  * A manual clock for tests: `clock.now()` in ms, `clock.set(ms)`, `clock.advance(ms)`.
- * @param {number} [startMs]
+ * @type {typeof import('./server.d.mts').manualClock}
  */
-export function manualClock(startMs = Date.now()) {
+export const manualClock = function manualClock(startMs = Date.now()) {
   let t = startMs;
   return {
     now: () => t,
@@ -68,7 +68,11 @@ export function manualClock(startMs = Date.now()) {
       return t;
     },
   };
-}
+};
+
+/** @type {typeof import('./server.d.mts').ADMIN_ROUTES} */
+const declaredAdminRoutes = ADMIN_ROUTES; // ADMIN_ROUTES is what server.d.mts says
+void declaredAdminRoutes;
 
 /**
  * Starts the emulator. Resolves once it listens.
@@ -98,9 +102,12 @@ export function manualClock(startMs = Date.now()) {
  * - `onDelivery(delivery, attempt)`: called after each delivery attempt.
  * - `onEmit(events)`: called with the events of each emit.
  *
- * @param {Record<string, any>} [options]
+ * Typed as server.d.mts declares it (`./server.mjs` resolves to the
+ * declarations), so `tsc -p pkg/emulator` fails when the two drift apart.
+ *
+ * @type {typeof import('./server.d.mts').startEmulator}
  */
-export async function startEmulator(options = {}) {
+export const startEmulator = async function startEmulator(options = {}) {
   const now = options.now ?? Date.now;
   const nowSeconds = () => Math.floor(now() / 1000);
   const clientId = options.clientId ?? crypto.randomUUID();
@@ -110,14 +117,14 @@ export async function startEmulator(options = {}) {
   if (!(Number.isFinite(timeFactor) && timeFactor > 0)) throw new TypeError('timeFactor must be a finite number > 0');
   const timers = options.timers ?? { setTimeout, clearTimeout };
 
-  const given = options.tenantKey;
+  const given = /** @type {any} */ (options.tenantKey);
   const givenKey = typeof given === 'string' || given instanceof crypto.KeyObject ? given : given?.privateKey;
   const tenantKey = givenKey
     ? describeTenantKey(givenKey, given?.keyId ?? crypto.randomUUID())
     : generateTenantKey(options.keyType ?? 'p521', given?.keyId ?? crypto.randomUUID());
   /** keyId → { publicKey, kind } */
   const keys = new Map();
-  const registerKey = (/** @type {any} */ publicKeyLike, keyId = crypto.randomUUID()) => {
+  const registerKey = (/** @type {any} */ publicKeyLike, /** @type {string} */ keyId = crypto.randomUUID()) => {
     const publicKey = toPublicKey(publicKeyLike);
     keys.set(keyId, { publicKey, kind: keyKind(publicKey) });
     return keyId;
@@ -128,7 +135,7 @@ export async function startEmulator(options = {}) {
   let closed = false;
   const schedule = (/** @type {() => void} */ fn, /** @type {number} */ ms) => {
     const t = timers.setTimeout(fn, ms);
-    t?.unref?.();
+    /** @type {any} */ (t)?.unref?.();
     return t;
   };
   const keyring = createKeyring({
@@ -159,13 +166,13 @@ export async function startEmulator(options = {}) {
   };
   const seq = { webhook: 0, request: 0 };
   /** every API request received, in arrival order */
-  const requests = /** @type {Array<Record<string, any>>} */ ([]);
+  const requests = /** @type {any[]} */ ([]);
 
   const faults = createFaults({ send });
   const engine = createDeliveryEngine({
     getWebhook: (id) => state.webhooks.get(id),
     sign: ({ url, body }) => signV6Delivery({ key: keyring.active, url, body, created: nowSeconds() }),
-    transport: options.transport ?? httpTransport,
+    transport: /** @type {typeof httpTransport} */ (options.transport ?? httpTransport),
     timeFactor,
     now,
     timers,
@@ -221,7 +228,7 @@ export async function startEmulator(options = {}) {
     state.events.length = 0;
     requests.length = 0;
     faults.clear();
-    return { reset: true };
+    return { reset: /** @type {const} */ (true) };
   }
 
   const http = createHttpServer({
@@ -307,14 +314,14 @@ export async function startEmulator(options = {}) {
     /** Publishes one more (inactive) delivery signing key at /auth/verify_keys; returns its kid. */
     addVerificationKey: () => keyring.add(),
     /** The JWKS of /auth/verify_keys. */
-    jwks: () => keyring.jwks(),
+    jwks: () => /** @type {import('../index.js').Jwks} */ (keyring.jwks()),
     /** The kid of the key that signs deliveries now. */
     get activeKeyId() {
       return keyring.active.kid;
     },
     /** `{ keyId, previousKeyId, graceSeconds, previousKeyRetiresAt }` (see signing.mjs `rotate`). */
     rotateKey: (opts) => keyring.rotate(opts),
-    signDelivery: pipeline.signDelivery,
+    signDelivery: (input) => /** @type {import('./server.d.mts').SignedDelivery} */ (pipeline.signDelivery(input)),
     emit: pipeline.emit,
     /** Delivery views (see deliveries.mjs), oldest first: `{ webhookId?, state? }`. */
     listDeliveries: (filter) => engine.list(filter),
@@ -337,4 +344,4 @@ export async function startEmulator(options = {}) {
       await http.close();
     },
   };
-}
+};

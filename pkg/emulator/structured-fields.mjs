@@ -107,6 +107,7 @@ class SfParser {
       this.i += 1;
       this.skipSP();
       const key = this.key();
+      /** @type {any} */
       let value = { type: 'boolean', value: true };
       if (this.peek() === '=') {
         this.i += 1;
@@ -137,6 +138,7 @@ class SfParser {
     if (this.eof()) return members;
     for (;;) {
       const key = this.key();
+      /** @type {any} */
       let member;
       const valueStart = this.i + 1;
       if (this.peek() === '=') {
