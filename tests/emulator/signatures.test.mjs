@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { describe, test } from 'node:test';
-import { admin, contractHolds, fromSignedRequest, rigs, session, sleep, startReceiver, verifyDelivery, waitFor } from './support.mjs';
+import { admin, contractHolds, fromSignedRequest, rigs, sleep, verifyDelivery, waitFor } from './support.mjs';
 
 const rig = rigs();
 
