@@ -6,11 +6,11 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 RUST_SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock .cargo/config.toml
-PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/src/verifier/*.js) $(wildcard pkg/emulator/*) pkg/index.d.ts pkg/events.d.ts pkg/verifier.d.ts pkg/package.json README.md
+PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/src/verifier/*.js) $(wildcard pkg/emulator/*) pkg/index.d.ts $(wildcard pkg/types/*.d.ts) pkg/events.d.ts pkg/verifier.d.ts pkg/package.json README.md
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
 CONSUMER := target/consumer/entry.mjs
 
-.PHONY: all tools package consumer demo emulator fuzz samples event-types docs test-types test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-portable test-browser test-playground www bench clean
+.PHONY: all tools package consumer demo emulator fuzz samples event-types docs lint lint-js format test-types test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-portable test-browser test-playground www bench clean
 
 all: package
 
@@ -62,6 +62,17 @@ test: tools
 test-rust:
 	cargo test
 	scripts/lint.sh
+
+## make lint: rustfmt, clippy, Biome (JS lint and format) and tsc --checkJs; `make lint-js` for the JavaScript alone
+lint: tools
+	@scripts/lint.sh
+
+lint-js:
+	@scripts/lint.sh js
+
+## make format: apply Biome's formatting and safe fixes (biome.json) to the JavaScript
+format:
+	biome check --write
 
 test-wasm: tools
 	@scripts/ensure-tools.sh wasm-pack chromium

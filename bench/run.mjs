@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
-import { BENCH_DIR, REPO_ROOT, config, runs } from './lib/env.mjs';
+import { REPO_ROOT, config, runs } from './lib/env.mjs';
 import { loadPackage, makeFixtures } from './lib/fixtures.mjs';
 import { bytes, ms, ratio, table, times } from './lib/stats.mjs';
 import { benchSize } from './size.mjs';

@@ -21,6 +21,7 @@ const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code) => (text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 const [bold, dim, green, red, cyan] = [paint(1), paint(2), paint(32), paint(31), paint(36)];
 const line = (symbol, text) => console.log(`  ${symbol} ${text}`);
+/** @type {Array<{ title: string, ok: boolean, skipped?: boolean }>} */
 const results = [];
 let stepNumber = 0;
 
@@ -41,7 +42,8 @@ async function step(title, work) {
     results.push({ title, ok: true, skipped });
   } catch (err) {
     if (spinner) process.stdout.write('\r\x1b[K');
-    line(red('✘'), `${bold(label)}: ${err.code ? `${err.code}: ` : ''}${err.message}`);
+    const { code, message } = /** @type {{ code?: string, message?: string }} */ (err);
+    line(red('✘'), `${bold(label)}: ${code ? `${code}: ` : ''}${message}`);
     results.push({ title, ok: false });
     throw err;
   } finally {
@@ -49,7 +51,9 @@ async function step(title, work) {
   }
 }
 
-const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+/** @type {(server: http.Server) => Promise<number>} */
+const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(/** @type {import('node:net').AddressInfo} */ (server.address()).port)));
+/** @type {(server: http.Server) => Promise<void>} */
 const closeServer = (server) => new Promise((resolve) => server.close(() => resolve()));
 const describeEvent = (e) => `${e.type.padEnd(24)} ${e.id}  ${JSON.stringify(e.object).slice(0, 60)}`;
 
@@ -65,7 +69,7 @@ if (real) {
       process.exit(2);
     }
   }
-  const key = process.env.UPVEST_PRIVATE_KEY;
+  const key = process.env.UPVEST_PRIVATE_KEY ?? '';
   clientOptions = {
     baseUrl: process.env.UPVEST_BASE_URL,
     clientId: process.env.UPVEST_CLIENT_ID,
@@ -88,6 +92,7 @@ if (real) {
   };
 }
 const upvest = new UpvestClient(clientOptions);
+/** @type {(path: string, body?: unknown) => Promise<any>} */
 const admin = async (path, body) => {
   const response = await fetch(`${emulator.baseUrl}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
@@ -109,8 +114,9 @@ const receiver = http.createServer(async (req, res) => {
     const verified = await verifier.verify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) });
     outcome = { ok: true, ...verified };
     res.writeHead(200).end();
-  } catch (err) {
-    if (!(err instanceof WebhookVerificationError)) throw err;
+  } catch (thrown) {
+    if (!(thrown instanceof WebhookVerificationError)) throw thrown;
+    const err = /** @type {{ code: string, message: string }} */ (thrown);
     outcome = { ok: false, code: err.code, message: err.message };
     res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: err.code }));
   }
@@ -118,7 +124,7 @@ const receiver = http.createServer(async (req, res) => {
   waiting.shift()?.(outcome);
 });
 const receiverPort = await listen(receiver);
-const receiverUrl = real ? process.env.RECEIVER_PUBLIC_URL : `http://127.0.0.1:${receiverPort}/webhooks/upvest`;
+const receiverUrl = real ? (process.env.RECEIVER_PUBLIC_URL ?? '') : `http://127.0.0.1:${receiverPort}/webhooks/upvest`;
 
 /** The next delivery the receiver handles. */
 const nextDelivery = (timeoutMs = real ? 120_000 : 10_000) =>
@@ -139,6 +145,7 @@ console.log(bold(`upvest-webhooks demo ${real ? `against ${clientOptions.baseUrl
 console.log(dim(`  API ${clientOptions.baseUrl}   receiver ${receiverUrl}`));
 if (!real) console.log(dim(`  playground: make www, then open http://127.0.0.1:8000 (its manager connects to a running \`make emulator\`)`));
 
+/** @type {any} the created webhook, until deleted */
 let hook;
 let exitCode = 0;
 try {
@@ -194,12 +201,12 @@ try {
       throw new Error('not available against the sandbox');
     } else {
       const { deliveries } = await admin(`/emulator/deliveries?webhook_id=${hook.id}`);
-      request = deliveries.at(-1)?.lastRequest ?? deliveries.at(-1)?.request;
+      request = deliveries.at(-1)?.lastRequest;
     }
     if (!request) throw new Error('no signed delivery to replay');
     const body = request.body.replace(/"type":"([A-Z])/, (_, c) => `"type":"${c === 'X' ? 'Y' : 'X'}`);
     const response = await fetch(receiverUrl, { method: 'POST', headers: request.headers, body });
-    const { code } = await response.json();
+    const { code } = /** @type {{ code?: string }} */ (await response.json());
     if (response.status !== 400 || code !== 'ERR_DIGEST_MISMATCH') throw new Error(`expected 400 ERR_DIGEST_MISMATCH, got ${response.status} ${code}`);
     received.pop();
     return { summary: `rejected with ${code} (HTTP ${response.status})` };

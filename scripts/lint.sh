@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# rustfmt and clippy (warnings are errors) for every build of the crate:
-# native with its tests, and both WebAssembly modules (the whole package and
-# the verifier alone). Ends with "N passed, N failed".
+# The lint of the whole repository. Rust: rustfmt and clippy (warnings are
+# errors) for every build of the crate: native with its tests, and both
+# WebAssembly modules (the whole package and the verifier alone). JavaScript:
+# Biome (lint and format, biome.json) and tsc --checkJs (each folder's
+# tsconfig.json). Ends with "N passed, N failed".
+#
+#   scripts/lint.sh        everything (make lint)
+#   scripts/lint.sh js     the JavaScript checks only (make lint-js; seconds)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+only=${1:-all}
 passed=0 failed=0
 check() { # name command...
   local name=$1; shift
@@ -14,9 +20,16 @@ check() { # name command...
 # checkout (../shared is reference material that users do not have).
 self_contained() { ! git grep -nE '\.\./(\.\./)*shared/' -- . ':!*.md' ':!scripts/lint.sh'; }
 check "self-contained (nothing reads ../shared)" self_contained
-check "cargo fmt --check" cargo fmt --check
-check "clippy, native, all targets" cargo clippy --quiet --all-targets -- -D warnings
-check "clippy, wasm32, whole package" cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
-check "clippy, wasm32, verifier alone" cargo clippy --quiet --lib --target wasm32-unknown-unknown --no-default-features --target-dir target/verifier -- -D warnings
+if [ "$only" != js ]; then
+  check "cargo fmt --check" cargo fmt --check
+  check "clippy, native, all targets" cargo clippy --quiet --all-targets -- -D warnings
+  check "clippy, wasm32, whole package" cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
+  check "clippy, wasm32, verifier alone" cargo clippy --quiet --lib --target wasm32-unknown-unknown --no-default-features --target-dir target/verifier -- -D warnings
+fi
+# Biome: the files biome.json includes (pkg, www, scripts, bench, tests,
+# examples; not generated files). `biome check --write` applies its fixes.
+check "biome (lint, format)" biome ci --colors=off --error-on-warnings --reporter=summary
+check "tsc --checkJs, playground (www/)" tsc -p www
+check "tsc --checkJs, scripts (scripts/)" tsc -p scripts
 echo "lint: ${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

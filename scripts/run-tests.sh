@@ -41,7 +41,7 @@ else
 fi
 
 run "Rust (native)" count_rust cargo test --color never
-run "Lint (rustfmt, clippy)" count_plain scripts/lint.sh
+run "Lint (rustfmt, clippy, Biome, tsc)" count_plain scripts/lint.sh
 run "Fuzz smoke (cargo-fuzz)" count_plain scripts/fuzz.sh --smoke
 run "wasm in Node" count_rust wasm-pack test --node -- --test wasm_node
 run "wasm in Chromium" count_rust wasm-pack test --headless --chrome -- --test wasm_browser

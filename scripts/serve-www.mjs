@@ -44,7 +44,7 @@ export const MIME_TYPES = {
 
 /** The file under `root` for a URL path, or null when the path escapes it. */
 function fileUnder(root, relative) {
-  const file = resolve(root, '.' + sep + relative);
+  const file = resolve(root, `.${sep}${relative}`);
   return file === root || file.startsWith(root + sep) ? file : null;
 }
 
@@ -59,13 +59,15 @@ export async function startWwwServer({ port = 8000, wwwDir = WWW_DIR, packageDir
   const server = createServer((req, res) => {
     let path;
     try {
-      path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     } catch {
       path = null;
     }
+    /** @type {{ method?: string, path?: string, status: number, type: string | null }} */
     const entry = { method: req.method, path: path ?? req.url, status: 0, type: null };
     log.push(entry);
     const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+    /** @type {(status: number, body: string, extra?: Record<string, string>) => void} */
     const send = (status, body, extra = {}) => {
       entry.status = status;
       entry.type = 'text/plain; charset=utf-8';
@@ -95,26 +97,31 @@ export async function startWwwServer({ port = 8000, wwwDir = WWW_DIR, packageDir
     }
     if (!stat.isFile()) return send(404, `not found: ${path}\n`);
     entry.status = 200;
-    entry.type = MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-    res.writeHead(200, { ...headers, 'content-type': entry.type, 'content-length': stat.size });
+    const type = /** @type {Record<string, string>} */ (MIME_TYPES)[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    entry.type = type;
+    res.writeHead(200, { ...headers, 'content-type': type, 'content-length': stat.size });
     if (!quiet) console.log(`${req.method} ${path} 200`);
     if (req.method === 'HEAD') return res.end();
     createReadStream(file).on('error', () => res.destroy()).pipe(res);
   });
-  await new Promise((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, HOST, ok);
-  });
-  const actualPort = server.address().port;
+  await /** @type {Promise<void>} */ (
+    new Promise((ok, fail) => {
+      server.once('error', fail);
+      server.listen(port, HOST, ok);
+    })
+  );
+  const actualPort = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
   return {
     url: `http://${HOST}:${actualPort}/`,
     port: actualPort,
     log,
     close: () =>
-      new Promise((ok) => {
-        server.close(() => ok());
-        server.closeAllConnections?.();
-      }),
+      /** @type {Promise<void>} */ (
+        new Promise((ok) => {
+          server.close(() => ok());
+          server.closeAllConnections?.();
+        })
+      ),
   };
 }
 
@@ -140,6 +147,7 @@ export async function exportSite(outDir, { wwwDir = WWW_DIR, packageDir = PACKAG
 }
 
 function parseArgs(argv) {
+  /** @type {{ port: number, package: string, export: string | null, help?: boolean }} */
   const args = { port: 8000, package: PACKAGE_DIR, export: null };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
@@ -159,7 +167,7 @@ async function main() {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (err) {
-    console.error(`serve-www: ${err.message}`);
+    console.error(`serve-www: ${/** @type {Error} */ (err).message}`);
     process.exit(2);
   }
   if (args.help) {

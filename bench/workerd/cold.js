@@ -132,9 +132,9 @@ function intervals(marks) {
 /** Whether Date.now() moves during a ~20 ms busy loop without I/O. */
 function probeClock() {
   const start = Date.now();
-  let x = 0;
+  let _x = 0;
   const until = start + 20;
-  for (let i = 0; i < 2e8 && Date.now() < until; i++) x += i;
+  for (let i = 0; i < 2e8 && Date.now() < until; i++) _x += i;
   return Date.now() > start;
 }
 

@@ -113,9 +113,9 @@ export function honoWebhook(verifier, handle, options) {
 /** The shared fetch-style handler: `(request, env, ctx, extra) => Promise<Response>`. */
 function fetchHandler(adapter, verifier, handle, options) {
   // A function of `env` (Workers keep secrets there): called per request; cache the verifier it returns.
-  const verifierFor = typeof verifier === 'function' && typeof verifier.prototype?.verifyRequest !== 'function'
-    ? verifier
-    : (checkVerifier(verifier, 'verifyRequest', adapter), () => verifier);
+  const isFactory = typeof verifier === 'function' && typeof verifier.prototype?.verifyRequest !== 'function';
+  if (!isFactory) checkVerifier(verifier, 'verifyRequest', adapter);
+  const verifierFor = isFactory ? verifier : () => verifier;
   if (typeof handle !== 'function') throw invalidArgument(`${adapter}(verifier, handle): handle must be a function (delivery, context) => …`);
   const { awaitHandler = false, onRejected, onError = logHandlerError } = checkOptions(options, adapter);
   checkFunction(onRejected, `${adapter} option onRejected`);

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { asDelivery, generateKeyPair, jwksOf, signRequest } from './support/upvest-signer.mjs';
-import { WebhookVerifier, manualClock, rejectsWithCode } from './support/verify.mjs';
+import { WebhookVerifier, manualClock } from './support/verify.mjs';
 
 const keyA = generateKeyPair();
 const keyB = generateKeyPair();
@@ -88,7 +88,7 @@ async function startServer(jwks) {
             sent += chunk.length;
             if (!res.write(chunk)) return res.once('drain', pump);
           }
-          res.end(Buffer.from('A'.repeat(size - 2 - sent) + '"}'));
+          res.end(Buffer.from(`${'A'.repeat(size - 2 - sent)}"}`));
         };
         res.on('error', () => {});
         return pump();
@@ -117,7 +117,10 @@ async function startServer(jwks) {
     requests,
     count: (path) => requests.filter((u) => u === path).length,
     async close() {
-      for (const t of timers) clearTimeout(t), clearInterval(t);
+      for (const t of timers) {
+        clearTimeout(t);
+        clearInterval(t);
+      }
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));
     },

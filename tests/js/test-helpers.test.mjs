@@ -149,7 +149,7 @@ describe('signTestDelivery', () => {
   });
 
   test('signs a raw body byte for byte', async () => {
-    const body = '{"payload": [ ' + JSON.stringify(makeEvent()) + ' ]}';
+    const body = `{"payload": [ ${JSON.stringify(makeEvent())} ]}`;
     const delivery = signTestDelivery({ privateJwk, url, body, created: NOW_SECONDS });
     assert.equal(delivery.body, body);
     verifyUpvestDelivery(delivery, jwks);

@@ -126,7 +126,7 @@ async function runOne(runtime, serverUrl, startEmulator) {
     const code = await new Promise((done) => child.on('close', (c, signal) => done(c ?? signal)));
     clearTimeout(timer);
     const closing = [...output.matchAll(/^(.+): (\d+) passed, (\d+) failed$/gm)].at(-1);
-    let passed = closing ? Number(closing[2]) : 0;
+    const passed = closing ? Number(closing[2]) : 0;
     let failed = closing ? Number(closing[3]) : 0;
     const version = closing?.[1] ?? '?';
     if (closing && !runtime.expect.test(version)) {

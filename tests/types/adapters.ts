@@ -6,7 +6,7 @@
 // below, as those packages declare them.
 import {
   WebhookVerifier,
-  UpvestClient,
+  type UpvestClient,
   expressWebhook,
   honoWebhook,
   webhookHandler,
@@ -36,7 +36,7 @@ interface HonoContext<Bindings> {
   json(value: unknown, status?: number): Response;
   var: Record<string, unknown>;
 }
-type HonoHandler<Bindings> = (c: HonoContext<Bindings>, next: () => Promise<void>) => Response | Promise<Response | void>;
+type HonoHandler<Bindings> = (c: HonoContext<Bindings>, next: () => Promise<void>) => Response | Promise<Response | undefined>;
 /** @types/express RequestHandler, reduced to what matters for assignability */
 interface ExpressRequest extends NodeRequestLike {
   originalUrl: string;

@@ -1,11 +1,10 @@
 // UpvestClient: options, webhook operations and their results.
 import {
   UpvestClient,
-  WebhookVerifier,
+  type WebhookVerifier,
   type CallOptions,
   type CreateWebhookRequest,
   type Jwks,
-  type UpvestClientOptions,
   type Webhook,
   type WebhookCategory,
   type WebhookList,

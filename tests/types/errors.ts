@@ -3,7 +3,7 @@ import {
   ERROR_CODES,
   UpvestApiError,
   UpvestError,
-  UpvestValidationError,
+  type UpvestValidationError,
   WebhookVerificationError,
   type ApiErrorCode,
   type ErrorCode,

@@ -46,7 +46,7 @@ for (const event of events) {
     void wrong;
     // fields a newer API version adds: widen the closed object type
     const raw: Record<string, unknown> = event.object;
-    void raw['new_field'];
+    void raw.new_field;
   } else {
     // @ts-expect-error the else branch excludes ORDER.FILLED
     const notFilled: WebhookEventOf<'ORDER.FILLED'> = event;
@@ -96,7 +96,7 @@ for (const event of events) {
     case 'SECURITY_TRANSACTION.EXECUTED': {
       // additionalProperties: true → an index signature
       type _open = Expect<Extends<SecurityTransactionEventObject, Record<string, unknown>>>;
-      const extra: unknown = event.object['anything'];
+      const extra: unknown = event.object.anything;
       void extra;
       break;
     }

@@ -1,6 +1,6 @@
 // The test helpers: generateTestKeyPair and signTestDelivery.
 import { generateTestKeyPair, signTestDelivery, WebhookVerifier, type PrivateJwk, type TestDelivery, type TestKeyPair, type WebhookEventOf } from 'upvest-webhooks';
-import { type Equal, type Expect } from './assert.js';
+import type { Equal, Expect } from './assert.js';
 
 const pair = generateTestKeyPair({ kid: 'test-key' });
 type _pair = Expect<Equal<typeof pair, TestKeyPair>>;

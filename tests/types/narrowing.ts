@@ -5,7 +5,6 @@ import {
   isEventType,
   on,
   signTestDelivery,
-  type KnownWebhookEvent,
   type OrderEvent,
   type OrderEventObject,
   type PositionEventObject,
@@ -57,24 +56,28 @@ for (const e of events) {
 // --- switch ---
 function describeEvent(e: WebhookEvent): string {
   switch (e.type) {
-    case 'ORDER.FILLED':
+    case 'ORDER.FILLED': {
       type _case = Expect<Equal<typeof e, WebhookEventOf<'ORDER.FILLED'>>>;
       return `${e.object.quantity} at ${e.object.executions[0]?.price ?? '?'}`;
+    }
     case 'ORDER.NEW':
-    case 'ORDER.CANCELLED':
+    case 'ORDER.CANCELLED': {
       type _fallthrough = Expect<Equal<typeof e, WebhookEventOf<'ORDER.NEW' | 'ORDER.CANCELLED'>>>;
       return e.object.status;
-    case 'USER.CREATED':
+    }
+    case 'USER.CREATED': {
       type _user = Expect<Equal<typeof e.object, UserEventObject>>;
       return e.id;
+    }
     // @ts-expect-error not an event type
     case 'ORDER.FILED':
       return '';
-    default:
+    default: {
       // the other known events and the unknown ones
       type _default = Expect<Extends<UnknownWebhookEvent | WebhookEventOf<'POSITION.UPDATED'>, typeof e>>;
       type _notHandled = Expect<Equal<Extends<WebhookEventOf<'ORDER.FILLED'>, typeof e>, false>>;
       return e.type;
+    }
   }
 }
 void describeEvent;
@@ -134,9 +137,10 @@ function destructured(e: WebhookEvent): string | undefined {
     return object.quantity;
   }
   switch (type) {
-    case 'POSITION.UPDATED':
+    case 'POSITION.UPDATED': {
       type _position = Expect<Equal<typeof object, PositionEventObject>>;
       return object.account_id;
+    }
     default:
       return undefined;
   }
@@ -169,11 +173,12 @@ function exhaustive(e: WebhookEvent): string {
     case 'ORDER.FILLED':
     case 'ORDER.CANCELLED':
       return e.object.id;
-    default:
+    default: {
       if (e.type.startsWith('ORDER.')) return 'an ORDER type newer than this version';
       type _rest = Expect<Extends<UnknownWebhookEvent, typeof e>>;
       // @ts-expect-error unknown event types still reach the default branch
       return unreachable(e);
+    }
   }
 }
 void exhaustive;
@@ -208,7 +213,7 @@ void notUnknown;
 for (const e of events) {
   const any: WebhookEventBase = e;
   if (any.type === 'PORTFOLIO.REBALANCED') {
-    const field: unknown = any.object['target_allocation'];
+    const field: unknown = any.object.target_allocation;
     void field;
   }
   // @ts-expect-error without widening, an unlisted literal has no overlap with the known types

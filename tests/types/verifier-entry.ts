@@ -5,7 +5,7 @@ import * as main from 'upvest-webhooks';
 import * as subpath from 'upvest-webhooks/verifier';
 import {
   ERROR_CODES,
-  UpvestError,
+  type UpvestError,
   WebhookVerificationError,
   WebhookVerifier,
   inspectDelivery,

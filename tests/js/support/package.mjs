@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 const dir = process.env.UPVEST_CONSUMER_DIR ?? new URL('../../../target/consumer/', import.meta.url).pathname;
 /** The folder the tarball was installed into (ends with /). */
 export const consumerDir = dir.replace(/\/?$/, '/');
-export const pkg = await import(pathToFileURL(consumerDir + 'entry.mjs').href);
+export const pkg = await import(pathToFileURL(`${consumerDir}entry.mjs`).href);
 
 /**
  * The file a bare specifier such as `upvest-webhooks/verifier` names for code
@@ -14,7 +14,7 @@ export const pkg = await import(pathToFileURL(consumerDir + 'entry.mjs').href);
  * `exports` (its `node` condition; the package has no `import`/`require` ones).
  */
 export function resolveFromConsumer(specifier) {
-  return createRequire(consumerDir + 'entry.mjs').resolve(specifier);
+  return createRequire(`${consumerDir}entry.mjs`).resolve(specifier);
 }
 
 /** Imports a bare specifier (a subpath export) as code in the consumer folder would. */
