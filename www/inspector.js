@@ -1,7 +1,7 @@
 // The delivery inspector: reads the form, calls the package's synchronous
 // inspectDelivery(), and renders its report step by step.
 
-import { InputError, badge, fill, describeError, el, formatHeaders, formatUnix, parseHeaders, truncate } from './util.js';
+import { InputError, badge, byId, fill, describeError, el, formatHeaders, formatUnix, parseHeaders, truncate } from './util.js';
 
 const STEP_TITLES = {
   headers: 'Signature headers',
@@ -26,20 +26,21 @@ const SAMPLE_KID = 'playground-sample-key';
  * Returns `{ load(delivery, jwks, { clockSeconds }) }` for the manager.
  */
 export function initInspector(pkg, { fetchEmulatorJwks }) {
-  const $ = (id) => document.getElementById(id);
-  const form = $('inspect-form');
+  const form = byId('inspect-form');
+  /** @type {(id: string) => HTMLInputElement} the form's inputs and textareas (both have `value`) */
+  const input = (id) => /** @type {HTMLInputElement} */ (byId(id));
   const fields = {
-    method: $('method'),
-    url: $('url'),
-    headers: $('headers'),
-    body: $('body'),
-    jwks: $('jwks'),
-    clock: $('clock'),
-    tolerance: $('tolerance'),
-    maxAge: $('max-age'),
+    method: input('method'),
+    url: input('url'),
+    headers: input('headers'),
+    body: input('body'),
+    jwks: input('jwks'),
+    clock: input('clock'),
+    tolerance: input('tolerance'),
+    maxAge: input('max-age'),
   };
-  const verdict = $('inspect-verdict');
-  const report = $('inspect-report');
+  const verdict = byId('inspect-verdict');
+  const report = byId('inspect-report');
 
   function clearInvalid() {
     for (const input of Object.values(fields)) input.removeAttribute('aria-invalid');
@@ -67,7 +68,7 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
     try {
       jwks = JSON.parse(jwksText);
     } catch (err) {
-      throw new InputError('jwks', `The JWKS is not JSON: ${err.message}`);
+      throw new InputError('jwks', `The JWKS is not JSON: ${/** @type {SyntaxError} */ (err).message}`);
     }
     const options = { keys: jwks };
     const number = (input, name) => {
@@ -279,7 +280,7 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
     run();
   });
 
-  $('load-sample').addEventListener('click', () => {
+  byId('load-sample').addEventListener('click', () => {
     const { jwks, privateJwk } = pkg.generateTestKeyPair({ kid: SAMPLE_KID });
     const now = new Date().toISOString();
     const delivery = pkg.signTestDelivery({
@@ -299,7 +300,7 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
     run();
   });
 
-  $('tamper').addEventListener('click', () => {
+  byId('tamper').addEventListener('click', () => {
     const body = fields.body.value;
     // Change one ASCII letter or digit near the middle, keeping the length.
     const start = Math.floor(body.length / 2);
@@ -319,8 +320,8 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
     showVerdict('fail', 'Nothing to change: ', 'the body has no letter or digit.');
   });
 
-  $('fetch-jwks').addEventListener('click', async (event) => {
-    const button = event.currentTarget;
+  byId('fetch-jwks').addEventListener('click', async (event) => {
+    const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
     button.disabled = true;
     try {
       const jwks = await fetchEmulatorJwks();
@@ -335,7 +336,7 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
     }
   });
 
-  $('clear').addEventListener('click', () => {
+  byId('clear').addEventListener('click', () => {
     for (const name of ['url', 'headers', 'body', 'jwks', 'clock']) fields[name].value = '';
     fields.method.value = 'POST';
     clearInvalid();
@@ -353,7 +354,7 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
     fields.body.value = typeof delivery.body === 'string' ? delivery.body : new TextDecoder().decode(delivery.body ?? new Uint8Array());
     if (jwks) fields.jwks.value = JSON.stringify(jwks, null, 2);
     fields.clock.value = clockSeconds === null || clockSeconds === undefined ? '' : String(clockSeconds);
-    if (clockSeconds !== null && clockSeconds !== undefined) form.querySelector('details.options').open = true;
+    if (clockSeconds !== null && clockSeconds !== undefined) /** @type {HTMLDetailsElement} */ (form.querySelector('details.options')).open = true;
     clearInvalid();
   }
 
@@ -361,7 +362,7 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
     load(delivery, jwks, opts) {
       load(delivery, jwks, opts);
       const result = run();
-      document.getElementById('inspector-title').scrollIntoView();
+      byId('inspector-title').scrollIntoView();
       fields.url.focus({ preventScroll: true });
       return result;
     },

@@ -63,7 +63,7 @@ export function parseHeaders(text) {
     try {
       object = JSON.parse(trimmed);
     } catch (err) {
-      throw new InputError('headers', `Headers look like JSON but do not parse: ${err.message}`);
+      throw new InputError('headers', `Headers look like JSON but do not parse: ${/** @type {SyntaxError} */ (err).message}`);
     }
     if (object === null || typeof object !== 'object' || Array.isArray(object)) {
       throw new InputError('headers', 'Headers JSON must be an object of name → value.');
@@ -140,4 +140,51 @@ export function describeError(err) {
   if (err?.field && err?.rule) message = `${message} (field ${err.field}, rule ${err.rule})`;
   else if (err?.status) message = `${message} (HTTP ${err.status}${err.detail && !message.includes(err.detail) ? `: ${err.detail}` : ''})`;
   return { code, message };
+}
+
+/**
+ * The page's element with this id. The page is static, so a missing id is a
+ * bug in it: throws rather than returning null.
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+export function byId(id) {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`the page has no #${id}`);
+  return node;
+}
+
+/**
+ * Runs a card's action with the card's buttons disabled; a failure goes to `onError`.
+ * @param {HTMLButtonElement} button
+ * @param {() => Promise<unknown>} handler
+ * @param {(err: unknown) => void} onError
+ */
+export async function runAction(button, handler, onError) {
+  const buttons = button.closest('.actions')?.querySelectorAll('button') ?? [button];
+  for (const b of buttons) b.disabled = true;
+  try {
+    await handler();
+  } catch (err) {
+    onError(err);
+  } finally {
+    for (const b of buttons) if (b.isConnected) b.disabled = false;
+  }
+}
+
+/** The `data-focus-key` of the focused element, if any (to restore focus after a re-render). */
+export function focusKeyOf(node = document.activeElement) {
+  return node instanceof HTMLElement ? node.dataset.focusKey : undefined;
+}
+
+/**
+ * Puts focus back on the element with this `data-focus-key` after its list was
+ * re-rendered, unless the user has moved focus elsewhere.
+ * @param {string | undefined} focusKey
+ * @param {HTMLElement} container
+ */
+export function restoreFocus(focusKey, container) {
+  if (!focusKey) return;
+  const target = container.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`);
+  if (target instanceof HTMLElement && document.activeElement !== target && (document.activeElement === document.body || !document.activeElement)) target.focus();
 }
