@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the API reference with TypeDoc (config: typedoc.json) from the
-// package's public types, pkg/index.d.ts and the generated pkg/events.d.ts,
-// into www/docs/, which the playground links to ("API docs").
+// package's public types, pkg/index.d.ts (one file per area in pkg/types/)
+// and the generated pkg/events.d.ts, into www/docs/, which the playground
+// links to ("API docs").
 //
 //   node scripts/build-docs.mjs                # write www/docs/ (about 10 s)
 //   node scripts/build-docs.mjs --out DIR      # write DIR instead

@@ -1,5 +1,6 @@
-// The TSDoc examples of index.d.ts and events.d.ts, and the README's TypeScript
-// examples, compiled: they must stay true.
+// The TSDoc examples of the declarations (pkg/index.d.ts, pkg/types/*.d.ts,
+// pkg/events.d.ts) and the README's TypeScript examples, compiled: they must
+// stay true.
 import {
   ERROR_CODES,
   UpvestError,
