@@ -65,13 +65,13 @@ describe('UpvestApiError', () => {
     assert.ok(err.message.includes('404'), `the message names the status: ${err.message}`);
   });
 
-  test('400 from the server (a rule the client does not check: an IP address host) → ERR_API_BAD_REQUEST with detail', async () => {
-    const err = await failure(() => upvest.webhooks.create({ title: 'ip', url: 'https://10.1.2.3/hook' }));
+  test('400 from the server (a rule the client does not check: an unknown category) → ERR_API_BAD_REQUEST with detail', async () => {
+    const err = await failure(() => upvest.webhooks.create({ title: 'category', url: 'https://hooks.example.com/hook', type: ['NEW_CATEGORY_2030'] }));
     assert.ok(err instanceof UpvestApiError, `${err?.name}: ${err?.message}`);
     assert.equal(err.code, 'ERR_API_BAD_REQUEST');
     assert.equal(err.status, 400);
     assert.equal(err.type, 'https://docs.upvest.co/errors/bad_request');
-    assert.match(err.detail, /IP address/);
+    assert.match(err.detail, /unknown category "NEW_CATEGORY_2030"/);
   });
 
   test('an injected problem with every field (instance included) is mapped field by field', async () => {

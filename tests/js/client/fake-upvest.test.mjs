@@ -261,7 +261,7 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
       assert.equal(deleted.status, 204);
       assert.equal(deleted.text, '');
       assertProblem(await api({ path: `/webhooks/${hook.id}` }), 404, 'not_found');
-      assertProblem(await api({ path: '/webhooks/not-a-uuid' }), 400);
+      assertProblem(await api({ path: '/webhooks/not-a-uuid' }), 404, 'not_found'); // a malformed id is not found, like Upvest
     });
     const invalid = [
       ['title of 101 characters', { title: 'x'.repeat(101), url: 'https://a.example' }],

@@ -4,8 +4,7 @@
 // response was lost. Storms end in a typed error within the retry budget.
 
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { startFakeUpvest } from '../support/fake-upvest.mjs';
+import { describe, test } from 'node:test';
 import {
   UUID_V4,
   UpvestApiError,
@@ -16,21 +15,17 @@ import {
   failure,
   sample,
   sleep,
+  useFakeUpvest,
   withoutUnhandledRejections,
 } from './helpers.mjs';
 
 describe('UpvestClient recovers from transient faults without duplicates', () => {
   let fake;
   let upvest;
-  before(async () => {
-    fake = await startFakeUpvest();
+  useFakeUpvest(async (f) => {
+    fake = f;
     upvest = clientFor(fake, { timeoutMs: 400, retryBaseDelayMs: 5, retryMaxDelayMs: 2000 });
     await upvest.webhooks.list(); // token in hand
-  });
-  after(() => fake.close());
-  beforeEach(() => {
-    fake.clearFaults();
-    fake.clearLog();
   });
 
   /** Creates through a fault; asserts one webhook, N attempts, one idempotency key. */
@@ -166,14 +161,7 @@ describe('UpvestClient recovers from transient faults without duplicates', () =>
 
 describe('UpvestClient gives up with a typed error when the retry budget is spent', () => {
   let fake;
-  before(async () => {
-    fake = await startFakeUpvest();
-  });
-  after(() => fake.close());
-  beforeEach(() => {
-    fake.clearFaults();
-    fake.clearLog();
-  });
+  useFakeUpvest((f) => (fake = f));
 
   async function storm(fault, clientOverrides = {}) {
     const upvest = clientFor(fake, { timeoutMs: 200, retryBaseDelayMs: 5, retryMaxDelayMs: 50, ...clientOverrides });
@@ -264,14 +252,7 @@ describe('UpvestClient gives up with a typed error when the retry budget is spen
 
 describe('UpvestClient honours AbortSignal', () => {
   let fake;
-  before(async () => {
-    fake = await startFakeUpvest();
-  });
-  after(() => fake.close());
-  beforeEach(() => {
-    fake.clearFaults();
-    fake.clearLog();
-  });
+  useFakeUpvest((f) => (fake = f));
 
   const slowClient = () => clientFor(fake, { timeoutMs: 10_000, retryBaseDelayMs: 5, retryMaxDelayMs: 10_000 });
 

@@ -2,6 +2,7 @@
 // wired to a fake server, log queries and assertions.
 
 import assert from 'node:assert/strict';
+import { after, before, beforeEach } from 'node:test';
 import { inspect } from 'node:util';
 import { pkg } from '../support/package.mjs';
 import { startFakeUpvest } from '../support/fake-upvest.mjs';
@@ -33,6 +34,24 @@ export function clientFor(fake, overrides) {
 }
 
 /** Starts a fake server and a client for it; `close()` stops the server. */
+/**
+ * The fake Upvest server of the enclosing describe(): started before its tests
+ * (then `onStart(fake)` runs, to keep it and make clients), closed after them,
+ * its faults and request log cleared before each test.
+ */
+export function useFakeUpvest(onStart, fakeOptions = {}) {
+  let fake = null;
+  before(async () => {
+    fake = await startFakeUpvest(fakeOptions);
+    await onStart(fake);
+  });
+  after(() => fake?.close());
+  beforeEach(() => {
+    fake.clearFaults();
+    fake.clearLog();
+  });
+}
+
 export async function setup(fakeOptions = {}, clientOverrides = {}) {
   const fake = await startFakeUpvest(fakeOptions);
   const client = clientFor(fake, clientOverrides);
