@@ -11,6 +11,7 @@ import { afterEach, test } from 'node:test';
 import { httpTransport } from '../../pkg/emulator/deliveries.mjs';
 import { startEmulator as start } from '../../pkg/emulator/server.mjs';
 import { fetchToken, signedFetch } from '../js/client/signer.mjs';
+import { checkUpvestDelivery } from '../js/support/upvest-signer.mjs';
 import { createContract } from './contract.mjs';
 
 export { fetchToken, signedFetch };
@@ -132,38 +133,21 @@ export async function startReceiver(respond = () => 200) {
 
 /**
  * Verifies a webhook delivery as Upvest signs it (http-signatures.md §2.2,
- * §6, §9), from scratch: v6 base with unquoted names in inner-list order,
- * `@signature-params` last, `digest: SHA-256=` checked against the body,
- * ECDSA P-521/SHA-512 over the base with the JWK whose kid is the keyid,
- * DER signature. `request`: `{ method, path, query, headers, body }`.
- * Returns `{ ok, keyId, created, expires, nonce, components, params, base, digestOk, lengthOk }`.
+ * §6, §9) with the suites' one independent verifier on node:crypto
+ * (tests/js/support/upvest-signer.mjs): v6 base, label `sig1`, a covered
+ * `digest: SHA-256=` that matches the body, `content-length`, ECDSA
+ * P-521/SHA-512 (DER) with the JWK whose kid is the keyid.
+ * `request`: `{ method, path, query, headers, body }`.
+ * Returns `{ ok, signatureOk, keyFound, keyId, created, expires, nonce, components, params, base, digestOk, lengthOk }`.
  */
 export function verifyDelivery(request, jwks) {
   const { method, path, query, headers, body } = request;
-  const input = /^sig1=(\(([^)]*)\)(.*))$/.exec(headers['signature-input'] ?? '');
-  assert.ok(input, `signature-input is sig1=(…)…: ${headers['signature-input']}`);
-  const params = input[1];
-  const components = input[2].split(' ').map((c) => JSON.parse(c));
-  const p = Object.fromEntries([...input[3].matchAll(/;([a-z]+)=("([^"]*)"|[0-9]+)/g)].map((m) => [m[1], m[3] ?? Number(m[2])]));
-  const sig = /^sig1=:([A-Za-z0-9+/]+={0,2}):$/.exec(headers.signature ?? '');
-  assert.ok(sig, `signature is sig1=:<base64>: (${headers.signature})`);
-  const value = (c) => {
-    if (c === '@method') return method.toUpperCase();
-    if (c === '@path') return path;
-    if (c === '@query') return `?${query}`;
-    assert.ok(c in headers, `covered header ${c} present`);
-    return headers[c];
-  };
-  const base = [...components.map((c) => `${c}: ${value(c)}`), `@signature-params: ${params}`].join('\n');
-  const digestOk = headers.digest === `SHA-256=${crypto.createHash('sha256').update(body).digest('base64')}`;
-  const lengthOk = headers['content-length'] === String(Buffer.byteLength(body));
-  const jwk = jwks.keys.find((k) => k.kid === p.keyid);
-  let ok = false;
-  if (jwk) {
-    const key = crypto.createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
-    ok = crypto.verify('sha512', Buffer.from(base), { key, dsaEncoding: 'der' }, Buffer.from(sig[1], 'base64'));
-  }
-  return { ok: ok && digestOk && lengthOk, signatureOk: ok, keyFound: !!jwk, keyId: p.keyid, created: p.created, expires: p.expires, nonce: p.nonce, components, params, base, digestOk, lengthOk };
+  const report = checkUpvestDelivery({ method, url: query === null ? path : `${path}?${query}`, headers, body }, jwks, { form: 'v6', encoding: 'der' });
+  assert.equal(report.label, 'sig1', `signature-input is sig1=(…)…: ${headers['signature-input']}`);
+  const digestOk = report.digestCovered && report.digestOk;
+  const { keyid: keyId, created, expires, nonce } = report.params;
+  const { signatureOk, keyFound, lengthOk, components, base } = report;
+  return { ok: signatureOk && digestOk && lengthOk, signatureOk, keyFound, keyId, created, expires, nonce, components, params: report.paramsText, base, digestOk, lengthOk };
 }
 
 /** A `{ method, path, query, headers, body }` from a signed request record `{ method, url, headers, body }`. */

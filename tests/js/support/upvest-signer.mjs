@@ -25,7 +25,7 @@ export const DEFAULT_URL = 'https://hooks.example.com/upvest/webhooks';
  * them), its private JWK, and a one-key JWKS.
  */
 export function generateKeyPair({ kid = crypto.randomUUID(), namedCurve = 'P-521' } = {}) {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve });
+  const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve });
   return keyPairFrom(privateKey, kid);
 }
 
@@ -341,43 +341,98 @@ function parseInputMember(text) {
 }
 
 /**
- * Verifies a one-signature delivery with node:crypto only: the `sig1`-style
- * member, a v6 (or `form: 'v15'`) base over the covered components, the
- * covered digest against the body, and ECDSA P-521/SHA-512 with the JWK
- * whose `kid` is the `keyid`. `encoding` is 'der' (default) or 'raw'.
- * Throws on any failure; returns what it checked.
+ * Checks a one-signature delivery with node:crypto only, the one independent
+ * verifier of the test suites (tests/js, tests/workers, tests/browser and
+ * tests/emulator use it): the member of `Signature-Input` and its
+ * `Signature`, the covered digest fields against the body, `content-length`,
+ * and ECDSA P-521/SHA-512 over the base with the JWK whose `kid` is the
+ * `keyid`.
+ *
+ * `form`: 'v6' (Upvest's unquoted base), 'v15' (quoted) or 'auto' (v15 when
+ * `upvest-signature-version: 15`). `encoding`: 'der', 'raw' (r‖s) or 'auto'
+ * (DER unless the signature is 132 bytes that do not start a DER sequence).
+ *
+ * Throws only when the headers cannot be parsed or a covered component is
+ * missing; otherwise returns a report: `{ ok, signatureOk, keyFound,
+ * digestCovered, digestOk, lengthOk, problem, keyId, label, components,
+ * params, paramsText, base, form, dsaEncoding }`, where `problem` says what
+ * failed first (null when `ok`).
  */
-export function verifyUpvestDelivery({ method, url, headers, body }, jwks, { form = 'v6', encoding = 'der' } = {}) {
+export function checkUpvestDelivery({ method, url, headers, body }, jwks, { form = 'v6', encoding = 'der' } = {}) {
   const inputHeader = headerValue(headers, 'signature-input');
   const signatureHeader = headerValue(headers, 'signature');
   if (!inputHeader || !signatureHeader) throw new Error('missing signature headers');
   const input = parseInputMember(inputHeader);
-  const sigMatch = new RegExp(`^${input.label}=:([A-Za-z0-9+/]+={0,2}):$`).exec(signatureHeader.trim());
+  const sigMatch = new RegExp(`^${input.label.replace(/[.*]/g, '\\$&')}=:([A-Za-z0-9+/]+={0,2}):$`).exec(signatureHeader.trim());
   if (!sigMatch) throw new Error(`cannot parse Signature ${JSON.stringify(signatureHeader)}`);
+  const signature = Buffer.from(sigMatch[1], 'base64');
+  const baseForm = form === 'auto' ? (headerValue(headers, 'upvest-signature-version') === '15' ? 'v15' : 'v6') : form;
+  const raw = encoding === 'auto' ? signature.length === 132 && signature[0] !== 0x30 : encoding === 'raw';
+  const dsaEncoding = raw ? 'ieee-p1363' : 'der';
+
+  const bytes = bytesOf(body ?? '');
+  const digestFields = ['digest', 'content-digest'].filter((name) => input.components.includes(name));
+  const digestMismatch = digestFields.find((name) => {
+    const value = headerValue(headers, name) ?? '';
+    const expected =
+      name === 'digest'
+        ? digestValue(bytes, value.startsWith('SHA-512=') ? 'sha-512' : 'sha-256')
+        : contentDigestValue(bytes, value.startsWith('sha-256=') ? 'sha-256' : 'sha-512');
+    return value !== expected;
+  });
+  const contentLength = headerValue(headers, 'content-length');
+  const lengthOk = contentLength === undefined ? !input.components.includes('content-length') : contentLength === String(bytes.length);
 
   const message = { method, url, headers };
-  for (const name of ['digest', 'content-digest']) {
-    if (!input.components.includes(name)) continue;
-    const value = headerValue(headers, name);
-    const expected = name === 'digest'
-      ? digestValue(body, value.startsWith('SHA-512=') ? 'sha-512' : 'sha-256')
-      : contentDigestValue(body, value.startsWith('sha-256=') ? 'sha-256' : 'sha-512');
-    if (value !== expected) throw new Error(`${name} does not match the body`);
-  }
   const lines = input.components.map((name) => {
     const value = componentValue(name, message);
     if (value === undefined) throw new Error(`covered component ${name} is missing`);
     return [name, value];
   });
-  const base = buildSignatureBase(form, lines, input.paramsText);
-  const jwk = jwks.keys.find((k) => k.kid === input.params.keyid);
-  if (!jwk) throw new Error(`no key ${input.params.keyid}`);
-  const { kid: _kid, ...keyMaterial } = jwk;
-  const publicKey = crypto.createPublicKey({ key: keyMaterial, format: 'jwk' });
-  const ok = crypto.verify('sha512', Buffer.from(base, 'utf8'), {
-    key: publicKey,
-    dsaEncoding: encoding === 'raw' ? 'ieee-p1363' : 'der',
-  }, Buffer.from(sigMatch[1], 'base64'));
-  if (!ok) throw new Error('ECDSA verification failed');
-  return { base, label: input.label, components: input.components, params: input.params };
+  const base = buildSignatureBase(baseForm, lines, input.paramsText);
+  const keyId = input.params.keyid;
+  const jwk = jwks.keys.find((k) => k.kid === keyId);
+  let signatureOk = false;
+  if (jwk) {
+    const { kid: _kid, ...keyMaterial } = jwk;
+    const publicKey = crypto.createPublicKey({ key: keyMaterial, format: 'jwk' });
+    signatureOk = crypto.verify('sha512', Buffer.from(base, 'utf8'), { key: publicKey, dsaEncoding }, signature);
+  }
+  const problem = digestMismatch
+    ? `${digestMismatch} does not match the body`
+    : !lengthOk
+      ? 'content-length does not match the body'
+      : !jwk
+        ? `no key ${keyId}`
+        : !signatureOk
+          ? `ECDSA verification failed over base:\n${base}`
+          : null;
+  return {
+    ok: problem === null,
+    signatureOk,
+    keyFound: Boolean(jwk),
+    digestCovered: digestFields.length > 0,
+    digestOk: !digestMismatch,
+    lengthOk,
+    problem,
+    keyId,
+    label: input.label,
+    components: input.components,
+    params: input.params,
+    paramsText: input.paramsText,
+    base,
+    form: baseForm,
+    dsaEncoding,
+  };
+}
+
+/**
+ * Verifies a one-signature delivery (see checkUpvestDelivery): a v6 base by
+ * default, or `form: 'v15'` / 'auto'; `encoding` 'der' (default), 'raw' or
+ * 'auto'. Throws with what failed; returns the report.
+ */
+export function verifyUpvestDelivery(delivery, jwks, options = {}) {
+  const report = checkUpvestDelivery(delivery, jwks, options);
+  if (!report.ok) throw new Error(report.problem ?? 'verification failed');
+  return report;
 }

@@ -9,7 +9,8 @@
 // Used by tests/workers and tests/browser to produce deliveries that the
 // package must accept (or reject, once tampered with).
 
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, verify } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { verifyUpvestDelivery } from '../../js/support/upvest-signer.mjs';
 
 /** A fresh P-521 key pair: `{ privateKey (KeyObject), publicJwk, jwks }`. */
 export function generateKeyPair(kid = randomUUID()) {
@@ -96,52 +97,14 @@ export function tamperBody(delivery) {
 
 /**
  * Independently checks a delivery (for example one made by the package's
- * `signTestDelivery`) with node:crypto only: rebuilds the signature base from
- * `Signature-Input`, checks the `Digest` against the body and the ECDSA
- * signature against the JWK whose `kid` is the `keyid`.
- * Returns `{ keyId, components, base, form }`; throws on any mismatch.
+ * `signTestDelivery`) with node:crypto only: tests/js/support/upvest-signer.mjs's
+ * verifier, with the base form read from `upvest-signature-version` and the
+ * signature encoding from its bytes, and a non-empty body must be covered by
+ * a digest. Returns `{ keyId, components, base, form, dsaEncoding, … }`;
+ * throws on any mismatch.
  */
-export function verifyDeliveryIndependently({ method, url, headers, body }, jwks) {
-  const h = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
-  const input = /^\s*([a-z0-9_.*-]+)=(\(([^)]*)\).*)$/.exec(h['signature-input'] ?? '');
-  if (!input) throw new Error(`unexpected Signature-Input: ${h['signature-input']}`);
-  const [, label, params, list] = input;
-  const sig = new RegExp(`(?:^|,)\\s*${label.replace(/[.*]/g, '\\$&')}=:([A-Za-z0-9+/=]+):`).exec(h.signature ?? '');
-  if (!sig) throw new Error(`no signature labelled ${label} in ${h.signature}`);
-  const keyId = /;keyid="([^"]*)"/.exec(params)?.[1];
-  const components = [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
-  const target = new URL(url, 'https://placeholder.invalid');
-  const value = (name) => {
-    switch (name) {
-      case '@method': return method.toUpperCase();
-      case '@path': return target.pathname;
-      case '@query': return target.search || '?';
-      default:
-        if (!(name in h)) throw new Error(`covered header ${name} is missing`);
-        return h[name];
-    }
-  };
-  const bodyBytes = Buffer.from(body, 'utf8');
-  if (components.includes('digest')) {
-    const expected = `SHA-256=${createHash('sha256').update(bodyBytes).digest('base64')}`;
-    if (h.digest !== expected) throw new Error(`digest ${h.digest} does not match the body (${expected})`);
-  } else if (bodyBytes.length) {
-    throw new Error('the signature does not cover the digest');
-  }
-  if (components.includes('content-length') && Number(h['content-length']) !== bodyBytes.length) {
-    throw new Error('content-length does not match the body');
-  }
-  const form = h['upvest-signature-version'] === '15' ? 'v15' : 'v6';
-  const quote = form === 'v15' ? (n) => `"${n}"` : (n) => n;
-  const base = [...components.map((n) => `${quote(n)}: ${value(n)}`), `${quote('@signature-params')}: ${params}`].join('\n');
-  const jwk = jwks.keys.find((k) => k.kid === keyId);
-  if (!jwk) throw new Error(`no JWK with kid ${keyId}`);
-  const signature = Buffer.from(sig[1], 'base64');
-  const dsaEncoding = signature[0] === 0x30 && signature.length !== 132 ? 'der' : 'ieee-p1363';
-  const { kty, crv, x, y } = jwk;
-  const key = createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' });
-  if (!verify('sha512', Buffer.from(base, 'utf8'), { key, dsaEncoding }, signature)) {
-    throw new Error(`ECDSA verification failed over base:\n${base}`);
-  }
-  return { keyId, components, base, form, dsaEncoding };
+export function verifyDeliveryIndependently(delivery, jwks) {
+  const report = verifyUpvestDelivery(delivery, jwks, { form: 'auto', encoding: 'auto' });
+  if (!report.digestCovered && delivery.body.length) throw new Error('the signature does not cover the digest');
+  return report;
 }
