@@ -1,5 +1,5 @@
 // Bundles the bench Workers the way Worker tooling does (the approach of
-// tests/workers/support/build.mjs): esbuild, ESM, conditions
+// tests/workers/support/build.mjs, whose esbuild options it shares): esbuild, ESM, conditions
 // `workerd, worker, browser`, and the `.wasm` import kept as a separate
 // CompiledWasm module. Output goes to a temporary directory.
 //
@@ -26,7 +26,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONSUMER_NODE_MODULES, PACKAGE_DIR, REPO_ROOT } from '../lib/env.mjs';
+import { PACKAGE_DIR } from '../lib/env.mjs';
+import { workerBundleOptions } from '../../tests/workers/support/build.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RAW = 'upvest-webhooks-raw/';
@@ -81,21 +82,7 @@ function benchPlugin(outdir, wasmFiles, candidate) {
 async function bundle(entry, outdir, candidate, name = basename(entry).replace(/\.js$/, '')) {
   const outfile = join(outdir, `${name}.mjs`);
   const wasmFiles = new Map();
-  const result = await build({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    nodePaths: [CONSUMER_NODE_MODULES],
-    plugins: [benchPlugin(outdir, wasmFiles, candidate)],
-    metafile: true,
-    logLevel: 'silent',
-  });
+  const result = await build(workerBundleOptions({ entry, outfile, plugins: [benchPlugin(outdir, wasmFiles, candidate)] }));
   const inputs = Object.keys(result.metafile.inputs);
   return {
     scriptPath: outfile,

@@ -36,6 +36,33 @@ function wasmModulesPlugin(outdir, copied) {
 }
 
 /**
+ * esbuild's options for a Worker bundle, as Worker tooling sets them: ESM,
+ * the `workerd, worker, browser` conditions, the package resolved by name from
+ * target/consumer (where `make consumer` installs it, as a Worker project
+ * would), and a metafile. The `plugins` keep `.wasm` imports as modules.
+ * Also used by bench/workerd/build.mjs.
+ * @param {{ entry: string, outfile: string, plugins: import('esbuild').Plugin[] }} bundle
+ * @returns {import('esbuild').BuildOptions & { metafile: true }}
+ */
+export function workerBundleOptions({ entry, outfile, plugins }) {
+  return {
+    absWorkingDir: REPO_ROOT,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    nodePaths: [CONSUMER_NODE_MODULES],
+    plugins,
+    metafile: true,
+    logLevel: 'silent',
+  };
+}
+
+/**
  * Builds a Worker (by default tests/workers/worker.js into
  * tests/artifacts/workers/; pass `{ entry, outdir }` for another one).
  * Returns `{ outdir, scriptPath, modules, wasm, metafile }` where `modules`
@@ -46,23 +73,7 @@ export async function buildWorker({ entry = WORKER_ENTRY, outdir = join(ARTIFACT
   mkdirSync(outdir, { recursive: true });
   const scriptPath = join(outdir, 'worker.mjs');
   const copied = new Map();
-  const result = await build({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: [entry],
-    outfile: scriptPath,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    // The worker imports the package by name, as a Worker project would;
-    // it is installed in target/consumer/node_modules, not the workspace's.
-    nodePaths: [CONSUMER_NODE_MODULES],
-    plugins: [wasmModulesPlugin(outdir, copied)],
-    metafile: true,
-    logLevel: 'silent',
-  });
+  const result = await build(workerBundleOptions({ entry, outfile: scriptPath, plugins: [wasmModulesPlugin(outdir, copied)] }));
   const inputs = Object.keys(result.metafile.inputs).map((p) => relative(REPO_ROOT, resolve(REPO_ROOT, p)));
   const modules = [
     { type: 'ESModule', path: scriptPath },
