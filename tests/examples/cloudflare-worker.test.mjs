@@ -19,31 +19,23 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BIN, clientOptionsFor, describeRun, importFrom, installExample, run, sleep, startEmulator, waitUntil, wranglerEnv } from './support/helpers.mjs';
+import {
+  attemptedDeliveries,
+  clientOptionsFor,
+  collectStdio,
+  compatibilityDateOf,
+  importFrom,
+  installExample,
+  sleep,
+  startEmulator,
+  startEventSink,
+  tamperedBody,
+  waitUntil,
+  wranglerDryRun,
+} from './support/helpers.mjs';
 import { COMPATIBILITY_DATE as TESTED_DATE, workerdSupports } from '../workers/support/package.mjs';
-
-/** The `compatibility_date` of one of the example's wrangler configs. */
-const compatibilityDateOf = (dir, config) => /^compatibility_date = "(\d{4}-\d{2}-\d{2})"/m.exec(readFileSync(join(dir, config), 'utf8'))?.[1];
-
-/** What wrangler 4 printed: its version, the upload size and the bindings it saw (`env.NAME` rows). */
-function wranglerReport(stdout) {
-  const text = stdout.replace(/\x1b\[[0-9;]*m/g, '');
-  return {
-    version: /wrangler (\d+\.\d+\.\d+)/.exec(text)?.[1],
-    upload: /^Total Upload: (.+)$/m.exec(text)?.[1]?.trim(),
-    bindings: [...text.matchAll(/^env\.([A-Z0-9_]+)\b/gm)].map((m) => m[1]),
-  };
-}
-
-/** `wrangler deploy --dry-run` in `dir`; asserts it succeeded; returns the run and its report. */
-async function wranglerDryRun(dir, args) {
-  const result = await run(`${BIN}/wrangler`, ['deploy', '--dry-run', ...args], { cwd: dir, env: wranglerEnv(join(dir, '.home')) });
-  assert.equal(result.code, 0, describeRun(`wrangler deploy --dry-run ${args.join(' ')}`, result));
-  return { ...result, report: wranglerReport(result.stdout) };
-}
 
 describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 60_000 }, () => {
   let dir;
@@ -58,10 +50,9 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
   let mf;
   let workerUrl;
   let upvest;
-  let sink;
-  const forwarded = []; // events the Worker forwarded (processed)
+  let sink; // the events the Worker forwarded (processed)
   const workerLogs = [];
-  const countOf = (id) => forwarded.filter((e) => e.id === id).length;
+  const countOf = (id) => sink.countOf(id);
 
   before(async () => {
     dir = await installExample('cloudflare-worker');
@@ -74,14 +65,8 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
     verifierWasm = readdirSync(verifierDist).find((f) => f.endsWith('.wasm'));
 
     emu = await startEmulator();
-    sink = createServer(async (req, res) => {
-      let body = '';
-      for await (const chunk of req) body += chunk;
-      forwarded.push(JSON.parse(body));
-      res.writeHead(204).end();
-    });
-    await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve));
-    const sinkUrl = `http://127.0.0.1:${sink.address().port}/events`;
+    sink = await startEventSink();
+    const sinkUrl = sink.url;
 
     const { Miniflare } = await import('miniflare');
     const common = {
@@ -95,9 +80,7 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
     mf = new Miniflare({
       host: '127.0.0.1',
       port: 0,
-      handleRuntimeStdio(stdout, stderr) {
-        for (const stream of [stdout, stderr]) stream.on('data', (chunk) => workerLogs.push(...String(chunk).split('\n').filter(Boolean)));
-      },
+      handleRuntimeStdio: collectStdio(workerLogs),
       workers: [
         {
           name: 'client-keys',
@@ -133,7 +116,7 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
   after(async () => {
     await mf?.dispose();
     await emu?.close();
-    await new Promise((resolve) => (sink ? sink.close(resolve) : resolve()));
+    await sink?.close();
   });
 
   test('wrangler 4 on Node >= 22.12; both configs use the compatibility date the tests run, which this workerd supports', async (t) => {
@@ -169,12 +152,8 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
     const hook = await upvest.webhooks.create({ title: 'worker example', url: workerUrl, type: ['ORDER', 'POSITION'], config: { delay: '1s', max_package_size: 10240 } });
     await upvest.webhooks.update(hook.id, { enabled: true });
     const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'POSITION.UPDATED' }] });
-    await waitUntil(() => events.every((e) => countOf(e.id) === 1), { message: () => `forwarded: ${JSON.stringify(forwarded.map((e) => e.id))}\nworker: ${workerLogs.join('\n')}` });
-    // the emulator records an attempt once the response is back
-    const deliveries = await waitUntil(() => {
-      const list = emu.listDeliveries({ webhookId: hook.id });
-      return list.length > 0 && list.every((d) => d.attempts.length > 0) && list;
-    });
+    await waitUntil(() => events.every((e) => countOf(e.id) === 1), { message: () => `forwarded: ${JSON.stringify(sink.forwarded.map((e) => e.id))}\nworker: ${workerLogs.join('\n')}` });
+    const deliveries = await attemptedDeliveries(emu, hook.id);
     assert.ok(deliveries.every((d) => d.state === 'delivered'), JSON.stringify(deliveries.map((d) => [d.state, d.attempts])));
     assert.deepEqual(JSON.parse(deliveries.at(-1).attempts.at(-1).responseBody ?? '{}').duplicates, 0);
 
@@ -192,7 +171,7 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
     t.diagnostic(`${events.length} events delivered in ${deliveries.length} delivery(ies), processed once each; replay → ${JSON.stringify(againBody)}`);
 
     // A tampered delivery (one byte of the body changed, same length): 400 with the code.
-    const body = replay.body.replace(/"type":"([A-Z])/, (_, c) => `"type":"${c === 'X' ? 'Y' : 'X'}`);
+    const body = tamperedBody(replay.body);
     const tampered = await fetch(workerUrl, { method: 'POST', headers: replay.headers, body });
     assert.deepEqual([tampered.status, await tampered.json()], [400, { code: 'ERR_DIGEST_MISMATCH' }]);
     await upvest.webhooks.delete(hook.id);
@@ -228,7 +207,7 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
       return [response.status, await response.json()];
     };
     assert.deepEqual(await send(delivery), [200, { received: 1 }]);
-    await waitUntil(() => countOf(event.id) === 1, { message: () => `forwarded: ${JSON.stringify(forwarded.map((e) => e.id))}` });
+    await waitUntil(() => countOf(event.id) === 1, { message: () => `forwarded: ${JSON.stringify(sink.forwarded.map((e) => e.id))}` });
     assert.deepEqual(await send({ ...delivery, body: delivery.body.replace('order-9', 'order-8') }), [400, { code: 'ERR_DIGEST_MISMATCH' }]);
     const otherKey = emu.signDelivery({ url: 'https://receiver.example/webhooks/upvest', events: [event], privateKey: emu.privateKey, kid: 'not-published' });
     assert.deepEqual(await send(otherKey), [400, { code: 'ERR_KEY_NOT_FOUND' }]);

@@ -10,40 +10,33 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { clientOptionsFor, importFrom, installExample, startEmulator, startProcess, upvestEnvFor, waitUntil } from './support/helpers.mjs';
+import { attemptedDeliveries, importFrom, installExample, startReceiverExample, waitUntil } from './support/helpers.mjs';
 
 describe('examples/express', { timeout: 60_000 }, () => {
   let dir;
+  let rig;
   let emu;
   let server;
   let receiverUrl;
+  let upvest;
   let pkg;
 
   before(async () => {
     dir = await installExample('express');
-    emu = await startEmulator();
-    server = startProcess(process.execPath, ['server.js'], { cwd: dir, env: { ...upvestEnvFor(emu), PORT: '0', HOST: '127.0.0.1' } });
-    [, receiverUrl] = await server.waitForLine(/^listening on (\S+)/);
+    rig = await startReceiverExample({ dir, command: process.execPath, args: ['server.js'] });
+    ({ emu, server, receiverUrl, upvest } = rig);
     pkg = await importFrom(dir, 'upvest-webhooks');
   });
 
-  after(async () => {
-    await server?.stop();
-    await emu?.close();
-  });
+  after(() => rig?.close());
 
   test('the right way (expressWebhook): the emulator delivers, every event is verified', async (t) => {
-    const upvest = new pkg.UpvestClient(clientOptionsFor(emu));
     const hook = await upvest.webhooks.create({ title: 'express example', url: receiverUrl, type: ['ORDER', 'USER'] });
     await upvest.webhooks.update(hook.id, { enabled: true });
     const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'USER.CREATED' }] });
     const processed = () => server.lines.filter((l) => l.startsWith('processed ')).map((l) => l.split(' ')[2]);
     await waitUntil(() => events.every((e) => processed().includes(e.id)), { message: () => `server output:\n${server.output()}` });
-    // the emulator records an attempt once the 200 is back
-    const deliveries = await waitUntil(() => {
-      const list = emu.listDeliveries({ webhookId: hook.id });
-      return list.length > 0 && list.every((d) => d.attempts.length > 0) && list;
-    });
+    const deliveries = await attemptedDeliveries(emu, hook.id);
     assert.ok(deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200), JSON.stringify(deliveries.map((d) => [d.state, d.attempts])));
 
     // A retry of the same delivery is a duplicate; a tampered one is rejected with its code.

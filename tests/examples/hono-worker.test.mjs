@@ -12,10 +12,21 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BIN, clientOptionsFor, describeRun, importFrom, installExample, run, startEmulator, waitUntil, wranglerEnv } from './support/helpers.mjs';
+import {
+  attemptedDeliveries,
+  clientOptionsFor,
+  collectStdio,
+  compatibilityDateOf,
+  importFrom,
+  installExample,
+  startEmulator,
+  startEventSink,
+  waitUntil,
+  wranglerDryRun,
+} from './support/helpers.mjs';
 
 describe('examples/hono-worker (wrangler bundle in workerd)', { timeout: 60_000 }, () => {
   let dir;
@@ -25,28 +36,20 @@ describe('examples/hono-worker (wrangler bundle in workerd)', { timeout: 60_000 
   let mf;
   let workerUrl;
   let upvest;
-  let sink;
-  const forwarded = []; // events the Worker forwarded (processed)
+  let sink; // the events the Worker forwarded (processed)
   const workerLogs = [];
-  const countOf = (id) => forwarded.filter((e) => e.id === id).length;
+  const countOf = (id) => sink.countOf(id);
   const event = (type = 'ORDER.NEW') => ({ id: crypto.randomUUID(), created_at: new Date().toISOString(), type, object: {}, webhook_id: crypto.randomUUID() });
 
   before(async () => {
     dir = await installExample('hono-worker');
-    wrangler = await run(`${BIN}/wrangler`, ['deploy', '--dry-run', '--outdir', 'dist'], { cwd: dir, env: wranglerEnv(join(dir, '.home')) });
-    assert.equal(wrangler.code, 0, describeRun('wrangler deploy --dry-run --outdir dist', wrangler));
+    wrangler = await wranglerDryRun(dir, ['--outdir', 'dist']);
     dist = join(dir, 'dist');
     const wasmFile = readdirSync(dist).find((f) => f.endsWith('.wasm'));
-    const compatibilityDate = /^compatibility_date = "(\d{4}-\d{2}-\d{2})"/m.exec(readFileSync(join(dir, 'wrangler.toml'), 'utf8'))[1];
+    const compatibilityDate = compatibilityDateOf(dir);
 
     emu = await startEmulator();
-    sink = createServer(async (req, res) => {
-      let body = '';
-      for await (const chunk of req) body += chunk;
-      forwarded.push(JSON.parse(body));
-      res.writeHead(204).end();
-    });
-    await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    sink = await startEventSink();
 
     const { Miniflare } = await import('miniflare');
     mf = new Miniflare({
@@ -58,10 +61,8 @@ describe('examples/hono-worker (wrangler bundle in workerd)', { timeout: 60_000 
         { type: 'ESModule', path: join(dist, 'index.js') },
         { type: 'CompiledWasm', path: join(dist, wasmFile) },
       ],
-      bindings: { UPVEST_JWKS: JSON.stringify(emu.jwks()), EVENTS_FORWARD_URL: `http://127.0.0.1:${sink.address().port}/events` },
-      handleRuntimeStdio(stdout, stderr) {
-        for (const stream of [stdout, stderr]) stream.on('data', (chunk) => workerLogs.push(...String(chunk).split('\n').filter(Boolean)));
-      },
+      bindings: { UPVEST_JWKS: JSON.stringify(emu.jwks()), EVENTS_FORWARD_URL: sink.url },
+      handleRuntimeStdio: collectStdio(workerLogs),
     });
     workerUrl = new URL('/webhooks/upvest', await mf.ready).href;
     const { UpvestClient } = await importFrom(dir, 'upvest-webhooks');
@@ -71,7 +72,7 @@ describe('examples/hono-worker (wrangler bundle in workerd)', { timeout: 60_000 
   after(async () => {
     await mf?.dispose();
     await emu?.close();
-    await new Promise((resolve) => (sink ? sink.close(resolve) : resolve()));
+    await sink?.close();
   });
 
   test('wrangler bundles hono and upvest-webhooks/verifier (the smaller .wasm)', (t) => {
@@ -81,19 +82,15 @@ describe('examples/hono-worker (wrangler bundle in workerd)', { timeout: 60_000 
     assert.match(wasm[0], /upvest_webhooks_verifier_bg\.wasm$/);
     const bundle = readFileSync(join(dist, 'index.js'), 'utf8');
     assert.match(bundle, /class Hono\b|Hono = class/, 'hono is in the bundle');
-    const upload = /^Total Upload: (.+)$/m.exec(wrangler.stdout.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim();
-    t.diagnostic(`wrangler ${/wrangler (\d+\.\d+\.\d+)/.exec(wrangler.stdout)?.[1]}: Total Upload ${upload}`);
+    t.diagnostic(`wrangler ${wrangler.report.version}: Total Upload ${wrangler.report.upload}`);
   });
 
   test('the emulator delivers to it: every event verified (200) and processed once, after the response', async (t) => {
     const hook = await upvest.webhooks.create({ title: 'hono-worker example', url: workerUrl, type: ['ALL'] });
     await upvest.webhooks.update(hook.id, { enabled: true });
     const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'POSITION.UPDATED' }] });
-    await waitUntil(() => events.every((e) => countOf(e.id) === 1), { message: () => `forwarded: ${forwarded.map((e) => e.id)}\nworker logs:\n${workerLogs.join('\n')}` });
-    const deliveries = await waitUntil(() => {
-      const list = emu.listDeliveries({ webhookId: hook.id });
-      return list.length > 0 && list.every((d) => d.attempts.length > 0) && list;
-    });
+    await waitUntil(() => events.every((e) => countOf(e.id) === 1), { message: () => `forwarded: ${sink.forwarded.map((e) => e.id)}\nworker logs:\n${workerLogs.join('\n')}` });
+    const deliveries = await attemptedDeliveries(emu, hook.id);
     assert.ok(deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200), JSON.stringify(deliveries.map((d) => [d.state, d.attempts])));
 
     // a redelivery of the same events: 200, not processed again (the next fresh delivery is processed after it)

@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { clientOptionsFor, importFrom, installExample, startEmulator, startProcess, upvestEnvFor, waitUntil } from './support/helpers.mjs';
+import { attemptedDeliveries, installExample, startReceiverExample, tamperedBody, waitUntil } from './support/helpers.mjs';
 
 describe('examples/node-http against the emulator', { timeout: 60_000 }, () => {
-  let dir;
+  let rig;
   let emu;
   let server;
   let receiverUrl;
@@ -22,24 +22,22 @@ describe('examples/node-http against the emulator', { timeout: 60_000 }, () => {
   const processedIds = () => server.lines.filter((l) => l.startsWith('processed ')).map((l) => l.split(' ')[2]);
 
   before(async () => {
-    dir = await installExample('node-http');
-    emu = await startEmulator();
-    // The private key as a file path (the variable also takes PEM text).
-    const keyFile = join(dir, 'tenant-key.pem');
-    writeFileSync(keyFile, emu.privateKeyPem, { mode: 0o600 });
-    server = startProcess(process.execPath, ['server.js'], {
-      cwd: dir,
-      env: { ...upvestEnvFor(emu), UPVEST_PRIVATE_KEY: keyFile, PORT: '0', HOST: '127.0.0.1' },
+    const dir = await installExample('node-http');
+    rig = await startReceiverExample({
+      dir,
+      command: process.execPath,
+      args: ['server.js'],
+      env: (emulator) => {
+        // The private key as a file path (the variable also takes PEM text).
+        const keyFile = join(dir, 'tenant-key.pem');
+        writeFileSync(keyFile, emulator.privateKeyPem, { mode: 0o600 });
+        return { UPVEST_PRIVATE_KEY: keyFile };
+      },
     });
-    [, receiverUrl] = await server.waitForLine(/^listening on (\S+)/);
-    const { UpvestClient } = await importFrom(dir, 'upvest-webhooks');
-    upvest = new UpvestClient(clientOptionsFor(emu));
+    ({ emu, server, receiverUrl, upvest } = rig);
   });
 
-  after(async () => {
-    await server?.stop();
-    await emu?.close();
-  });
+  after(() => rig?.close());
 
   test('a webhook pointing at it gets a test delivery and emitted events, all verified', async (t) => {
     hook = await upvest.webhooks.create({ title: 'node-http example', url: receiverUrl, type: ['ALL'] });
@@ -50,11 +48,7 @@ describe('examples/node-http against the emulator', { timeout: 60_000 }, () => {
 
     const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'POSITION.UPDATED' }, { type: 'USER.CREATED' }] });
     await waitUntil(() => events.every((e) => processedIds().includes(e.id)), { message: () => `server output:\n${server.output()}` });
-    // the emulator records an attempt once the 200 is back
-    const deliveries = await waitUntil(() => {
-      const list = emu.listDeliveries({ webhookId: hook.id });
-      return list.length > 0 && list.every((d) => d.attempts.length > 0) && list;
-    });
+    const deliveries = await attemptedDeliveries(emu, hook.id);
     assert.ok(deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200), JSON.stringify(deliveries.map((d) => [d.state, d.attempts])));
     assert.ok(!server.lines.some((l) => l.startsWith('rejected')), server.output());
     t.diagnostic(`${processedIds().length} events verified and processed in ${deliveries.length} deliveries (test delivery included)`);
@@ -68,7 +62,7 @@ describe('examples/node-http against the emulator', { timeout: 60_000 }, () => {
     await server.waitForLine(/^duplicate /);
     assert.equal(processedIds().length, before, 'nothing processed twice');
 
-    const body = last.body.replace(/"type":"([A-Z])/, (_, c) => `"type":"${c === 'X' ? 'Y' : 'X'}`);
+    const body = tamperedBody(last.body);
     const tampered = await fetch(receiverUrl, { method: 'POST', headers: last.headers, body });
     assert.deepEqual([tampered.status, await tampered.json()], [400, { code: 'ERR_DIGEST_MISMATCH' }]);
     await server.waitForLine(/^rejected ERR_DIGEST_MISMATCH: /);

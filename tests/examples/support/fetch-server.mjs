@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { REPO_ROOT, clientOptionsFor, importFrom, installExample, startEmulator, startProcess, upvestEnvFor, waitUntil } from './helpers.mjs';
+import { REPO_ROOT, installExample, startReceiverExample, tamperedBody, waitUntil } from './helpers.mjs';
 
 /** The runtimes' binaries (npm packages of the root workspace). */
 export const RUNTIME_BINARIES = {
@@ -32,7 +32,7 @@ const codeOf = (json) => json?.code ?? json?.error;
  */
 export function describeFetchServerExample({ example, runtime, args, env = {} }) {
   describe(`examples/${example} (${runtime}) against the emulator`, { timeout: 90_000 }, () => {
-    let dir;
+    let rig;
     let emu;
     let server;
     let receiverUrl;
@@ -42,22 +42,18 @@ export function describeFetchServerExample({ example, runtime, args, env = {} })
 
     before(async () => {
       assert.ok(existsSync(RUNTIME_BINARIES[runtime]), `${RUNTIME_BINARIES[runtime]} is missing: run scripts/ensure-tools.sh base`);
-      dir = await installExample(example);
-      emu = await startEmulator();
-      server = startProcess(RUNTIME_BINARIES[runtime], args, {
-        cwd: dir,
-        env: { ...upvestEnvFor(emu), PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env },
+      const dir = await installExample(example);
+      rig = await startReceiverExample({
+        dir,
+        command: RUNTIME_BINARIES[runtime],
+        args,
+        env: () => ({ NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env }),
+        readyTimeoutMs: 30_000,
       });
-      [, receiverUrl] = await server.waitForLine(/listening on (http:\/\/\S+)/, 30_000);
-      if (new URL(receiverUrl).pathname === '/') receiverUrl = new URL('/webhooks/upvest', receiverUrl).href;
-      const { UpvestClient } = await importFrom(dir, 'upvest-webhooks');
-      upvest = new UpvestClient(clientOptionsFor(emu));
+      ({ emu, server, receiverUrl, upvest } = rig);
     });
 
-    after(async () => {
-      await server?.stop();
-      await emu?.close();
-    });
+    after(() => rig?.close());
 
     test('a webhook pointing at it: a test delivery and emitted events are verified (200) and each event processed once', async (t) => {
       hook = await upvest.webhooks.create({ title: `${example} example`, url: receiverUrl, type: ['ALL'] });
@@ -84,7 +80,7 @@ export function describeFetchServerExample({ example, runtime, args, env = {} })
       const request = last.lastRequest;
       const retry = await fetch(receiverUrl, { method: 'POST', headers: request.headers, body: request.body });
       assert.equal(retry.status, 200, await retry.text());
-      const body = request.body.replace(/"type":"([A-Z])/, (_, c) => `"type":"${c === 'X' ? 'Y' : 'X'}`);
+      const body = tamperedBody(request.body);
       assert.notEqual(body, request.body);
       const tampered = await fetch(receiverUrl, { method: 'POST', headers: request.headers, body });
       assert.deepEqual([tampered.status, codeOf(await tampered.json())], [400, 'ERR_DIGEST_MISMATCH']);
