@@ -14,7 +14,10 @@
 //   - delivery(request): a signed delivery `{ body }` the emulator sends: every
 //     event valid against the `x-webhooks` schema of its type;
 //
-// and `violations`, a list of `{ where, what, errors }`. tests/emulator/support.mjs
+// and `violations`, a list of `{ where, what, errors }`. The three only queue
+// what they are given; the checks run when `violations` (or `report()`) is
+// read, so that schema compilation (hundreds of ms for an event schema) never
+// delays the emulator under test. tests/emulator/support.mjs
 // wires it into every emulator its suites start; tests/emulator/contract.test.mjs
 // shows that it catches a wrong response, event and request.
 //
@@ -137,9 +140,54 @@ const problemCode = (body) => {
 
 /** A new recorder of contract violations. */
 export function createContract() {
-  const { compile, operations, eventSchemas } = oracle();
+  /** @type {Array<() => void>} */
+  const queue = [];
   /** @type {{ where: string, what: string, errors?: unknown }[]} */
   const violations = [];
+  /** @type {ReturnType<typeof createChecks> | undefined} */
+  let checks;
+  /** Runs the queued checks (the first time, reads the OpenAPI). */
+  const flush = () => {
+    checks ??= createChecks(violations);
+    for (const check of queue.splice(0)) check();
+    return checks;
+  };
+  return {
+    /** The violations found so far (runs the queued checks first). */
+    get violations() {
+      flush();
+      return violations;
+    },
+    /** How many responses, request bodies and events were checked (runs the queued checks first). */
+    get counts() {
+      return flush().counts;
+    },
+    /** An answered API log entry of the emulator (not an injected fault: those are deliberate). @param {Record<string, any>} entry */
+    response(entry) {
+      const snapshot = structuredClone({ ...entry, signature: null, internalError: undefined });
+      queue.push(() => checks?.response(snapshot));
+    },
+    /** Any API log entry whose request a client under test built: its body must fit the operation. @param {Record<string, any>} entry */
+    request(entry) {
+      const snapshot = structuredClone({ ...entry, signature: null, internalError: undefined });
+      queue.push(() => checks?.request(snapshot));
+    },
+    /** A delivery request `{ body }` (the signed package `{"payload":[…]}`). @param {{ body: string }} request */
+    delivery(request) {
+      const { body } = request;
+      queue.push(() => checks?.delivery({ body }));
+    },
+    /** A readable summary of the violations (for assertion messages). */
+    report() {
+      flush();
+      return violations.map((v) => `- ${v.where}: ${v.what}${v.errors ? `\n    ${JSON.stringify(v.errors).slice(0, 600)}` : ''}`).join('\n');
+    },
+  };
+}
+
+/** The checks themselves, recording into `violations`. */
+function createChecks(violations) {
+  const { compile, operations, eventSchemas } = oracle();
   const record = (where, what, errors) => violations.push({ where, what, ...(errors ? { errors } : {}) });
   const counts = { responses: 0, requests: 0, events: 0 };
 
@@ -177,9 +225,7 @@ export function createContract() {
   }
 
   return {
-    violations,
     counts,
-    /** An answered API log entry of the emulator (not an injected fault: those are deliberate). */
     response(entry) {
       if (entry.fault || !entry.response) return;
       counts.responses += 1;
@@ -203,13 +249,11 @@ export function createContract() {
       checkBody(where, spec.content, mediaType(headers), body);
       if (status >= 200 && status < 300) checkRequestBody(where, op, entry);
     },
-    /** Any API log entry whose request a client under test built: its body must fit the operation. */
     request(entry) {
       const op = findOperation(entry.method, entry.path);
       if (!op) return record(`${entry.method} ${entry.path}`, 'the client called a path and method the API does not have');
       checkRequestBody(`${entry.method} ${entry.path}`, op, entry);
     },
-    /** A delivery request `{ body }` (the signed package `{"payload":[…]}`). */
     delivery(request) {
       let body;
       try {
@@ -228,10 +272,6 @@ export function createContract() {
         const validate = compile(known.schema);
         if (!validate(event)) record(`delivery of ${event.type} (x-webhooks ${known.callback})`, 'the event breaks its schema', validate.errors);
       }
-    },
-    /** A readable summary of the violations (for assertion messages). */
-    report() {
-      return violations.map((v) => `- ${v.where}: ${v.what}${v.errors ? `\n    ${JSON.stringify(v.errors).slice(0, 600)}` : ''}`).join('\n');
     },
   };
 }

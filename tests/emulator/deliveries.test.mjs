@@ -209,7 +209,9 @@ describe('blocking, filtering, lifecycle', () => {
     await sleep(60);
     assert.ok(rx.received.every((r) => r.json.payload[0].id === a.id), 'only A was attempted while it failed');
     const list = (await admin(emu, `/emulator/deliveries?webhook_id=${hook.id}`)).json.deliveries;
-    assert.deepEqual(list.map((d) => d.state), ['retrying', 'pending', 'pending']);
+    // A is between attempts, or in one (a retry every few ms at this time factor)
+    assert.ok(['retrying', 'delivering'].includes(list[0].state), list[0].state);
+    assert.deepEqual(list.slice(1).map((d) => d.state), ['pending', 'pending']);
     assert.equal(list[1].waiting, 'behind an earlier delivery');
     failing = false;
     await waitFor(() => rx.events.some((e) => e.id === c.id), { timeout: 3000, message: 'C delivered' });
