@@ -10,15 +10,15 @@ import { categoryOf, catalog } from './samples.mjs';
  * What the admin routes reach: the emulator's parts (see server.mjs).
  * @typedef {{
  *   baseUrl: string,
- *   state: { webhooks: Map<string, object>, events: Array<{ type: string }> },
+ *   state: { webhooks: Map<string, any>, events: Array<{ type: string }> },
  *   requests: Array<Record<string, any>>,
  *   keyring: { jwks(): unknown, rotate(options: { graceSeconds: number }): unknown },
- *   engine: { list(filter: { webhookId?: string, state?: string }): unknown[], get(id: string): object | null, payload(id: string): unknown, retryNow(id: string): boolean },
- *   faults: { view(): unknown[], clear(): void, inject(spec: object): unknown },
+ *   engine: { list(filter: { webhookId?: string, state?: string }): unknown[], get(id: string): any, payload(id: string): unknown, retryNow(id: string): boolean },
+ *   faults: { view(): unknown[], clear(): void, inject(spec: any): unknown },
  *   pipeline: { emit(body: unknown): unknown },
- *   info(): object,
- *   reset(): object,
- *   strip(hook: object): object,
+ *   info(): Record<string, any>,
+ *   reset(): Record<string, any>,
+ *   strip(hook: any): Record<string, any>,
  * }} AdminContext
  */
 

@@ -125,7 +125,7 @@ function describeError(err) {
  * @param {object} options
  * @param {(id: string) => ({ id: string, url: string, enabled: boolean, config: { delay: string, max_package_size: number } } | undefined)} options.getWebhook
  *   Live webhook lookup (URL, enabled and config are read at each step).
- * @param {(input: { url: string, body: string }) => { method: string, url: string, headers: object, body: string }} options.sign
+ * @param {(input: { url: string, body: string }) => { method: string, url: string, headers: Record<string, string>, body: string }} options.sign
  *   Signs one attempt (fresh created/expires/nonce each time).
  * @param {typeof httpTransport} [options.transport] Sends a signed request.
  * @param {number} [options.timeFactor] Multiplies every delay and backoff (default 1).
@@ -135,7 +135,7 @@ function describeError(err) {
  * @param {number} [options.timeoutMs] Per-attempt timeout in ms, not scaled (default 10000).
  * @param {number} [options.maxBackoffSeconds] Backoff cap (default 600).
  * @param {number} [options.historyLimit] Finished deliveries kept for listing (default 1000).
- * @param {(delivery: object, attempt: object) => void} [options.onAttempt] Called after each attempt with views.
+ * @param {(delivery: any, attempt: any) => void} [options.onAttempt] Called after each attempt with views.
  */
 export function createDeliveryEngine(options) {
   const {
@@ -337,6 +337,7 @@ export function createDeliveryEngine(options) {
     const controller = new AbortController();
     inFlight.add(controller);
     let status = null;
+    /** @type {string | null} */
     let error = null;
     let responseBody;
     try {

@@ -32,8 +32,8 @@ export function subscribed(hook, type) {
  *   now: () => number,
  *   nowSeconds: () => number,
  *   state: { webhooks: Map<string, any>, events: any[], testDeliveries: any[], verificationKeys: any[] },
- *   engine: { enqueue(webhookId: string, event: object): unknown, sendTest(webhookId: string, event: object): Record<string, any> },
- *   onEmit?: (events: object[]) => void,
+ *   engine: { enqueue(webhookId: string, event: Record<string, any>): unknown, sendTest(webhookId: string, event: Record<string, any>): Record<string, any> },
+ *   onEmit?: (events: any[]) => void,
  * }} ctx
  */
 export function createDeliveryPipeline({ now, nowSeconds, state, engine, onEmit }) {
@@ -72,7 +72,7 @@ export function createDeliveryPipeline({ now, nowSeconds, state, engine, onEmit 
    * `digest: SHA-256=…` covered, ECDSA P-521/SHA-512, DER), with one of the
    * keys published at /auth/verify_keys (`keyIndex`, default 0 = the active
    * key) or any `privateKey` + `kid`. Sends nothing.
-   * @param {{ url: string, events?: object[], body?: string, keyIndex?: number, privateKey?: any, kid?: string, created?: number, expires?: number, nonce?: string }} input
+   * @param {{ url: string, events?: any[], body?: string, keyIndex?: number, privateKey?: any, kid?: string, created?: number, expires?: number, nonce?: string }} input
    */
   function signDelivery({ url, events, body, keyIndex = 0, privateKey, kid, created = nowSeconds(), expires, nonce }) {
     const key = privateKey ? { privateKey, kid } : state.verificationKeys[keyIndex];

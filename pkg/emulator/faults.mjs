@@ -10,10 +10,10 @@ const KINDS = new Set(['status', 'html', 'drop', 'hang', 'partial', 'delay']);
 /**
  * Creates the fault list of one emulator.
  *
- * @param {{ send: (res: import('node:http').ServerResponse, requestId: string, response: {status:number, headers:object, body:string, noRequestId?:boolean}) => void }} io
+ * @param {{ send: (res: import('node:http').ServerResponse, requestId: string, response: {status:number, headers:Record<string, string>, body:string, noRequestId?:boolean}) => void }} io
  */
 export function createFaults({ send }) {
-  /** @type {object[]} */
+  /** @type {any[]} */
   const faults = [];
   const hanging = new Set();
 

@@ -41,7 +41,7 @@ export function send(res, requestId, response) {
  *   toleranceSeconds: number,
  *   requests: Array<Record<string, any>>,
  *   seq: { request: number },
- *   faults: { take(req: object, when: 'before' | 'after'): any, apply(fault: any, res: import('node:http').ServerResponse, entry: object, response: object | null, cors: object): void },
+ *   faults: { take(req: any, when: 'before' | 'after'): any, apply(fault: any, res: import('node:http').ServerResponse, entry: any, response: any, cors: any): void },
  *   api: { handle(req: import('./routes.mjs').Request, entry: Record<string, any>): import('./routes.mjs').Response },
  *   admin: import('./admin.mjs').AdminContext,
  * }} HttpContext

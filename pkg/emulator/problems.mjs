@@ -26,7 +26,7 @@ export class HttpProblem extends Error {
    * @param {number} status HTTP status
    * @param {string} code e.g. `bad_request` (→ `type: https://docs.upvest.co/errors/bad_request`)
    * @param {string} [detail]
-   * @param {object} [extra] `{ retryAfter, instance, field, signature, title }`
+   * @param {Record<string, any>} [extra] `{ retryAfter, instance, field, signature, title }`
    */
   constructor(status, code, detail, extra = {}) {
     super(detail ?? code);

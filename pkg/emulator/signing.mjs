@@ -52,7 +52,7 @@ export function sha256Digest(body) {
  * `content-length`, `digest`, `signature-input` and `signature` headers.
  *
  * @param {{ key: { kid: string, privateKey: import('node:crypto').KeyObject }, url: string,
- *   body?: string, events?: object[], created?: number, expires?: number, nonce?: string }} options
+ *   body?: string, events?: any[], created?: number, expires?: number, nonce?: string }} options
  *   `body` (exact text) or `events` (→ `{"payload":[…]}`); `created` in UNIX seconds (default now).
  */
 export function signDelivery({ key, url, body, events, created = Math.floor(Date.now() / 1000), expires, nonce = randomNonce() }) {
