@@ -16,6 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The OpenAPI holds something a generator cannot read or translate. */
+export class OpenApiError extends Error {}
+
 /** The vendored OpenAPI of the checkout. */
 export const VENDORED_OPENAPI = join(ROOT, 'vendor/upvest/openapi-webhooks-1.9.0.yaml');
 
@@ -47,7 +50,7 @@ const timestampTag = {
 export function parseOpenApi(text) {
   return parse(text, {
     schema: 'core',
-    customTags: (tags) => [...tags.filter((t) => t.tag !== 'tag:yaml.org,2002:int'), intTag, timestampTag],
+    customTags: (tags) => [...tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:int'), intTag, timestampTag],
     maxAliasCount: -1,
     uniqueKeys: true,
   });
