@@ -22,7 +22,8 @@ export function readSubscriptionCategories(doc) {
   let first = null;
   for (const [path, method, part] of SUBSCRIPTION_ENUMS) {
     const op = doc.paths?.[path]?.[method];
-    const schema = part === 'requestBody' ? op?.requestBody?.content?.['application/json']?.schema : op?.responses?.[part]?.content?.['application/json']?.schema;
+    const schema =
+      part === 'requestBody' ? op?.requestBody?.content?.['application/json']?.schema : op?.responses?.[part]?.content?.['application/json']?.schema;
     const list = schema?.properties?.type?.items?.enum;
     const where = `paths.${path}.${method} (${part})`;
     if (!Array.isArray(list) || !list.length) throw new SchemaError(`${where}: no type.items.enum`);

@@ -40,10 +40,38 @@ export { buildCategoriesModule, findOpenApi, readSubscriptionCategories };
 
 /** Keywords the translator understands; any other one is an error. */
 const KNOWN_KEYWORDS = new Set([
-  'title', 'description', 'type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'nullable',
-  'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum',
-  'minItems', 'maxItems', 'uniqueItems', 'multipleOf', 'default', 'example', 'examples', 'readOnly', 'writeOnly',
-  'deprecated', 'allOf', 'oneOf', 'anyOf', '$ref', 'externalDocs',
+  'title',
+  'description',
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'enum',
+  'nullable',
+  'format',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'multipleOf',
+  'default',
+  'example',
+  'examples',
+  'readOnly',
+  'writeOnly',
+  'deprecated',
+  'allOf',
+  'oneOf',
+  'anyOf',
+  '$ref',
+  'externalDocs',
 ]);
 /** Keywords that only annotate (an `allOf` part made of these alone just adds documentation). */
 const ANNOTATIONS = new Set(['title', 'description', 'nullable', 'default', 'example', 'examples', 'deprecated', 'readOnly', 'writeOnly', 'externalDocs']);
@@ -58,10 +86,13 @@ const FORMAT_NOTES = {
   ISO4217: 'an ISO 4217 currency code',
 };
 
-
 /** `USER_CHECK` → `UserCheck`. */
 export function pascalCase(category) {
-  return category.toLowerCase().split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  return category
+    .toLowerCase()
+    .split('_')
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -76,7 +107,10 @@ function escapeDoc(text) {
 
 /** Upvest's enum lists (`* VALUE - meaning`) as Markdown lists with the values as code. */
 function tidyDescription(text) {
-  const lines = text.trim().split('\n').map((l) => l.replace(/\s+$/, ''));
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''));
   const out = [];
   for (const line of lines) {
     const m = /^\* (.+?) -(?: (.*))?$/.exec(line);
@@ -100,7 +134,10 @@ function inline(lines) {
 
 /** Renders TSDoc for `lines` (already escaped), indented by `indent`. */
 function docComment(lines, indent) {
-  const body = lines.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  const body = lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
   if (!body) return '';
   const parts = body.split('\n');
   if (parts.length === 1 && parts[0].length + indent.length < 110) return `${indent}/** ${parts[0]} */\n`;
@@ -159,12 +196,15 @@ function translator(doc) {
         if (key === 'properties') merged.properties = { ...merged.properties, ...value };
         else if (key === 'required') merged.required = [...new Set([...(merged.required ?? []), ...value])];
         else if (key === 'nullable') merged.nullable = merged.nullable === undefined ? value : merged.nullable && value;
-        else if (key === 'type' && merged.type !== undefined && merged.type !== value) throw new SchemaError(`${path}: allOf parts of types ${merged.type} and ${value}`);
-        else if (ANNOTATIONS.has(key) && merged[key] !== undefined) merged[key] = value; // later annotations refine
+        else if (key === 'type' && merged.type !== undefined && merged.type !== value)
+          throw new SchemaError(`${path}: allOf parts of types ${merged.type} and ${value}`);
+        else if (ANNOTATIONS.has(key) && merged[key] !== undefined)
+          merged[key] = value; // later annotations refine
         else if (key === 'oneOf' || key === 'anyOf') {
           if (merged.oneOf || merged.anyOf) throw new SchemaError(`${path}: several allOf parts with oneOf/anyOf`);
           merged[key] = value;
-        } else if (merged[key] !== undefined && JSON.stringify(merged[key]) !== JSON.stringify(value)) throw new SchemaError(`${path}: allOf parts disagree on ${key}`);
+        } else if (merged[key] !== undefined && JSON.stringify(merged[key]) !== JSON.stringify(value))
+          throw new SchemaError(`${path}: allOf parts disagree on ${key}`);
         else merged[key] = value;
       }
     });
@@ -243,7 +283,9 @@ function translator(doc) {
       const item = render(schema.items, `${path}.items`, indent);
       if (item.docs.length && !docs.length) docs.push(...item.docs);
       else if (item.docs.length) docs.push('', `Each item: ${inline(item.docs)}`);
-      type = /^[a-z]+$|^'[^']*'$/.test(item.type) ? `${item.type}[]` : `Array<${item.type.startsWith('\n') ? item.type.trimStart().replace(/^\| /, '') : item.type}>`;
+      type = /^[a-z]+$|^'[^']*'$/.test(item.type)
+        ? `${item.type}[]`
+        : `Array<${item.type.startsWith('\n') ? item.type.trimStart().replace(/^\| /, '') : item.type}>`;
     } else if (kind === 'object') type = renderObject(schema, path, indent);
     else if (kind === undefined) type = 'unknown';
     else throw new SchemaError(`${path}: unsupported type ${JSON.stringify(kind)}`);
@@ -287,13 +329,23 @@ export function readCategories(doc) {
     if (!Array.isArray(types) || !types.length) throw new SchemaError(`x-webhooks.${callback}: no event type enum`);
     const category = types[0].split('.')[0];
     for (const t of types) {
-      if (!/^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$/.test(t) || t.split('.')[0] !== category) throw new SchemaError(`x-webhooks.${callback}: event type ${t} is not ${category}.ACTION`);
+      if (!/^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$/.test(t) || t.split('.')[0] !== category)
+        throw new SchemaError(`x-webhooks.${callback}: event type ${t} is not ${category}.ACTION`);
       if (seenTypes.has(t)) throw new SchemaError(`x-webhooks.${callback}: event type ${t} appears twice`);
       seenTypes.add(t);
     }
     if (out.some((c) => c.category === category)) throw new SchemaError(`x-webhooks.${callback}: category ${category} appears twice`);
     if (!schema.properties.object) throw new SchemaError(`x-webhooks.${callback}: no object schema`);
-    out.push({ category, name: pascalCase(category), callback, summary: item.post.summary ?? callback, operationId: item.post.operationId ?? null, types, envelope: schema, object: schema.properties.object });
+    out.push({
+      category,
+      name: pascalCase(category),
+      callback,
+      summary: item.post.summary ?? callback,
+      operationId: item.post.operationId ?? null,
+      types,
+      envelope: schema,
+      object: schema.properties.object,
+    });
   }
   return out;
 }
@@ -384,6 +436,7 @@ export function buildEventTypes(yamlText) {
     'type this version does not list, widen the event to {@link WebhookEventBase} first.',
     ...category('Events'),
   ]);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript's template literal type, written out
   out += 'export type UnknownWebhookEventType = `${string}.${string}` & {\n';
   out += docBlock(['The brand, in the types only: no string has it.'], '  ') + '  readonly [unknownEventType]: true;\n';
   out += '};\n\n';
@@ -415,13 +468,14 @@ export function buildEventTypes(yamlText) {
     '@typeParam Type - One or more of {@link WebhookEventType}.',
     ...category('Events'),
   ]);
-  out += 'export type WebhookEventOf<Type extends WebhookEventType> = Type extends WebhookEventType ? WebhookEventBase<Type, WebhookEventObjectMap[Type]> : never;\n\n';
+  out +=
+    'export type WebhookEventOf<Type extends WebhookEventType> = Type extends WebhookEventType ? WebhookEventBase<Type, WebhookEventObjectMap[Type]> : never;\n\n';
 
   out += docBlock([`Every event of a type this version knows (${eventTypes.length} types in ${categories.length} categories).`, ...category('Events')]);
   out += 'export type KnownWebhookEvent = WebhookEventOf<WebhookEventType>;\n\n';
 
   out += docBlock([
-    'One webhook event (an item of the delivery\'s `payload` array), discriminated by `type`.',
+    "One webhook event (an item of the delivery's `payload` array), discriminated by `type`.",
     '',
     'Comparing `type` with a known literal narrows the event and types its `object`:',
     '',
@@ -442,11 +496,14 @@ export function buildEventTypes(yamlText) {
   ]);
   out += 'export type WebhookEvent = KnownWebhookEvent | UnknownWebhookEvent;\n\n';
 
-  out += docBlock(['What {@link on} and {@link isEventType} accept: an event type (`ORDER.FILLED`) or a category (`ORDER`, every `ORDER.*` type).', ...category('Events')]);
+  out += docBlock([
+    'What {@link on} and {@link isEventType} accept: an event type (`ORDER.FILLED`) or a category (`ORDER`, every `ORDER.*` type).',
+    ...category('Events'),
+  ]);
   out += 'export type WebhookEventSelector = WebhookEventType | WebhookEventCategory;\n\n';
 
   out += docBlock([
-    'The events a selector matches: `SelectedWebhookEvent<\'ORDER\'>` is {@link OrderEvent}.',
+    "The events a selector matches: `SelectedWebhookEvent<'ORDER'>` is {@link OrderEvent}.",
     '',
     '@typeParam Selector - One or more of {@link WebhookEventSelector}.',
     ...category('Events'),
@@ -492,7 +549,10 @@ export function buildEventTypes(yamlText) {
     out += `\n// ${'-'.repeat(75)}\n// ${c.category}: ${c.summary}${c.operationId ? ` (${c.operationId})` : ''}\n// ${'-'.repeat(75)}\n\n`;
     out += docBlock([`The \`${wildcard}\` event types: ${c.types.map((t) => `\`${t}\``).join(', ')}.`, ...category('Events')]);
     out += `export type ${c.name}EventType = ${c.types.map((t) => `'${t}'`).join(' | ')};\n\n`;
-    out += docBlock([`An event of the \`${c.category}\` category (${escapeDoc(c.summary)}), one of ${c.types.map((t) => `\`${t}\``).join(', ')}.`, ...category('Events')]);
+    out += docBlock([
+      `An event of the \`${c.category}\` category (${escapeDoc(c.summary)}), one of ${c.types.map((t) => `\`${t}\``).join(', ')}.`,
+      ...category('Events'),
+    ]);
     out += `export type ${c.name}Event = WebhookEventOf<${c.name}EventType>;\n\n`;
     const { type, docs } = render(c.object, `x-webhooks.${c.callback}.object`, '');
     const objectSchema = normalise(c.object, `x-webhooks.${c.callback}.object`);
@@ -527,7 +587,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(1);
   }
   const summary = `${result.eventTypes.length} event types in ${result.categories.length} categories`;
-  const outputs = [[OUTPUT, result.text], [CATEGORIES_OUTPUT, categoriesJs]];
+  const outputs = [
+    [OUTPUT, result.text],
+    [CATEGORIES_OUTPUT, categoriesJs],
+  ];
   if (toStdout) process.stdout.write(result.text);
   else if (check) {
     let stale = false;

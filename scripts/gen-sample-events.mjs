@@ -66,9 +66,10 @@ export function buildSamples(yamlText, sourceName = 'openapi-webhooks-1.9.0.yaml
     const eventTypes = content.schema?.properties?.type?.enum ?? [];
     if (!eventTypes.length) throw new Error(`${callback}: no event type enum`);
     const category = eventTypes[0].split('.')[0];
-    const raw = content.example !== undefined
-      ? [{ name: 'example', summary: null, value: content.example }]
-      : Object.entries(content.examples ?? {}).map(([name, e]) => ({ name, summary: e.summary ?? null, value: e.value }));
+    const raw =
+      content.example !== undefined
+        ? [{ name: 'example', summary: null, value: content.example }]
+        : Object.entries(content.examples ?? {}).map(([name, e]) => ({ name, summary: e.summary ?? null, value: e.value }));
     if (!raw.length) throw new Error(`${callback}: no example`);
     categories[category] = {
       callback,
@@ -108,6 +109,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   } else {
     writeFileSync(OUTPUT, text);
     const doc = JSON.parse(text);
-    console.log(`wrote ${OUTPUT}: ${Object.keys(doc.categories).length} categories, ${Object.values(doc.categories).reduce((n, c) => n + c.examples.length, 0)} examples`);
+    console.log(
+      `wrote ${OUTPUT}: ${Object.keys(doc.categories).length} categories, ${Object.values(doc.categories).reduce((n, c) => n + c.examples.length, 0)} examples`,
+    );
   }
 }

@@ -43,7 +43,12 @@ const limitOf = (q) => Math.min(1000, Number(q.get('limit') ?? 100) || 100);
 
 /** @type {import('./routes.mjs').Route<AdminContext>[]} */
 const ROUTES = [
-  { method: 'GET', path: '/emulator', doc: 'this list', run: (ctx) => json(200, { emulator: 'upvest-webhooks local Upvest emulator', baseUrl: ctx.baseUrl, routes: ADMIN_ROUTES }) },
+  {
+    method: 'GET',
+    path: '/emulator',
+    doc: 'this list',
+    run: (ctx) => json(200, { emulator: 'upvest-webhooks local Upvest emulator', baseUrl: ctx.baseUrl, routes: ADMIN_ROUTES }),
+  },
   { method: 'GET', path: '/emulator/info', doc: 'base URL, test client credentials, key id, private key PEM, scopes', run: (ctx) => json(200, ctx.info()) },
   { method: 'GET', path: '/emulator/verify_keys', doc: 'the delivery signing keys (JWKS), without auth', run: (ctx) => json(200, ctx.keyring.jwks()) },
   { method: 'GET', path: '/emulator/event-types', doc: 'categories, event types and example names of the samples', run: () => json(200, catalog()) },
@@ -105,7 +110,12 @@ const ROUTES = [
       return json(202, ctx.engine.get(id));
     },
   },
-  { method: 'GET', path: '/emulator/webhooks', doc: 'the webhooks, without auth', run: (ctx) => json(200, { data: [...ctx.state.webhooks.values()].map(ctx.strip) }) },
+  {
+    method: 'GET',
+    path: '/emulator/webhooks',
+    doc: 'the webhooks, without auth',
+    run: (ctx) => json(200, { data: [...ctx.state.webhooks.values()].map(ctx.strip) }),
+  },
   {
     method: 'GET',
     path: '/emulator/requests',
@@ -160,7 +170,12 @@ const ROUTES = [
       return empty(204);
     },
   },
-  { method: 'POST', path: '/emulator/reset', doc: 'forget webhooks, events, deliveries, faults, logs (keeps credentials and keys)', run: (ctx) => json(200, ctx.reset()) },
+  {
+    method: 'POST',
+    path: '/emulator/reset',
+    doc: 'forget webhooks, events, deliveries, faults, logs (keeps credentials and keys)',
+    run: (ctx) => json(200, ctx.reset()),
+  },
 ];
 
 const TABLE = compileRoutes(ROUTES);

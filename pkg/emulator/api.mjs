@@ -181,7 +181,12 @@ const ROUTES = [
   { method: 'GET', path: '/webhooks', scope: 'read', run: (ctx, req) => listWebhooks(ctx, req.query) },
   { method: 'POST', path: '/webhooks', scope: 'write', run: (ctx, req) => createWebhook(ctx, parseJsonBody(req)) },
   { method: 'GET', path: '/webhooks/{webhook_id}', scope: 'read', run: (ctx, _req, p) => json(200, strip(findWebhook(ctx, p.webhook_id))) },
-  { method: 'PATCH', path: '/webhooks/{webhook_id}', scope: 'write', run: (ctx, req, p) => updateWebhook(ctx, findWebhook(ctx, p.webhook_id), parseJsonBody(req)) },
+  {
+    method: 'PATCH',
+    path: '/webhooks/{webhook_id}',
+    scope: 'write',
+    run: (ctx, req, p) => updateWebhook(ctx, findWebhook(ctx, p.webhook_id), parseJsonBody(req)),
+  },
   {
     method: 'DELETE',
     path: '/webhooks/{webhook_id}',
@@ -217,7 +222,13 @@ function checkSignature(ctx, req, entry) {
   const isTokenRequest = req.method === 'POST' && req.path === '/auth/token';
   entry.signature = { verified: false };
   try {
-    entry.signature = verifyRequestSignature(req, { keys: ctx.keys, clientId: ctx.clientId, nowSeconds: ctx.nowSeconds(), toleranceSeconds: ctx.toleranceSeconds, isTokenRequest });
+    entry.signature = verifyRequestSignature(req, {
+      keys: ctx.keys,
+      clientId: ctx.clientId,
+      nowSeconds: ctx.nowSeconds(),
+      toleranceSeconds: ctx.toleranceSeconds,
+      isTokenRequest,
+    });
   } catch (err) {
     if (err instanceof HttpProblem) entry.signature = { verified: false, error: err.detail, ...err.extra.signature };
     throw err;

@@ -124,7 +124,8 @@ async function serve(values, out, err) {
       tenantKey: { privateKey: keyFile.privateKeyPem, keyId: values['key-id'] },
       requestLogLimit: 1000,
       info: { privateKeyPath: keyFile.path },
-      onResponse: (r) => log(`API ${r.method} ${r.url} → ${r.status}${r.fault ? ` (fault: ${r.fault})` : ''}${r.signature?.error ? ` (signature: ${r.signature.error})` : ''}`),
+      onResponse: (r) =>
+        log(`API ${r.method} ${r.url} → ${r.status}${r.fault ? ` (fault: ${r.fault})` : ''}${r.signature?.error ? ` (signature: ${r.signature.error})` : ''}`),
       onDelivery: (d, a) =>
         log(
           `${d.test ? 'test delivery' : 'delivery'} ${shortId(d.id)} [${d.events.length} event${d.events.length === 1 ? '' : 's'}: ${[...new Set(d.events.map((e) => e.type))].join(', ')}] → ${d.url} attempt ${a.n}: ${a.status ?? a.error} (${a.durationMs} ms)${d.state === 'retrying' ? `; retry in ${a.retryInSeconds} s${timeFactor !== 1 ? ` × ${timeFactor}` : ''}` : ''}`,
@@ -202,7 +203,9 @@ async function admin(base, path, { method = 'GET', body } = {}) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (cause) {
-    throw new UsageError(`cannot reach the emulator at ${base} (${cause?.cause?.code ?? cause.message}); is it running? Start it with: npx upvest-webhooks-emulator`);
+    throw new UsageError(
+      `cannot reach the emulator at ${base} (${cause?.cause?.code ?? cause.message}); is it running? Start it with: npx upvest-webhooks-emulator`,
+    );
   }
   const text = await response.text();
   let json;
@@ -218,7 +221,14 @@ async function admin(base, path, { method = 'GET', body } = {}) {
 function table(rows) {
   if (!rows.length) return '';
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function control(command, positionals, values, out) {
@@ -240,14 +250,20 @@ async function control(command, positionals, values, out) {
         }
       }
       const r = await admin(base, '/emulator/events', { method: 'POST', body });
-      const lines = r.events.map((e) => `  ${e.id}  ${e.type.padEnd(34)} ${e.created_at}  → ${e.webhookIds.length ? e.webhookIds.map(shortId).join(', ') : 'no subscribed, enabled webhook'}`);
+      const lines = r.events.map(
+        (e) =>
+          `  ${e.id}  ${e.type.padEnd(34)} ${e.created_at}  → ${e.webhookIds.length ? e.webhookIds.map(shortId).join(', ') : 'no subscribed, enabled webhook'}`,
+      );
       print(r, `emitted ${r.events.length} event${r.events.length === 1 ? '' : 's'}:\n${lines.join('\n')}`);
       return;
     }
     case 'rotate-key': {
       const grace = number(values.grace, 'grace', { min: 0 });
       const r = await admin(base, '/emulator/rotate-key', { method: 'POST', body: grace === undefined ? {} : { graceSeconds: grace } });
-      print(r, `new signing key ${r.keyId}; ${r.previousKeyId} stays published until ${r.previousKeyRetiresAt} (grace ${r.graceSeconds} s, scaled by the time factor)`);
+      print(
+        r,
+        `new signing key ${r.keyId}; ${r.previousKeyId} stays published until ${r.previousKeyRetiresAt} (grace ${r.graceSeconds} s, scaled by the time factor)`,
+      );
       return;
     }
     case 'deliveries': {
@@ -263,7 +279,7 @@ async function control(command, positionals, values, out) {
           shortId(d.webhookId),
           `${d.events.length}: ${[...new Set(d.events.map((e) => e.type))].join(',')}`,
           String(d.attempts.length),
-          last ? `${last.status ?? last.error}` : d.waiting ?? '',
+          last ? `${last.status ?? last.error}` : (d.waiting ?? ''),
           d.nextAttemptAt ?? '',
         ];
       });
@@ -278,7 +294,12 @@ async function control(command, positionals, values, out) {
     }
     case 'info': {
       const r = await admin(base, '/emulator/info');
-      print(r, Object.entries(r).map(([k, v]) => (k === 'privateKeyPem' ? `${k}:\n${v.trimEnd()}` : `${k}: ${Array.isArray(v) ? v.join(' ') : v}`)).join('\n'));
+      print(
+        r,
+        Object.entries(r)
+          .map(([k, v]) => (k === 'privateKeyPem' ? `${k}:\n${v.trimEnd()}` : `${k}: ${Array.isArray(v) ? v.join(' ') : v}`))
+          .join('\n'),
+      );
       return;
     }
     case 'reset': {
@@ -312,7 +333,12 @@ export async function main(argv, { out = process.stdout, err = process.stderr } 
     await control(command, rest, values, out);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || e?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    if (
+      e instanceof UsageError ||
+      e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+      e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
+      e?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+    ) {
       err.write(`upvest-webhooks-emulator: ${e.message}\n`);
       return 2;
     }

@@ -450,7 +450,7 @@ export function createDeliveryEngine(options) {
      */
     retryNow(id) {
       const d = byId.get(id);
-      if (!d || d.state !== 'retrying' || !d.retryTimer) return false;
+      if (d?.state !== 'retrying' || !d.retryTimer) return false;
       const q = queues.get(d.webhookId);
       const hook = getWebhook(d.webhookId);
       if (!q || !hook) return false;

@@ -86,7 +86,12 @@ export function createDeliveryPipeline({ now, nowSeconds, state, engine, onEmit 
   function sendTest(hook) {
     const event = testEvent({ createdAt: nextTimestamp(), webhookId: hook.id });
     const d = engine.sendTest(hook.id, event);
-    state.testDeliveries.push({ webhookId: hook.id, deliveryId: d.id, event, delivery: signDelivery({ url: hook.url, body: JSON.stringify({ payload: [event] }) }) });
+    state.testDeliveries.push({
+      webhookId: hook.id,
+      deliveryId: d.id,
+      event,
+      delivery: signDelivery({ url: hook.url, body: JSON.stringify({ payload: [event] }) }),
+    });
     if (state.testDeliveries.length > 1000) state.testDeliveries.shift();
   }
 

@@ -118,7 +118,11 @@ export function createFaults({ send }) {
           `<html>\r\n<head><title>${status} ${TITLES[status] ?? ''}</title></head>\r\n<body>\r\n<center><h1>${status} ${TITLES[status] ?? ''}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
         const response = {
           status,
-          headers: { 'content-type': 'text/html', ...(fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}), ...(fault.headers ?? {}) },
+          headers: {
+            'content-type': 'text/html',
+            ...(fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}),
+            ...(fault.headers ?? {}),
+          },
           body: html,
           noRequestId: true,
         };
@@ -159,12 +163,14 @@ export function createFaults({ send }) {
 
   /** A JSON view of the active faults (not yet used up; functions and RegExps as text). */
   function view() {
-    return faults.filter((f) => f.remaining > 0).map(({ path, ...f }) => ({
-      ...f,
-      remaining: f.remaining === Infinity ? -1 : f.remaining,
-      times: f.times === Infinity ? -1 : f.times,
-      ...(path === undefined ? {} : { path: path instanceof RegExp ? String(path) : typeof path === 'function' ? '[function]' : path }),
-    }));
+    return faults
+      .filter((f) => f.remaining > 0)
+      .map(({ path, ...f }) => ({
+        ...f,
+        remaining: f.remaining === Infinity ? -1 : f.remaining,
+        times: f.times === Infinity ? -1 : f.times,
+        ...(path === undefined ? {} : { path: path instanceof RegExp ? String(path) : typeof path === 'function' ? '[function]' : path }),
+      }));
   }
 
   return {

@@ -16,8 +16,7 @@ import { parseDictionary } from './structured-fields.mjs';
  * @param {string} [keyId]
  */
 export function generateTenantKey(type = 'p521', keyId = crypto.randomUUID()) {
-  const { privateKey, publicKey } =
-    type === 'ed25519' ? crypto.generateKeyPairSync('ed25519') : crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' });
+  const { privateKey } = type === 'ed25519' ? crypto.generateKeyPairSync('ed25519') : crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' });
   return describeTenantKey(privateKey, keyId);
 }
 
@@ -200,7 +199,7 @@ export function verifyRequestSignature(req, { keys, clientId, nowSeconds, tolera
       throw bad(`malformed content-digest: ${err.message}`);
     }
     const sha512 = digest.get('sha-512');
-    if (!sha512 || sha512.type !== 'bytes') throw bad('content-digest has no sha-512 byte sequence');
+    if (sha512?.type !== 'bytes') throw bad('content-digest has no sha-512 byte sequence');
     if (sha512.text !== sha512b64(req.body)) throw bad('content-digest does not match the body');
   }
 
@@ -251,4 +250,3 @@ export function verifyRequestSignature(req, { keys, clientId, nowSeconds, tolera
   info.verified = true;
   return info;
 }
-

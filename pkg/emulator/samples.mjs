@@ -135,7 +135,10 @@ export function resolveEmitRequest(body) {
     if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT) throw fail(`${where}count must be an integer from 1 to ${MAX_COUNT}`);
     if (object !== undefined && !isPlainObject(object)) throw fail(`${where}object must be a JSON object`);
     if (example !== undefined && typeof example !== 'string') throw fail(`${where}example must be a string`);
-    if (createdAt !== undefined && (typeof createdAt !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(createdAt) || Number.isNaN(Date.parse(createdAt)))) {
+    if (
+      createdAt !== undefined &&
+      (typeof createdAt !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(createdAt) || Number.isNaN(Date.parse(createdAt)))
+    ) {
       throw fail(`${where}created_at must be an RFC 3339 date-time`);
     }
     let types;
@@ -146,12 +149,23 @@ export function resolveEmitRequest(body) {
     else if (UNDOCUMENTED_CATEGORIES.includes(type)) {
       throw fail(`${where}type: OAS 1.9.0 documents no event type for ${type}; send a full type (e.g. ${type}.UPDATED) with an object to emit a custom event`);
     } else if (EVENT_TYPE_RE.test(type) && DATA.categories[categoryOf(type)]) {
-      throw fail(`${where}type: ${type} is not a documented event type (${DATA.categories[categoryOf(type)].eventTypes.join(', ')}); add an object to emit it anyway`);
+      throw fail(
+        `${where}type: ${type} is not a documented event type (${DATA.categories[categoryOf(type)].eventTypes.join(', ')}); add an object to emit it anyway`,
+      );
     } else {
-      throw fail(`${where}type: unknown type ${JSON.stringify(type)}; use an event type (ORDER.FILLED), a category (ORDER), ALL, or CATEGORY.ACTION with an object`);
+      throw fail(
+        `${where}type: unknown type ${JSON.stringify(type)}; use an event type (ORDER.FILLED), a category (ORDER), ALL, or CATEGORY.ACTION with an object`,
+      );
     }
-    if (example !== undefined && types.length === 1 && DATA.categories[categoryOf(types[0])] && !DATA.categories[categoryOf(types[0])].examples.some((e) => e.name === example)) {
-      throw fail(`${where}example: no example ${JSON.stringify(example)} for ${categoryOf(types[0])} (${DATA.categories[categoryOf(types[0])].examples.map((e) => e.name).join(', ')})`);
+    if (
+      example !== undefined &&
+      types.length === 1 &&
+      DATA.categories[categoryOf(types[0])] &&
+      !DATA.categories[categoryOf(types[0])].examples.some((e) => e.name === example)
+    ) {
+      throw fail(
+        `${where}example: no example ${JSON.stringify(example)} for ${categoryOf(types[0])} (${DATA.categories[categoryOf(types[0])].examples.map((e) => e.name).join(', ')})`,
+      );
     }
     for (let n = 0; n < count; n += 1) {
       for (const t of types) {

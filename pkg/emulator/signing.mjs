@@ -119,7 +119,11 @@ export function createKeyring({ count = 1, schedule, cancel, scaleMs = (ms) => m
       const ms = scaleMs(graceSeconds * 1000);
       previous.retiresAt = new Date(now() + ms).toISOString();
       if (graceSeconds <= 0) remove(previous.kid);
-      else retiring.set(previous.kid, schedule(() => remove(previous.kid), ms));
+      else
+        retiring.set(
+          previous.kid,
+          schedule(() => remove(previous.kid), ms),
+        );
       return { keyId: next.kid, previousKeyId: previous.kid, graceSeconds, previousKeyRetiresAt: previous.retiresAt };
     },
     /** Publishes one more (inactive) key; returns its kid. */

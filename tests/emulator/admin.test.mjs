@@ -18,7 +18,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The key structure of a JSON value: objects → sorted keys with their shapes, arrays → the first item's shape. */
 function shape(v) {
   if (Array.isArray(v)) return v.length ? [shape(v[0])] : [];
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape(v[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, shape(v[k])]),
+    );
   return v === null ? 'null' : typeof v;
 }
 
@@ -45,29 +50,45 @@ describe('sample events', () => {
     assert.equal(render(buildSamples(text)), readFileSync(new URL('../../pkg/emulator/sample-events.json', import.meta.url), 'utf8'));
   });
   test('the OpenAPI reader (yaml): quoted and folded scalars, PyYAML integers and timestamps, `y` a string', () => {
-    const doc = parseOpenApi([
-      'a:',
-      '  b: 1',
-      '  list:',
-      '  - x',
-      '  - title: T',
-      '    n: 1.5',
-      "  quoted: 'it''s'",
-      '  dq: "line one\\',
-      '    \\ two"',
-      '  plain: first',
-      '    second',
-      '  phone: 0123456789',
-      '  when: 2021-11-19 13:06:51.980159+00:00',
-      '  day: 1990-01-01',
-      '  empty: []',
-      '  nothing: null',
-      '  yes: true',
-      '  y: curve',
-      '  octal: 0777',
-    ].join('\n'));
+    const doc = parseOpenApi(
+      [
+        'a:',
+        '  b: 1',
+        '  list:',
+        '  - x',
+        '  - title: T',
+        '    n: 1.5',
+        "  quoted: 'it''s'",
+        '  dq: "line one\\',
+        '    \\ two"',
+        '  plain: first',
+        '    second',
+        '  phone: 0123456789',
+        '  when: 2021-11-19 13:06:51.980159+00:00',
+        '  day: 1990-01-01',
+        '  empty: []',
+        '  nothing: null',
+        '  yes: true',
+        '  y: curve',
+        '  octal: 0777',
+      ].join('\n'),
+    );
     assert.deepEqual(doc, {
-      a: { b: 1, list: ['x', { title: 'T', n: 1.5 }], quoted: "it's", dq: 'line one two', plain: 'first second', phone: '0123456789', when: { $timestamp: '2021-11-19 13:06:51.980159+00:00' }, day: { $timestamp: '1990-01-01' }, empty: [], nothing: null, yes: true, y: 'curve', octal: '0777' },
+      a: {
+        b: 1,
+        list: ['x', { title: 'T', n: 1.5 }],
+        quoted: "it's",
+        dq: 'line one two',
+        plain: 'first second',
+        phone: '0123456789',
+        when: { $timestamp: '2021-11-19 13:06:51.980159+00:00' },
+        day: { $timestamp: '1990-01-01' },
+        empty: [],
+        nothing: null,
+        yes: true,
+        y: 'curve',
+        octal: '0777',
+      },
     });
     assert.equal(rfc3339('2021-11-19 13:06:51.980159+00:00'), '2021-11-19T13:06:51.980159Z');
     assert.equal(rfc3339('2021-11-22 09:04:42+00:00'), '2021-11-22T09:04:42Z');
@@ -94,7 +115,14 @@ describe('admin API', () => {
     const r = await admin(emu, '/emulator/info');
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), 'application/json');
-    for (const [k, v] of Object.entries({ baseUrl: emu.baseUrl, clientId: emu.clientId, clientSecret: emu.clientSecret, keyId: emu.keyId, privateKeyPem: emu.privateKeyPem })) assert.equal(r.json[k], v, k);
+    for (const [k, v] of Object.entries({
+      baseUrl: emu.baseUrl,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+      keyId: emu.keyId,
+      privateKeyPem: emu.privateKeyPem,
+    }))
+      assert.equal(r.json[k], v, k);
     assert.deepEqual(r.json.scopes, ['webhooks:read', 'webhooks:admin']);
     assert.match(r.json.privateKeyPem, /^-----BEGIN PRIVATE KEY-----/);
     assert.match(r.json.note, /test credentials/i);
@@ -122,7 +150,10 @@ describe('admin API', () => {
 
   test('object.status follows the action where the schema enumerates it; a fresh object.id per event', async () => {
     const r = await admin(emu, '/emulator/events', { method: 'POST', body: { type: 'ORDER.FILLED', count: 2 } });
-    assert.deepEqual(r.json.events.map((e) => e.object.status), ['FILLED', 'FILLED']);
+    assert.deepEqual(
+      r.json.events.map((e) => e.object.status),
+      ['FILLED', 'FILLED'],
+    );
     assert.notEqual(r.json.events[0].object.id, r.json.events[1].object.id);
     const acct = await admin(emu, '/emulator/events', { method: 'POST', body: { type: 'ACCOUNT.ACTIVATED' } });
     assert.equal(acct.json.events[0].object.status, 'ACTIVE');
@@ -132,10 +163,19 @@ describe('admin API', () => {
 
   test('category, ALL, count, object (deep merge), example name, created_at, custom types', async () => {
     const cat = await admin(emu, '/emulator/events', { method: 'POST', body: { type: 'ORDER', count: 3 } });
-    assert.deepEqual(cat.json.events.map((e) => e.type), ['ORDER.NEW', 'ORDER.NEW', 'ORDER.NEW']);
+    assert.deepEqual(
+      cat.json.events.map((e) => e.type),
+      ['ORDER.NEW', 'ORDER.NEW', 'ORDER.NEW'],
+    );
     const all = await admin(emu, '/emulator/events', { method: 'POST', body: { type: 'ALL' } });
-    assert.deepEqual(all.json.events.map((e) => e.type.split('.')[0]), EVENT_CATEGORIES);
-    const merged = await admin(emu, '/emulator/events', { method: 'POST', body: { type: 'POSITION.UPDATED', object: { quantity: '42', instrument: { isin: 'DE0005140008' } } } });
+    assert.deepEqual(
+      all.json.events.map((e) => e.type.split('.')[0]),
+      EVENT_CATEGORIES,
+    );
+    const merged = await admin(emu, '/emulator/events', {
+      method: 'POST',
+      body: { type: 'POSITION.UPDATED', object: { quantity: '42', instrument: { isin: 'DE0005140008' } } },
+    });
     const o = merged.json.events[0].object;
     assert.equal(o.quantity, '42');
     assert.equal(o.instrument.isin, 'DE0005140008');
@@ -159,8 +199,14 @@ describe('admin API', () => {
     const { json } = await admin(emu, '/emulator/events', { method: 'POST', body: { type: 'EXECUTION.SETTLED', count: 2 } });
     assert.deepEqual(json.events[0].webhookIds, [hook.id]);
     await waitFor(() => rx.events.length === 2, { message: 'two events' });
-    assert.deepEqual(rx.events.map((e) => e.id), json.events.map((e) => e.id));
-    assert.deepEqual(rx.events.map((e) => e.webhook_id), [hook.id, hook.id]);
+    assert.deepEqual(
+      rx.events.map((e) => e.id),
+      json.events.map((e) => e.id),
+    );
+    assert.deepEqual(
+      rx.events.map((e) => e.webhook_id),
+      [hook.id, hook.id],
+    );
     assert.deepEqual(rx.events[0].object, json.events[0].object);
   });
 

@@ -215,12 +215,21 @@ describe('emulator API', () => {
         await s2.enable((await s2.api({ path: '/webhooks' })).json.data[1].id);
         const page = await s2.api({ query: 'sort=title&order=DESC&limit=2&offset=1' });
         assert.deepEqual(page.json.meta, { offset: 1, limit: 2, count: 2, total_count: 5, sort: 'title', order: 'DESC' });
-        assert.deepEqual(page.json.data.map((h) => h.title), ['d', 'c']);
+        assert.deepEqual(
+          page.json.data.map((h) => h.title),
+          ['d', 'c'],
+        );
         const all = await s2.api({});
-        assert.deepEqual(all.json.data.map((h) => h.title), ['c', 'a', 'b', 'e', 'd']);
+        assert.deepEqual(
+          all.json.data.map((h) => h.title),
+          ['c', 'a', 'b', 'e', 'd'],
+        );
         assert.deepEqual(all.json.meta, { offset: 0, limit: 100, count: 5, total_count: 5, sort: 'created_at', order: 'ASC' });
         const byUrl = await s2.api({ query: 'sort=url' });
-        assert.deepEqual(byUrl.json.data.map((h) => h.title), ['a', 'b', 'c', 'd', 'e']);
+        assert.deepEqual(
+          byUrl.json.data.map((h) => h.title),
+          ['a', 'b', 'c', 'd', 'e'],
+        );
         const byEnabled = await s2.api({ query: 'sort=enabled&order=DESC' });
         assert.equal(byEnabled.json.data[0].title, 'a');
         const beyond = await s2.api({ query: 'offset=10' });
@@ -280,7 +289,11 @@ describe('emulator API', () => {
       for (const path of ['/webhooks', '/auth/token', '/emulator/events', '/webhooks/x/test']) {
         const r = await fetch(`${emu.baseUrl}${path}`, {
           method: 'OPTIONS',
-          headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,signature,signature-input,content-digest,idempotency-key,upvest-client-id' },
+          headers: {
+            origin: 'http://localhost:5173',
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'authorization,signature,signature-input,content-digest,idempotency-key,upvest-client-id',
+          },
         });
         assert.equal(r.status, 204);
         assert.equal(r.headers.get('access-control-allow-origin'), '*');

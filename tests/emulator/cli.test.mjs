@@ -76,7 +76,8 @@ describe('upvest-webhooks-emulator CLI', () => {
     await waitFor(() => emu.out().includes('Admin API'), { message: 'the banner' });
     const text = emu.out();
     const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)[1];
-    for (const label of ['base URL', 'client id', 'client secret', 'key id', 'private key', 'scopes', 'time factor']) assert.match(text, new RegExp(`  ${label}\\s+\\S`));
+    for (const label of ['base URL', 'client id', 'client secret', 'key id', 'private key', 'scopes', 'time factor'])
+      assert.match(text, new RegExp(`  ${label}\\s+\\S`));
     assert.match(text, /test credentials/);
     assert.match(text, new RegExp(`private key\\s+${keyFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.match(text, /time factor\s+0\.5/);
@@ -99,7 +100,20 @@ describe('upvest-webhooks-emulator CLI', () => {
     });
 
     test('serve --json: one JSON line with the configuration', async () => {
-      emu = await serve('--json', '--quiet', '--time-factor', '0.01', '--key-file', keyFile, '--key-id', 'my-key-id', '--client-id', '11111111-2222-3333-4444-555555555555', '--client-secret', 'local-secret');
+      emu = await serve(
+        '--json',
+        '--quiet',
+        '--time-factor',
+        '0.01',
+        '--key-file',
+        keyFile,
+        '--key-id',
+        'my-key-id',
+        '--client-id',
+        '11111111-2222-3333-4444-555555555555',
+        '--client-secret',
+        'local-secret',
+      );
       info = JSON.parse(emu.first.split('\n')[0]);
       assert.match(info.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(info.clientId, '11111111-2222-3333-4444-555555555555');
@@ -140,7 +154,10 @@ describe('upvest-webhooks-emulator CLI', () => {
       const rotated = JSON.parse(r.stdout);
       assert.equal(rotated.graceSeconds, 1000);
       const jwks = await (await fetch(`${info.baseUrl}/emulator/verify_keys`)).json();
-      assert.deepEqual(jwks.keys.map((k) => k.kid), [rotated.keyId, rotated.previousKeyId]);
+      assert.deepEqual(
+        jwks.keys.map((k) => k.kid),
+        [rotated.keyId, rotated.previousKeyId],
+      );
       const i = await cli('info', '--url', info.baseUrl);
       assert.match(i.stdout, new RegExp(`clientId: ${info.clientId}`));
       assert.match(i.stdout, /BEGIN PRIVATE KEY/);
@@ -192,7 +209,19 @@ describe('npm package', () => {
   test('npm pack ships every emulator module and sample-events.json, and nothing from tests/ or scripts/', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PKG_DIR, timeout: 60_000 });
     const files = JSON.parse(stdout)[0].files.map((f) => f.path);
-    for (const f of ['cli.mjs', 'server.mjs', 'deliveries.mjs', 'signing.mjs', 'samples.mjs', 'sample-events.json', 'request-signatures.mjs', 'structured-fields.mjs', 'validation.mjs', 'faults.mjs', 'problems.mjs']) {
+    for (const f of [
+      'cli.mjs',
+      'server.mjs',
+      'deliveries.mjs',
+      'signing.mjs',
+      'samples.mjs',
+      'sample-events.json',
+      'request-signatures.mjs',
+      'structured-fields.mjs',
+      'validation.mjs',
+      'faults.mjs',
+      'problems.mjs',
+    ]) {
       assert.ok(files.includes(`emulator/${f}`), `emulator/${f} in the tarball`);
     }
     assert.ok(!files.some((f) => f.startsWith('tests/') || f.startsWith('scripts/')));

@@ -47,7 +47,10 @@ describe('UpvestClient + WebhookVerifier against the emulator', { skip: availabl
     const first = await verifier.verify(toRequest(rx.received[0]));
     assert.equal(first.signatureVersion, 6);
     assert.equal(first.keyId, emu.activeKeyId);
-    assert.deepEqual(first.events.map((e) => e.id), json.events.map((e) => e.id));
+    assert.deepEqual(
+      first.events.map((e) => e.id),
+      json.events.map((e) => e.id),
+    );
 
     assert.equal(await upvest.webhooks.test(hook.id), undefined);
     await waitFor(() => rx.received.length === 2, { message: 'the test delivery' });
@@ -65,7 +68,10 @@ describe('UpvestClient + WebhookVerifier against the emulator', { skip: availabl
     const page = await upvest.webhooks.list();
     assert.equal(page.meta.total_count, 1);
     await upvest.webhooks.delete(hook.id);
-    assert.ok(emu.requests.every((x) => x.signature?.verified), 'every client request carried a valid v15 signature');
+    assert.ok(
+      emu.requests.every((x) => x.signature?.verified),
+      'every client request carried a valid v15 signature',
+    );
   });
 });
 

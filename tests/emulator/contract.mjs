@@ -38,9 +38,19 @@ const WRITES = ['create_webhook', 'update_webhook', 'test_webhook'];
  * operations, the problem `type` code it must carry, and why.
  */
 export const ALLOWED_EXTRA = Object.freeze([
-  { status: 400, code: 'missing_idempotency_key', operations: ['test_webhook'], why: 'POST without idempotency-key: Upvest documents it for every POST and PATCH (webhooks-api.md §3.1), also POST …/test, whose list has no 400' },
+  {
+    status: 400,
+    code: 'missing_idempotency_key',
+    operations: ['test_webhook'],
+    why: 'POST without idempotency-key: Upvest documents it for every POST and PATCH (webhooks-api.md §3.1), also POST …/test, whose list has no 400',
+  },
   { status: 400, code: 'bad_request', operations: ['test_webhook'], why: 'an empty or over-long idempotency-key on POST …/test (checked as on every POST)' },
-  { status: 409, code: 'idempotency_key_reused', operations: WRITES, why: 'an idempotency-key reused for another request (Upvest\'s idempotency docs); no operation lists 409' },
+  {
+    status: 409,
+    code: 'idempotency_key_reused',
+    operations: WRITES,
+    why: "an idempotency-key reused for another request (Upvest's idempotency docs); no operation lists 409",
+  },
   { status: 413, code: 'payload_too_large', operations: null, why: 'a body over 1 MiB: the gateway answers before any operation' },
 ]);
 
@@ -53,7 +63,9 @@ const NO_OPERATION = new Map([
 
 /** The OpenAPI as JSON (timestamps as their text), with the documented extension `exclude_type`. */
 function loadSpec() {
-  const doc = JSON.parse(JSON.stringify(parseOpenApi(readFileSync(VENDORED_OPENAPI, 'utf8')), (_, v) => (v && typeof v === 'object' && '$timestamp' in v ? v.$timestamp : v)));
+  const doc = JSON.parse(
+    JSON.stringify(parseOpenApi(readFileSync(VENDORED_OPENAPI, 'utf8')), (_, v) => (v && typeof v === 'object' && '$timestamp' in v ? v.$timestamp : v)),
+  );
   // exclude_type: documented by Upvest (webhooks-api.md §1.4), not in OAS 1.9.0; the emulator accepts and returns it
   const excludeType = { type: 'array', items: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*\\.[A-Z][A-Z0-9_]*$' } };
   const hook = doc.paths['/webhooks/{webhook_id}'];
@@ -122,17 +134,26 @@ function resolveRefs(doc, node) {
   if (!node || typeof node !== 'object') return node;
   if (typeof node.$ref === 'string') {
     if (!node.$ref.startsWith('#/')) throw new Error(`contract: non-local $ref ${node.$ref}`);
-    const target = node.$ref.slice(2).split('/').reduce((o, k) => o?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+    const target = node.$ref
+      .slice(2)
+      .split('/')
+      .reduce((o, k) => o?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
     if (target === undefined) throw new Error(`contract: dangling $ref ${node.$ref}`);
     return resolveRefs(doc, target);
   }
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveRefs(doc, v)]));
 }
 
-const mediaType = (headers) => String(headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+const mediaType = (headers) =>
+  String(headers?.['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
 const problemCode = (body) => {
   try {
-    return String(JSON.parse(body).type ?? '').split('/').pop();
+    return String(JSON.parse(body).type ?? '')
+      .split('/')
+      .pop();
   } catch {
     return null;
   }

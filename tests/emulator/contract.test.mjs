@@ -9,8 +9,13 @@ import { ALLOWED_EXTRA, createContract } from './contract.mjs';
 import { admin, session, startEmulator, startReceiver, waitFor } from './support.mjs';
 
 const requestId = () => crypto.randomUUID();
-const json = (status, value, type = 'application/json') => ({ status, headers: { 'content-type': type, 'upvest-request-id': requestId() }, body: JSON.stringify(value) });
-const problem = (status, code) => json(status, { type: `https://docs.upvest.co/errors/${code}`, status, title: 'x', request_id: requestId() }, 'application/problem+json');
+const json = (status, value, type = 'application/json') => ({
+  status,
+  headers: { 'content-type': type, 'upvest-request-id': requestId() },
+  body: JSON.stringify(value),
+});
+const problem = (status, code) =>
+  json(status, { type: `https://docs.upvest.co/errors/${code}`, status, title: 'x', request_id: requestId() }, 'application/problem+json');
 const WEBHOOK = {
   id: crypto.randomUUID(),
   created_at: '2026-01-01T00:00:00.000Z',
@@ -21,7 +26,15 @@ const WEBHOOK = {
   type: ['ALL'],
   config: { delay: '1s', max_package_size: 10240 },
 };
-const entry = (method, path, response, request = {}) => ({ method, path, requestId: response.headers['upvest-request-id'], status: response.status, response, headers: { 'content-type': 'application/json', ...request.headers }, body: request.body ?? '' });
+const entry = (method, path, response, request = {}) => ({
+  method,
+  path,
+  requestId: response.headers['upvest-request-id'],
+  status: response.status,
+  response,
+  headers: { 'content-type': 'application/json', ...request.headers },
+  body: request.body ?? '',
+});
 /** The violations recorded for one entry. */
 function check(e, kind = 'response') {
   const c = createContract();
@@ -43,19 +56,38 @@ describe('the contract check catches deviations', () => {
     assert.match(check(entry('GET', `/webhooks/${WEBHOOK.id}`, json(200, { ...WEBHOOK, type: ['FOO'] })))[0].what, /breaks the application\/json schema/);
     const { config, ...noConfig } = WEBHOOK;
     assert.equal(check(entry('GET', `/webhooks/${WEBHOOK.id}`, json(200, noConfig))).length, 1);
-    assert.equal(check(entry('GET', '/webhooks', json(200, { meta: { offset: 0, limit: 1, count: 1, total_count: 1, sort: 'created_at', order: 'ASC' }, data: [{ ...WEBHOOK, secret: 'x' }] }))).length, 1);
+    assert.equal(
+      check(
+        entry(
+          'GET',
+          '/webhooks',
+          json(200, { meta: { offset: 0, limit: 1, count: 1, total_count: 1, sort: 'created_at', order: 'ASC' }, data: [{ ...WEBHOOK, secret: 'x' }] }),
+        ),
+      ).length,
+      1,
+    );
   });
   test('a wrong media type, a body on a 204, no upvest-request-id', () => {
     assert.match(check(entry('GET', `/webhooks/${WEBHOOK.id}`, json(200, WEBHOOK, 'text/plain')))[0].what, /content-type text\/plain/);
-    assert.match(check(entry('POST', `/webhooks/${WEBHOOK.id}/test`, { status: 202, headers: { 'upvest-request-id': requestId() }, body: '{"ok":true}' }))[0].what, /a body where the spec declares none/);
+    assert.match(
+      check(entry('POST', `/webhooks/${WEBHOOK.id}/test`, { status: 202, headers: { 'upvest-request-id': requestId() }, body: '{"ok":true}' }))[0].what,
+      /a body where the spec declares none/,
+    );
     const r = json(200, WEBHOOK);
     delete r.headers['upvest-request-id'];
     assert.match(check({ ...entry('GET', `/webhooks/${WEBHOOK.id}`, r), requestId: undefined })[0].what, /upvest-request-id/);
   });
   test('a request the emulator accepted (2xx) that Upvest would refuse; a client request that breaks the schema', () => {
-    assert.match(check(entry('POST', '/webhooks', json(201, WEBHOOK), { body: JSON.stringify({ title: 't', url: WEBHOOK.url, type: ['FOO'] }) }))[0].where, /\(request\)/);
+    assert.match(
+      check(entry('POST', '/webhooks', json(201, WEBHOOK), { body: JSON.stringify({ title: 't', url: WEBHOOK.url, type: ['FOO'] }) }))[0].where,
+      /\(request\)/,
+    );
     assert.equal(check(entry('POST', '/webhooks', problem(400, 'bad_request'), { body: '{"title":7}' })).length, 0, 'a refused bad request is fine');
-    assert.equal(check(entry('POST', '/webhooks', problem(400, 'bad_request'), { body: '{"title":7}' }), 'request').length, 1, 'but not from a client under test');
+    assert.equal(
+      check(entry('POST', '/webhooks', problem(400, 'bad_request'), { body: '{"title":7}' }), 'request').length,
+      1,
+      'but not from a client under test',
+    );
     assert.equal(check(entry('POST', '/webhooks/x/y', problem(404, 'not_found')), 'request').length, 1, 'nor a path the API lacks');
   });
   test('an unrouted request must be a 404 or 405 problem; the allowed extras are named, with their reasons', () => {

@@ -53,11 +53,17 @@ describe('retry schedule', () => {
       await sleep(0);
       waits.push(scheduled.at(-1).ms);
     }
-    assert.deepEqual(waits, [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 600, 600, 600].map((s) => s * 1000 * 0.5));
+    assert.deepEqual(
+      waits,
+      [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 600, 600, 600].map((s) => s * 1000 * 0.5),
+    );
     const [d] = engine.list();
     assert.equal(d.state, 'retrying');
     assert.equal(d.attempts.length, 16);
-    assert.deepEqual(d.attempts.slice(0, 5).map((a) => a.retryInSeconds), [1, 2, 3, 5, 8]);
+    assert.deepEqual(
+      d.attempts.slice(0, 5).map((a) => a.retryInSeconds),
+      [1, 2, 3, 5, 8],
+    );
     engine.close();
   });
 
@@ -77,8 +83,14 @@ describe('retry schedule', () => {
     assert.equal(new Set(rx.received.map((r) => r.headers['signature-input'])).size, 6, 'each attempt signed afresh (new nonce)');
     const [d] = (await admin(emu, `/emulator/deliveries?webhook_id=${hook.id}`)).json.deliveries;
     assert.equal(d.state, 'delivered');
-    assert.deepEqual(d.attempts.map((a) => a.status), [500, 500, 500, 500, 500, 200]);
-    assert.deepEqual(d.attempts.slice(0, 5).map((a) => a.retryInSeconds), [1, 2, 3, 5, 8]);
+    assert.deepEqual(
+      d.attempts.map((a) => a.status),
+      [500, 500, 500, 500, 500, 200],
+    );
+    assert.deepEqual(
+      d.attempts.slice(0, 5).map((a) => a.retryInSeconds),
+      [1, 2, 3, 5, 8],
+    );
     for (const a of d.attempts) {
       assert.equal(typeof a.durationMs, 'number');
       assert.ok(!Number.isNaN(Date.parse(a.at)));
@@ -104,7 +116,10 @@ describe('retry schedule', () => {
     assert.match(failing.attempts[0].error, /ECONNREFUSED/);
     assert.equal(failing.state, 'retrying');
     await s.write('PATCH', `/webhooks/${dead.id}`, { url: rx.url('/moved') });
-    const moved = await waitFor(() => emu.listDeliveries({ webhookId: dead.id }).find((x) => x.state === 'delivered'), { timeout: 5000, message: 'delivered after the URL change' });
+    const moved = await waitFor(() => emu.listDeliveries({ webhookId: dead.id }).find((x) => x.state === 'delivered'), {
+      timeout: 5000,
+      message: 'delivered after the URL change',
+    });
     assert.equal(moved.url, rx.url('/moved'));
     assert.equal(rx.received.at(-1).path, '/moved');
   });
@@ -148,10 +163,18 @@ describe('batching', () => {
     await waitFor(() => rx.events.length === 5, { timeout: 3000, message: 'all 5 events' });
     const sizes = rx.received.map((r) => Buffer.byteLength(r.body));
     for (const size of sizes) assert.ok(size <= 1000, `package of ${size} bytes`);
-    assert.deepEqual(rx.received.map((r) => r.json.payload.length), [2, 2, 1], 'two ~413-byte events fit in 1000 bytes, three do not');
+    assert.deepEqual(
+      rx.received.map((r) => r.json.payload.length),
+      [2, 2, 1],
+      'two ~413-byte events fit in 1000 bytes, three do not',
+    );
     assert.ok(rx.received[0].at - t0 < 300, 'full packages go without waiting for the delay');
     assert.ok(rx.received[2].at - t0 >= 490, 'the last, partial package waits for the delay');
-    assert.deepEqual(rx.events.map((e) => e.id), json.events.map((e) => e.id), 'no event lost or reordered');
+    assert.deepEqual(
+      rx.events.map((e) => e.id),
+      json.events.map((e) => e.id),
+      'no event lost or reordered',
+    );
     const eventBytes = Buffer.byteLength(JSON.stringify(rx.received[0].json.payload[0]));
     assert.ok(sizes[0] + 1 + eventBytes > 1000, 'the third event would not have fit');
   });
@@ -182,7 +205,10 @@ describe('batching', () => {
     };
     await admin(emu, '/emulator/events', { method: 'POST', body });
     await waitFor(() => rx.received.length === 1, { message: 'one package' });
-    assert.deepEqual(rx.received[0].json.payload.map((e) => e.type), ['ORDER.NEW', 'ORDER.CANCELLED', 'ORDER.PROCESSING', 'ORDER.FILLED']);
+    assert.deepEqual(
+      rx.received[0].json.payload.map((e) => e.type),
+      ['ORDER.NEW', 'ORDER.CANCELLED', 'ORDER.PROCESSING', 'ORDER.FILLED'],
+    );
 
     const { json } = await admin(emu, '/emulator/events', { method: 'POST', body: { type: 'ORDER.NEW', count: 50 } });
     const stamps = json.events.map((e) => timestampNanos(e.created_at));
@@ -191,8 +217,16 @@ describe('batching', () => {
   });
 
   test('sortByCreatedAt is stable and puts unparseable timestamps last', () => {
-    const events = [{ n: 1, created_at: 'x' }, { n: 2, created_at: '2025-01-01T00:00:01Z' }, { n: 3, created_at: '2025-01-01T00:00:00Z' }, { n: 4, created_at: '2025-01-01T00:00:00.000Z' }];
-    assert.deepEqual(sortByCreatedAt(events).map((e) => e.n), [3, 4, 2, 1]);
+    const events = [
+      { n: 1, created_at: 'x' },
+      { n: 2, created_at: '2025-01-01T00:00:01Z' },
+      { n: 3, created_at: '2025-01-01T00:00:00Z' },
+      { n: 4, created_at: '2025-01-01T00:00:00.000Z' },
+    ];
+    assert.deepEqual(
+      sortByCreatedAt(events).map((e) => e.n),
+      [3, 4, 2, 1],
+    );
   });
 });
 
@@ -207,15 +241,21 @@ describe('blocking, filtering, lifecycle', () => {
     await sleep(80); // B's delay (10 ms) has long passed
     const c = (await admin(emu, '/emulator/events', { method: 'POST', body: { type: 'ORDER.CANCELLED' } })).json.events[0];
     await sleep(60);
-    assert.ok(rx.received.every((r) => r.json.payload[0].id === a.id), 'only A was attempted while it failed');
+    assert.ok(
+      rx.received.every((r) => r.json.payload[0].id === a.id),
+      'only A was attempted while it failed',
+    );
     const list = (await admin(emu, `/emulator/deliveries?webhook_id=${hook.id}`)).json.deliveries;
     // A is between attempts, or in one (a retry every few ms at this time factor)
     assert.ok(['retrying', 'delivering'].includes(list[0].state), list[0].state);
-    assert.deepEqual(list.slice(1).map((d) => d.state), ['pending', 'pending']);
+    assert.deepEqual(
+      list.slice(1).map((d) => d.state),
+      ['pending', 'pending'],
+    );
     assert.equal(list[1].waiting, 'behind an earlier delivery');
     failing = false;
     await waitFor(() => rx.events.some((e) => e.id === c.id), { timeout: 3000, message: 'C delivered' });
-    const order = rx.received.filter((r) => r.headers && true).map((r) => r.json.payload.map((e) => e.id)).flat();
+    const order = rx.received.filter((r) => r.headers && true).flatMap((r) => r.json.payload.map((e) => e.id));
     const firstB = order.indexOf(b.id);
     assert.ok(order.lastIndexOf(a.id) < firstB && firstB < order.indexOf(c.id), 'A (until it succeeded), then B, then C');
     assert.equal(order.filter((id) => id === b.id).length, 1);
@@ -248,12 +288,18 @@ describe('blocking, filtering, lifecycle', () => {
     await s.enable(hooks.disabledLater.id, false);
     const { json } = await admin(emu, '/emulator/events', {
       method: 'POST',
-      body: { events: [{ type: 'ORDER.FILLED' }, { type: 'ORDER.NEW' }, { type: 'USER.CREATED' }, { type: 'POSITION.UPDATED' }, { type: 'FEE_COLLECTION.CREATED' }] },
+      body: {
+        events: [{ type: 'ORDER.FILLED' }, { type: 'ORDER.NEW' }, { type: 'USER.CREATED' }, { type: 'POSITION.UPDATED' }, { type: 'FEE_COLLECTION.CREATED' }],
+      },
     });
     await sleep(100);
     await waitFor(() => rx.received.length === 4, { message: 'four packages' });
     await sleep(50);
-    const got = (p) => rx.received.filter((r) => r.path === p).flatMap((r) => r.json.payload.map((e) => e.type)).sort();
+    const got = (p) =>
+      rx.received
+        .filter((r) => r.path === p)
+        .flatMap((r) => r.json.payload.map((e) => e.type))
+        .sort();
     assert.deepEqual(got('/all'), ['FEE_COLLECTION.CREATED', 'ORDER.FILLED', 'ORDER.NEW', 'POSITION.UPDATED', 'USER.CREATED']);
     assert.deepEqual(got('/excl'), ['FEE_COLLECTION.CREATED', 'ORDER.NEW', 'POSITION.UPDATED']);
     assert.deepEqual(got('/orders'), ['ORDER.FILLED', 'ORDER.NEW']);
@@ -264,7 +310,10 @@ describe('blocking, filtering, lifecycle', () => {
     assert.deepEqual(routed, { 'ORDER.FILLED': 2, 'ORDER.NEW': 3, 'USER.CREATED': 2, 'POSITION.UPDATED': 3, 'FEE_COLLECTION.CREATED': 2 });
     for (const r of rx.received) {
       const id = Object.values(hooks).find((h) => h.url === `http://127.0.0.1:${rx.port}${r.path}`).id;
-      assert.ok(r.json.payload.every((e) => e.webhook_id === id), 'webhook_id names the receiving subscription');
+      assert.ok(
+        r.json.payload.every((e) => e.webhook_id === id),
+        'webhook_id names the receiving subscription',
+      );
     }
   });
 
@@ -331,7 +380,10 @@ describe('blocking, filtering, lifecycle', () => {
     assert.equal(rx.received.length, 2);
     const tests = emu.listDeliveries({ webhookId: hook.id });
     assert.ok(tests.every((d) => d.test));
-    assert.deepEqual(tests.map((d) => d.state), ['delivered', 'failed']);
+    assert.deepEqual(
+      tests.map((d) => d.state),
+      ['delivered', 'failed'],
+    );
     assert.equal(emu.state.testDeliveries.length, 2);
   });
 
@@ -375,16 +427,28 @@ describe('GET /emulator/deliveries', () => {
     assert.equal(d.webhookId, hook.id);
     assert.equal(d.state, 'delivered');
     assert.equal(d.test, false);
-    assert.deepEqual(d.events, json.events.map(({ id, type, created_at }) => ({ id, type, created_at })));
+    assert.deepEqual(
+      d.events,
+      json.events.map(({ id, type, created_at }) => ({ id, type, created_at })),
+    );
     assert.equal(d.attempts.length, 1);
     assert.equal(d.attempts[0].status, 200);
     const received = rx.received.find((x) => x.path === '/list');
-    assert.deepEqual(d.lastRequest, { method: 'POST', url: rx.url('/list?x=1'), headers: Object.fromEntries(Object.entries(d.lastRequest.headers)), body: received.body });
-    for (const name of ['content-type', 'content-length', 'digest', 'signature-input', 'signature']) assert.equal(d.lastRequest.headers[name], received.headers[name]);
+    assert.deepEqual(d.lastRequest, {
+      method: 'POST',
+      url: rx.url('/list?x=1'),
+      headers: Object.fromEntries(Object.entries(d.lastRequest.headers)),
+      body: received.body,
+    });
+    for (const name of ['content-type', 'content-length', 'digest', 'signature-input', 'signature'])
+      assert.equal(d.lastRequest.headers[name], received.headers[name]);
     assert.equal((await admin(emu, '/emulator/deliveries')).json.deliveries.length, 2);
     assert.equal((await admin(emu, `/emulator/deliveries?webhook_id=${other.id}&state=retrying`)).json.deliveries.length, 0);
     const one = await admin(emu, `/emulator/deliveries/${d.id}`);
-    assert.deepEqual(one.json.payload.map((e) => e.id), json.events.map((e) => e.id));
+    assert.deepEqual(
+      one.json.payload.map((e) => e.id),
+      json.events.map((e) => e.id),
+    );
     assert.equal((await admin(emu, '/emulator/deliveries/nope')).status, 404);
   });
 });

@@ -24,7 +24,10 @@ describe('generated from the OpenAPI', () => {
     assert.ok(Object.isFrozen(WEBHOOK_CATEGORIES));
     const declared = /export type WebhookCategory =\n([^;]*);/.exec(readFileSync(OUTPUT, 'utf8'));
     assert.ok(declared, 'events.d.ts declares WebhookCategory');
-    assert.deepEqual([...declared[1].matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]), [...WEBHOOK_CATEGORIES]);
+    assert.deepEqual(
+      [...declared[1].matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]),
+      [...WEBHOOK_CATEGORIES],
+    );
   });
 
   test('the create, update and retrieve schemas must list the same categories (the generator refuses otherwise)', () => {

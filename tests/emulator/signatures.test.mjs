@@ -52,7 +52,10 @@ describe('delivery signatures (independent node:crypto check)', () => {
     assert.equal(v.lengthOk, true);
     assert.ok(v.ok);
     assert.deepEqual(v.components, ['@method', '@path', 'content-type', 'content-length', 'digest']);
-    assert.match(req.headers['signature-input'], /^sig1=\("@method" "@path" "content-type" "content-length" "digest"\);keyid="[0-9a-f-]{36}";created=\d+;expires=\d+;nonce="[A-Za-z0-9]{16}"$/);
+    assert.match(
+      req.headers['signature-input'],
+      /^sig1=\("@method" "@path" "content-type" "content-length" "digest"\);keyid="[0-9a-f-]{36}";created=\d+;expires=\d+;nonce="[A-Za-z0-9]{16}"$/,
+    );
     assert.equal(v.keyId, jwks.keys[0].kid);
     assert.equal(v.keyId, emu.activeKeyId);
     assert.ok(Math.abs(v.created - t0) <= 2, 'created is now');
@@ -142,7 +145,11 @@ describe('key rotation', () => {
     assert.equal(r.json.previousKeyId, oldKid);
     assert.notEqual(r.json.keyId, oldKid);
     const during = await s.jwks();
-    assert.deepEqual(during.keys.map((k) => k.kid), [r.json.keyId, oldKid], 'both published during the grace period, the new one first');
+    assert.deepEqual(
+      during.keys.map((k) => k.kid),
+      [r.json.keyId, oldKid],
+      'both published during the grace period, the new one first',
+    );
 
     await admin(emu, '/emulator/events', { method: 'POST', body: { type: 'ORDER.NEW' } });
     await waitFor(() => rx.received.length === 2, { message: 'second delivery' });
@@ -154,7 +161,10 @@ describe('key rotation', () => {
 
     await waitFor(async () => (await s.jwks()).keys.length === 1, { timeout: 2000, message: 'the old key removed after the grace period' });
     const afterGrace = await s.jwks();
-    assert.deepEqual(afterGrace.keys.map((k) => k.kid), [r.json.keyId]);
+    assert.deepEqual(
+      afterGrace.keys.map((k) => k.kid),
+      [r.json.keyId],
+    );
     assert.equal(verifyDelivery(rx.received[0], afterGrace).keyFound, false);
   });
 
@@ -162,7 +172,10 @@ describe('key rotation', () => {
     const { emu, s } = await rig({ timeFactor: 1 });
     const first = emu.activeKeyId;
     const r = await admin(emu, '/emulator/rotate-key', { method: 'POST', body: { graceSeconds: 0 } });
-    assert.deepEqual((await s.jwks()).keys.map((k) => k.kid), [r.json.keyId]);
+    assert.deepEqual(
+      (await s.jwks()).keys.map((k) => k.kid),
+      [r.json.keyId],
+    );
     assert.equal(r.json.previousKeyId, first);
     const d = await admin(emu, '/emulator/rotate-key', { method: 'POST' });
     assert.equal(d.json.graceSeconds, 300);

@@ -94,7 +94,17 @@ export async function startReceiver(respond = () => 200) {
       } catch {
         json = undefined;
       }
-      const entry = { n: received.length + 1, at: performance.now(), method: req.method, url: req.url, path: q < 0 ? req.url : req.url.slice(0, q), query: q < 0 ? null : req.url.slice(q + 1), headers, body, json };
+      const entry = {
+        n: received.length + 1,
+        at: performance.now(),
+        method: req.method,
+        url: req.url,
+        path: q < 0 ? req.url : req.url.slice(0, q),
+        query: q < 0 ? null : req.url.slice(q + 1),
+        headers,
+        body,
+        json,
+      };
       received.push(entry);
       let answer = respond(entry, entry.n);
       if (answer === 'hang') return;
@@ -147,13 +157,32 @@ export function verifyDelivery(request, jwks) {
   const digestOk = report.digestCovered && report.digestOk;
   const { keyid: keyId, created, expires, nonce } = report.params;
   const { signatureOk, keyFound, lengthOk, components, base } = report;
-  return { ok: signatureOk && digestOk && lengthOk, signatureOk, keyFound, keyId, created, expires, nonce, components, params: report.paramsText, base, digestOk, lengthOk };
+  return {
+    ok: signatureOk && digestOk && lengthOk,
+    signatureOk,
+    keyFound,
+    keyId,
+    created,
+    expires,
+    nonce,
+    components,
+    params: report.paramsText,
+    base,
+    digestOk,
+    lengthOk,
+  };
 }
 
 /** A `{ method, path, query, headers, body }` from a signed request record `{ method, url, headers, body }`. */
 export function fromSignedRequest(r) {
   const u = new URL(r.url);
-  return { method: r.method, path: u.pathname, query: u.search ? u.search.slice(1) : null, headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v])), body: r.body };
+  return {
+    method: r.method,
+    path: u.pathname,
+    query: u.search ? u.search.slice(1) : null,
+    headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    body: r.body,
+  };
 }
 
 /**
@@ -234,7 +263,10 @@ export function rigs() {
   return async function rig({ timeFactor = 0.01, respond, emulator = {} } = {}) {
     const emu = await startEmulator({ timeFactor, ...emulator });
     const rx = await startReceiver(respond);
-    closers.push(() => emu.close(), () => rx.close());
+    closers.push(
+      () => emu.close(),
+      () => rx.close(),
+    );
     const s = await session(emu);
     return { emu, rx, s };
   };
