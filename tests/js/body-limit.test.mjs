@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { consumerDir, importFromConsumer } from './support/package.mjs';
 import { NOW_MS, asDelivery, generateKeyPair, signRequest } from './support/upvest-signer.mjs';
-import { assertVerificationError, pkg, verifierFor } from './support/verify.mjs';
+import { assertVerificationError, pkg, settleWithin, verifierFor } from './support/verify.mjs';
 
 const HUGE = 192 * 1024 * 1024;
 const LIMIT = 8 * 1024 * 1024; // the default limits.maxBodyBytes
@@ -30,22 +30,7 @@ async function memoryOf(gluePath) {
 }
 const memory = await memoryOf('dist/wasm/upvest_webhooks.js');
 
-/** `promise`'s outcome, or 'unsettled' if it has not settled by a generous deadline (not a timing assertion). */
-async function settle(promise, deadlineMs = 120_000) {
-  let timer;
-  const deadline = new Promise((resolve) => (timer = setTimeout(() => resolve({ status: 'unsettled' }), deadlineMs)));
-  try {
-    return await Promise.race([
-      promise.then(
-        (value) => ({ status: 'fulfilled', value }),
-        (reason) => ({ status: 'rejected', reason }),
-      ),
-      deadline,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const settle = (promise) => settleWithin(promise, 120_000);
 
 async function refusedWithoutCopy(t, what, attempt, mem = memory, option = /limits\.maxBodyBytes/) {
   const before = mem.buffer.byteLength;
@@ -81,13 +66,22 @@ test('a 192 MiB body of every kind is refused with ERR_LIMIT_EXCEEDED before it 
   assert.equal(report.ok, false);
   assert.equal(report.code, 'ERR_LIMIT_EXCEEDED');
   assert.match(report.message, /limits\.maxBodyBytes/);
-  assert.deepEqual(report.steps.map((s) => [s.name, s.status, s.code]), [['payload', 'fail', 'ERR_LIMIT_EXCEEDED']]);
+  assert.deepEqual(
+    report.steps.map((s) => [s.name, s.status, s.code]),
+    [['payload', 'fail', 'ERR_LIMIT_EXCEEDED']],
+  );
   assert.ok(memory.buffer.byteLength - before <= MAX_GROWTH, 'inspectDelivery copied the body');
   assert.equal((await verifier.verify(good)).keyId, key.kid, 'a valid delivery verifies afterwards');
 });
 
 test('a 192 Mi-character header value is refused with ERR_LIMIT_EXCEEDED (limits.maxHeaderBytes) before it is copied', async (t) => {
-  const err = await refusedWithoutCopy(t, 'header', () => verifier.verify({ ...good, headers: { ...good.headers, 'x-pad': 'a'.repeat(HUGE) } }), memory, /limits\.maxHeaderBytes/);
+  const err = await refusedWithoutCopy(
+    t,
+    'header',
+    () => verifier.verify({ ...good, headers: { ...good.headers, 'x-pad': 'a'.repeat(HUGE) } }),
+    memory,
+    /limits\.maxHeaderBytes/,
+  );
   assert.match(err.message, /65536/);
   assert.equal((await verifier.verify(good)).keyId, key.kid);
 });

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { asDelivery, generateKeyPair, signRequest, withSignatures } from './support/upvest-signer.mjs';
 import { startJwksServer } from './support/jwks-server.mjs';
-import { WebhookVerifier, assertVerificationError, manualClock } from './support/verify.mjs';
+import { WebhookVerifier, assertVerificationError, manualClock, settleWithin as settle } from './support/verify.mjs';
 
 const genuine = generateKeyPair();
 const attacker = generateKeyPair();
@@ -32,21 +32,8 @@ const remoteVerifier = (options = {}) => new WebhookVerifier({ keys: server.url,
 
 /** A forged request: 8 signatures by the attacker's key, each naming a made-up key id. */
 function forged(count = 8) {
-  const signed = Array.from({ length: count }, (_, i) =>
-    signRequest({ key: attacker, keyid: crypto.randomUUID(), label: `s${i}`, created: clock.seconds() }),
-  );
+  const signed = Array.from({ length: count }, (_, i) => signRequest({ key: attacker, keyid: crypto.randomUUID(), label: `s${i}`, created: clock.seconds() }));
   return asDelivery(withSignatures(signed));
-}
-
-/** `promise`'s outcome, or 'unsettled' after a generous deadline (not a timing assertion). */
-async function settle(promise, deadlineMs = 60_000) {
-  let timer;
-  const deadline = new Promise((resolve) => (timer = setTimeout(() => resolve({ status: 'unsettled' }), deadlineMs)));
-  try {
-    return await Promise.race([promise.then((value) => ({ status: 'fulfilled', value }), (reason) => ({ status: 'rejected', reason })), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 describe('key-fetch amplification', () => {
@@ -82,7 +69,7 @@ describe('key-fetch amplification', () => {
     assert.equal(server.requestCount, 1);
   });
 
-  test('the cooldown after a failed first fetch keeps the failure\'s cause (a refused connection)', async () => {
+  test("the cooldown after a failed first fetch keeps the failure's cause (a refused connection)", async () => {
     const url = server.url;
     await server.close();
     const verifier = new WebhookVerifier({ keys: url, now: clock.now });

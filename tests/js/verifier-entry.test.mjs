@@ -10,6 +10,7 @@ import { afterEach, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { consumerDir, importFromConsumer, pkg, resolveFromConsumer } from './support/package.mjs';
 import { NOW_MS, asDelivery, generateKeyPair, makeEvent, payloadBody, signRequest } from './support/upvest-signer.mjs';
+import { VERIFIER_ENTRY_EXPORTS } from '../support/entries.mjs';
 
 const subpath = await importFromConsumer('upvest-webhooks/verifier');
 
@@ -17,21 +18,6 @@ const subpath = await importFromConsumer('upvest-webhooks/verifier');
 const ENTRIES = [
   ['upvest-webhooks', pkg],
   ['upvest-webhooks/verifier', subpath],
-];
-
-const SUBPATH_EXPORTS = [
-  'ERROR_CODES',
-  'UpvestApiError',
-  'UpvestError',
-  'UpvestValidationError',
-  'WebhookVerificationError',
-  'WebhookVerifier',
-  'expressWebhook',
-  'honoWebhook',
-  'inspectDelivery',
-  'isEventType',
-  'on',
-  'webhookHandler',
 ];
 
 /** A fresh key and a delivery it signed (v6, DER, at NOW_MS), with its events. */
@@ -63,7 +49,7 @@ async function rejectsWith(promise, code) {
     return true;
   });
   assert.ok(caught instanceof pkg.WebhookVerificationError, `expected WebhookVerificationError, got ${caught?.name}: ${caught?.message}`);
-  assert.ok(caught instanceof subpath.WebhookVerificationError, 'not an instance of the subpath\'s WebhookVerificationError');
+  assert.ok(caught instanceof subpath.WebhookVerificationError, "not an instance of the subpath's WebhookVerificationError");
   assert.equal(caught.code, code, `wrong code; message: ${caught.message}`);
   return caught;
 }
@@ -107,7 +93,7 @@ describe('upvest-webhooks/verifier: what it exports', () => {
   });
 
   test('exports the verifier, inspectDelivery, the error classes and the event helpers, and nothing of the client or the test signer', () => {
-    assert.deepEqual(Object.keys(subpath).sort(), SUBPATH_EXPORTS);
+    assert.deepEqual(Object.keys(subpath).sort(), VERIFIER_ENTRY_EXPORTS);
     for (const name of ['UpvestClient', 'signTestDelivery', 'generateTestKeyPair']) {
       assert.ok(!(name in subpath), `upvest-webhooks/verifier exports ${name}`);
       assert.equal(typeof pkg[name], 'function', `the main entry lacks ${name}`);
@@ -124,7 +110,7 @@ describe('upvest-webhooks/verifier: what it exports', () => {
     assert.notEqual(subpath.WebhookVerifier, pkg.WebhookVerifier);
     const glue = new URL('node_modules/upvest-webhooks/dist/verifier/upvest_webhooks_verifier.js', pathToFileURL(consumerDir));
     const { errorCodes, WebhookVerifier } = await import(glue.href);
-    assert.equal(WebhookVerifier, subpath.WebhookVerifier, 'the subpath does not export the verifier glue\'s class');
+    assert.equal(WebhookVerifier, subpath.WebhookVerifier, "the subpath does not export the verifier glue's class");
     assert.deepEqual(errorCodes(), [...subpath.ERROR_CODES]);
   });
 
@@ -144,7 +130,10 @@ describe('upvest-webhooks/verifier: what it exports', () => {
     const seen = [];
     assert.equal(await subpath.on(verified.events, 'ORDER', (event) => seen.push(event.id)), 1);
     assert.deepEqual(seen, [events[1].id]);
-    assert.deepEqual(verified.events.filter((e) => subpath.isEventType(e, 'POSITION.UPDATED')).map((e) => e.id), [events[0].id]);
+    assert.deepEqual(
+      verified.events.filter((e) => subpath.isEventType(e, 'POSITION.UPDATED')).map((e) => e.id),
+      [events[0].id],
+    );
   });
 });
 
@@ -161,7 +150,7 @@ for (const [name, entry] of ENTRIES) {
       assert.equal(verified.signatureEncoding, 'der');
     });
 
-    test('rejects a tampered body with ERR_DIGEST_MISMATCH, an error of both entries\' classes', async () => {
+    test("rejects a tampered body with ERR_DIGEST_MISMATCH, an error of both entries' classes", async () => {
       const { key, delivery } = signed();
       const verifier = verifierFor(key.jwks);
       await verifier.verify(delivery); // the positive control
@@ -170,13 +159,16 @@ for (const [name, entry] of ENTRIES) {
       assert.equal(err.name, 'WebhookVerificationError');
     });
 
-    test('a bad option throws ERR_INVALID_ARGUMENT, an error of both entries\' classes', () => {
+    test("a bad option throws ERR_INVALID_ARGUMENT, an error of both entries' classes", () => {
       for (const options of [{}, { keys: { keys: [] }, webCrypto: 'yes' }]) {
         let caught;
-        assert.throws(() => new entry.WebhookVerifier(options), (err) => {
-          caught = err;
-          return true;
-        });
+        assert.throws(
+          () => new entry.WebhookVerifier(options),
+          (err) => {
+            caught = err;
+            return true;
+          },
+        );
         assert.ok(caught instanceof pkg.WebhookVerificationError && caught instanceof subpath.WebhookVerificationError, `${caught?.name}: ${caught?.message}`);
         assert.equal(caught.code, 'ERR_INVALID_ARGUMENT');
       }
@@ -185,13 +177,14 @@ for (const [name, entry] of ENTRIES) {
     test('keys from a URL through a custom fetch: it gets a GET Request alone; a value that is not a Response, or an endless body, is ERR_JWKS_FETCH_FAILED', async () => {
       const { key, delivery } = signed();
       const calls = [];
-      const verifierAnswering = (answer) => verifierFor('https://keys.example/jwks', {
-        limits: { maxJwksBytes: 64 * 1024 },
-        fetch: async (...args) => {
-          calls.push(args);
-          return answer();
-        },
-      });
+      const verifierAnswering = (answer) =>
+        verifierFor('https://keys.example/jwks', {
+          limits: { maxJwksBytes: 64 * 1024 },
+          fetch: async (...args) => {
+            calls.push(args);
+            return answer();
+          },
+        });
       assert.equal((await verifierAnswering(() => new Response(JSON.stringify(key.jwks))).verify(delivery)).keyId, key.kid);
       assert.equal(calls.length, 1);
       assert.equal(calls[0].length, 1, 'fetch is called with the built Request alone');
@@ -208,12 +201,15 @@ for (const [name, entry] of ENTRIES) {
       assert.equal(err.cause, notResponse);
 
       let cancelled = false;
-      const endless = () => new Response(new ReadableStream({
-        pull: (controller) => controller.enqueue(new Uint8Array(16 * 1024)),
-        cancel: () => {
-          cancelled = true;
-        },
-      }));
+      const endless = () =>
+        new Response(
+          new ReadableStream({
+            pull: (controller) => controller.enqueue(new Uint8Array(16 * 1024)),
+            cancel: () => {
+              cancelled = true;
+            },
+          }),
+        );
       err = await rejectsWith(verifierAnswering(endless).verify(delivery), 'ERR_JWKS_FETCH_FAILED');
       assert.match(err.message, /limits\.maxJwksBytes \(65536\)/);
       assert.equal(cancelled, true, 'the endless body is cancelled');
@@ -284,28 +280,37 @@ for (const [name, entry] of ENTRIES) {
       }
     });
 
-    test('an altered signature is rejected by WebCrypto\'s answer (subtle.verify reports false)', async () => {
+    test("an altered signature is rejected by WebCrypto's answer (subtle.verify reports false)", async () => {
       const { key, delivery } = signed();
       const verifier = verifierFor(key.jwks);
       const answers = [];
-      await withSubtleVerify(async (real) => {
-        const valid = await real();
-        answers.push(valid);
-        return valid;
-      }, async () => {
-        await rejectsWith(verifier.verify(alteredSignature(delivery)), 'ERR_SIGNATURE_INVALID');
-      });
+      await withSubtleVerify(
+        async (real) => {
+          const valid = await real();
+          answers.push(valid);
+          return valid;
+        },
+        async () => {
+          await rejectsWith(verifier.verify(alteredSignature(delivery)), 'ERR_SIGNATURE_INVALID');
+        },
+      );
       assert.ok(answers.length >= 1, 'WebCrypto was not asked');
-      assert.ok(answers.every((valid) => valid === false), `subtle.verify answered ${answers}`);
+      assert.ok(
+        answers.every((valid) => valid === false),
+        `subtle.verify answered ${answers}`,
+      );
     });
 
-    test('WebCrypto\'s false stands: a valid delivery is rejected when subtle.verify says no', async () => {
+    test("WebCrypto's false stands: a valid delivery is rejected when subtle.verify says no", async () => {
       const { key, events, delivery } = signed();
       const verifier = verifierFor(key.jwks);
-      await withSubtleVerify(async () => false, async (spy) => {
-        await rejectsWith(verifier.verify(delivery), 'ERR_SIGNATURE_INVALID');
-        assert.ok(spy.calls >= 1);
-      });
+      await withSubtleVerify(
+        async () => false,
+        async (spy) => {
+          await rejectsWith(verifier.verify(delivery), 'ERR_SIGNATURE_INVALID');
+          assert.ok(spy.calls >= 1);
+        },
+      );
       // with the real WebCrypto back, the same verifier accepts it
       assert.deepEqual((await verifier.verify(delivery)).events, events);
     });

@@ -54,3 +54,23 @@ export function manualClock(start = NOW_MS) {
   let ms = start;
   return { now: () => ms, advance: (deltaMs) => (ms += deltaMs), seconds: () => Math.floor(ms / 1000) };
 }
+
+/**
+ * `promise`'s outcome, `{ status: 'fulfilled', value }` or `{ status: 'rejected', reason }`,
+ * or `{ status: 'unsettled' }` if it has not settled by a generous deadline (not a timing assertion).
+ */
+export async function settleWithin(promise, deadlineMs = 60_000) {
+  let timer;
+  const deadline = new Promise((resolve) => (timer = setTimeout(() => resolve({ status: 'unsettled' }), deadlineMs)));
+  try {
+    return await Promise.race([
+      promise.then(
+        (value) => ({ status: 'fulfilled', value }),
+        (reason) => ({ status: 'rejected', reason }),
+      ),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
