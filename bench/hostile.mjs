@@ -46,14 +46,17 @@ const rows = [
   const signed = asDelivery(signRequest({ key, body: '{"payload":[]}' }));
   const withTiny = (extra) => ({ ...signed, headers: [...Object.entries(signed.headers), ...tiny.filter(([n]) => !(n in signed.headers)), ...extra] });
   rows.push(['small genuine delivery + 59,000 tiny headers (baseline)', withTiny([]), true]);
-  rows.push(['same headers, 8 signatures × 64 covered components', {
-    ...withTiny([]),
-    headers: [
-      ...withTiny([]).headers.filter(([name]) => !name.startsWith('signature')),
-      ['signature-input', eight((i) => `s${i}=("digest" ${covered});keyid="k${i}";created=${NOW_SECONDS}`)],
-      ['signature', eight((i) => `s${i}=:${junk}:`)],
-    ],
-  }]);
+  rows.push([
+    'same headers, 8 signatures × 64 covered components',
+    {
+      ...withTiny([]),
+      headers: [
+        ...withTiny([]).headers.filter(([name]) => !name.startsWith('signature')),
+        ['signature-input', eight((i) => `s${i}=("digest" ${covered});keyid="k${i}";created=${NOW_SECONDS}`)],
+        ['signature', eight((i) => `s${i}=:${junk}:`)],
+      ],
+    },
+  ]);
 }
 
 async function median(delivery) {
@@ -67,11 +70,16 @@ async function median(delivery) {
 }
 
 await verifier.verify(genuine); // keys and tables warm
-console.log(`hostile requests against genuine ones (ratio to the baseline above each), ${(SIZE / 1048576).toFixed(2)} MiB body, median of 5 (Node ${process.versions.node})`);
+console.log(
+  `hostile requests against genuine ones (ratio to the baseline above each), ${(SIZE / 1048576).toFixed(2)} MiB body, median of 5 (Node ${process.versions.node})`,
+);
 let baseline = null;
 for (const [name, delivery, isBaseline] of rows) {
   const ms = await median(delivery);
   if (isBaseline) baseline = ms;
-  const code = await verifier.verify(delivery).then(() => 'verified', (e) => e.code);
+  const code = await verifier.verify(delivery).then(
+    () => 'verified',
+    (e) => e.code,
+  );
   console.log(`  ${name.padEnd(62)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / baseline).toFixed(2).padStart(6)}×  ${code}`);
 }

@@ -18,7 +18,10 @@ const verifier = new pkg.WebhookVerifier({
 const fill = (unit, bytes) => Array.from({ length: Math.max(1, Math.floor(bytes / unit(0).length)) }, (_, i) => unit(i));
 const base = good.input.slice(good.input.indexOf('=') + 1);
 const shapes = {
-  'Signature-Input: components': (n) => `sig1=(${fill((i) => `"x-h${i % 1000}-${i}" `, n).join('').trim()});keyid="bench";created=1`,
+  'Signature-Input: components': (n) =>
+    `sig1=(${fill((i) => `"x-h${i % 1000}-${i}" `, n)
+      .join('')
+      .trim()});keyid="bench";created=1`,
   'Signature-Input: long nonce': (n) => `sig1=${base};nonce="${'a'.repeat(n)}"`,
   'Signature-Input: members': (n) => [good.input, ...fill((i) => `s${i}=("@method");keyid="k";created=1, `, n)].join(', ').replace(/, $/, ''),
   'Signature: members': (n) => [good.signature, ...fill((i) => `s${i}=:AAAA:, `, n)].join(', ').replace(/, $/, ''),
@@ -55,7 +58,10 @@ for (const [shape, make] of Object.entries(shapes)) {
     const value = make(size);
     const delivery = { ...asDelivery(good), headers: { ...good.headers, [headerFor[shape]]: value } };
     const ms = await timeOne(delivery);
-    code = await verifier.verify(delivery).then(() => 'ok', (e) => e.code);
+    code = await verifier.verify(delivery).then(
+      () => 'ok',
+      (e) => e.code,
+    );
     cells.push(`${ms.toFixed(2)} ms`.padStart(11));
     perKb.push(((ms * 1000) / (value.length / 1024)).toFixed(1));
   }

@@ -36,7 +36,10 @@ function versionOf(name) {
 
 function gitRevision() {
   try {
-    return execFileSync('git', ['-C', REPO_ROOT, 'describe', '--always', '--dirty', '--abbrev=12'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['-C', REPO_ROOT, 'describe', '--always', '--dirty', '--abbrev=12'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -81,7 +84,7 @@ const results = {
   },
   runtimes: { node: process.version, v8: process.versions.v8, miniflare: versionOf('miniflare'), workerd: versionOf('workerd'), esbuild: versionOf('esbuild') },
   config,
-  fixture: { ...fx.describe, url: fx.delivery.url, signedBy: 'the package\'s signTestDelivery (v6 base, DER), expires in 1 h' },
+  fixture: { ...fx.describe, url: fx.delivery.url, signedBy: "the package's signTestDelivery (v6 base, DER), expires in 1 h" },
 };
 progress(`upvest-webhooks ${version}, ${config.quick ? 'QUICK run' : 'full run'}, phases: ${config.phases.join(', ')}`);
 
@@ -140,7 +143,6 @@ results.config = { ...config, out: relative(REPO_ROOT, config.out) };
 writeFileSync(config.out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(report(results));
 console.log(`\nWrote ${relative(process.cwd(), config.out) || config.out} (${results.durationSeconds} s).`);
-
 
 /** The headline ratios in one place. */
 function summaryRatios(r) {
@@ -262,7 +264,9 @@ function report(r) {
     const w = mm.wasmMemoryBytes;
     parts.push(
       `Memory (Node, wasm linear memory, ${mm.completed.toLocaleString('en')} verifications in ${mm.seconds} s, half failing: ` +
-        `${Object.entries(mm.mix).map(([k, v]) => `${k} ${v}`).join(', ')})\n` +
+        `${Object.entries(mm.mix)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})\n` +
         table([
           ['', 'bytes'],
           ['memory.buffer.byteLength at package load', `${w.atPackageLoad.toLocaleString('en')} (${bytes(w.atPackageLoad)})`],
@@ -285,8 +289,22 @@ function report(r) {
     const c = r.client;
     const rows = [
       ['', 'median', 'p99', 'median ÷ sign', 'p99 ÷ sign', 'n'],
-      ['upvest.webhooks.list() (canned fetch, cached token)', ms(c.stats.list.median), ms(c.stats.list.p99), times(c.ratios.listToNodeSign.median), times(c.ratios.listToNodeSign.p99), c.stats.list.n],
-      [`node:crypto sign('sha512', ${c.baseBytes}-byte base, P-521)`, ms(c.stats.nodeSign.median), ms(c.stats.nodeSign.p99), '1.00×', '1.00×', c.stats.nodeSign.n],
+      [
+        'upvest.webhooks.list() (canned fetch, cached token)',
+        ms(c.stats.list.median),
+        ms(c.stats.list.p99),
+        times(c.ratios.listToNodeSign.median),
+        times(c.ratios.listToNodeSign.p99),
+        c.stats.list.n,
+      ],
+      [
+        `node:crypto sign('sha512', ${c.baseBytes}-byte base, P-521)`,
+        ms(c.stats.nodeSign.median),
+        ms(c.stats.nodeSign.p99),
+        '1.00×',
+        '1.00×',
+        c.stats.nodeSign.n,
+      ],
       ['  (for reference: the canned fetch alone)', ms(c.stats.cannedFetch.median), ms(c.stats.cannedFetch.p99), '', '', c.stats.cannedFetch.n],
     ];
     parts.push(`API client: signing one request (${c.request}; token fetched ${c.tokenFetches}×)\n${table(rows)}`);

@@ -20,7 +20,9 @@ export function benchSize(extraFiles = {}) {
     for (const name of readdirSync(join(PACKAGE_DIR, dir)).sort()) files[`${dir}/${name}`] = measure(join(PACKAGE_DIR, dir, name));
   }
   for (const dir of ['src', 'src/verifier']) {
-    for (const name of readdirSync(join(PACKAGE_DIR, dir)).filter((n) => n.endsWith('.js')).sort()) {
+    for (const name of readdirSync(join(PACKAGE_DIR, dir))
+      .filter((n) => n.endsWith('.js'))
+      .sort()) {
       files[`${dir}/${name}`] = measure(join(PACKAGE_DIR, dir, name));
     }
   }
@@ -30,8 +32,21 @@ export function benchSize(extraFiles = {}) {
     return { raw: buf.length, gzip: gz(buf), files: names };
   };
   const entries = {
-    'upvest-webhooks/verifier': { dir: 'src/verifier', shared: ['dist/verifier/upvest_webhooks_verifier.js', 'src/verifier/setup.js', 'src/instantiate.js', 'src/verifier/api.js', 'src/errors.js', 'src/events.js'] },
-    'upvest-webhooks': { dir: 'src', shared: ['dist/wasm/upvest_webhooks.js', 'src/setup.js', 'src/instantiate.js', 'src/api.js', 'src/errors.js', 'src/events.js'] },
+    'upvest-webhooks/verifier': {
+      dir: 'src/verifier',
+      shared: [
+        'dist/verifier/upvest_webhooks_verifier.js',
+        'src/verifier/setup.js',
+        'src/instantiate.js',
+        'src/verifier/api.js',
+        'src/errors.js',
+        'src/events.js',
+      ],
+    },
+    'upvest-webhooks': {
+      dir: 'src',
+      shared: ['dist/wasm/upvest_webhooks.js', 'src/setup.js', 'src/instantiate.js', 'src/api.js', 'src/errors.js', 'src/events.js'],
+    },
   };
   const js = {};
   for (const [entry, { dir, shared }] of Object.entries(entries)) {

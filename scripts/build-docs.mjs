@@ -42,7 +42,10 @@ export function buildDocs({ out = DEFAULT_OUT } = {}) {
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     maxBuffer: 64 << 20,
   });
-  const lines = stripAnsi(`${result.stdout}\n${result.stderr}`).split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stripAnsi(`${result.stdout}\n${result.stderr}`)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const gaps = lines.filter((l) => OPENAPI_GAP.test(l)).length;
   const warnings = lines.filter((l) => l.startsWith('[warning]') && !OPENAPI_GAP.test(l) && !/^\[warning\] Found \d+ errors? and \d+ warnings?$/.test(l));
   const errors = lines.filter((l) => l.startsWith('[error]'));

@@ -52,7 +52,8 @@ async function step(title, work) {
 }
 
 /** @type {(server: http.Server) => Promise<number>} */
-const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(/** @type {import('node:net').AddressInfo} */ (server.address()).port)));
+const listen = (server) =>
+  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(/** @type {import('node:net').AddressInfo} */ (server.address()).port)));
 /** @type {(server: http.Server) => Promise<void>} */
 const closeServer = (server) => new Promise((resolve) => server.close(() => resolve()));
 const describeEvent = (e) => `${e.type.padEnd(24)} ${e.id}  ${JSON.stringify(e.object).slice(0, 60)}`;
@@ -94,7 +95,10 @@ if (real) {
 const upvest = new UpvestClient(clientOptions);
 /** @type {(path: string, body?: unknown) => Promise<any>} */
 const admin = async (path, body) => {
-  const response = await fetch(`${emulator.baseUrl}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(
+    `${emulator.baseUrl}${path}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
   return response.json();
 };
@@ -168,7 +172,10 @@ try {
     await upvest.webhooks.test(hook.id);
     const batch = await arrival;
     if (!batch.ok) throw Object.assign(new Error(batch.message), { code: batch.code });
-    return { summary: `verified (key ${batch.keyId.slice(0, 8)}…, v${batch.signatureVersion} base, ${batch.signatureEncoding.toUpperCase()})`, details: batch.events.map(describeEvent) };
+    return {
+      summary: `verified (key ${batch.keyId.slice(0, 8)}…, v${batch.signatureVersion} base, ${batch.signatureEncoding.toUpperCase()})`,
+      details: batch.events.map(describeEvent),
+    };
   });
 
   await step('emit ORDER, POSITION and USER events', async () => {
@@ -184,7 +191,7 @@ try {
   });
 
   await step('rotate the signing key and verify with the new one', async () => {
-    if (real) return { skipped: true, summary: 'skipped: only the emulator can rotate Upvest\'s key' };
+    if (real) return { skipped: true, summary: "skipped: only the emulator can rotate Upvest's key" };
     const { keyId, previousKeyId } = await admin('/emulator/rotate-key', { graceSeconds: 300 });
     await new Promise((resolve) => setTimeout(resolve, 600)); // past the demo's keysCooldownMs
     const arrival = verifiedBatch('after rotation');
@@ -231,7 +238,11 @@ const skipped = results.filter((r) => r.skipped).length;
 const verifiedEvents = received.filter((r) => r.ok).reduce((n, r) => n + r.events.length, 0);
 console.log(
   exitCode === 0
-    ? bold(green(`demo finished: ${passed} of 7 steps passed${skipped ? `, ${skipped} skipped` : ''}; ${received.filter((r) => r.ok).length} deliveries (${verifiedEvents} events) verified, 1 tampered delivery rejected`))
+    ? bold(
+        green(
+          `demo finished: ${passed} of 7 steps passed${skipped ? `, ${skipped} skipped` : ''}; ${received.filter((r) => r.ok).length} deliveries (${verifiedEvents} events) verified, 1 tampered delivery rejected`,
+        ),
+      )
     : bold(red(`demo failed at step ${stepNumber}`)),
 );
 process.exit(exitCode);

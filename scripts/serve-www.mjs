@@ -102,7 +102,9 @@ export async function startWwwServer({ port = 8000, wwwDir = WWW_DIR, packageDir
     res.writeHead(200, { ...headers, 'content-type': type, 'content-length': stat.size });
     if (!quiet) console.log(`${req.method} ${path} 200`);
     if (req.method === 'HEAD') return res.end();
-    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   });
   await /** @type {Promise<void>} */ (
     new Promise((ok, fail) => {

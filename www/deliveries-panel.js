@@ -149,7 +149,10 @@ export function initDeliveriesPanel({ pkg, connection, admin, reloadJwks, webhoo
       const old = existing.get(card.dataset.key);
       next.push(old && /** @type {HTMLElement} */ (old).dataset.hash === card.dataset.hash ? old : card);
     }
-    if (!next.length) next.push(el('li', { className: 'empty', dataset: { key: 'empty', hash: '' } }, 'No deliveries yet: enable a webhook, then send a test or emit an event.'));
+    if (!next.length)
+      next.push(
+        el('li', { className: 'empty', dataset: { key: 'empty', hash: '' } }, 'No deliveries yet: enable a webhook, then send a test or emit an event.'),
+      );
     const same = next.length === list.children.length && next.every((node, i) => list.children[i] === node);
     if (!same) {
       fill(list, ...next);
@@ -232,7 +235,9 @@ export function initDeliveriesPanel({ pkg, connection, admin, reloadJwks, webhoo
                 type: 'button',
                 className: 'small',
                 dataset: { action: 'inspect', focusKey: `${id}:inspect` },
-                on: { click: () => openInInspector(request, connection()?.jwks ?? { keys: [] }, { clockSeconds: Math.floor((verdict.nowMs ?? Date.now()) / 1000) }) },
+                on: {
+                  click: () => openInInspector(request, connection()?.jwks ?? { keys: [] }, { clockSeconds: Math.floor((verdict.nowMs ?? Date.now()) / 1000) }),
+                },
               },
               'Open in inspector',
               el('span', { className: 'sr-only' }, ` (delivery ${id})`),

@@ -48,7 +48,8 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
 
   function showVerdict(status, title, message, code) {
     verdict.className = `verdict ${status}`;
-    fill(verdict,
+    fill(
+      verdict,
       el('span', { 'aria-hidden': 'true' }, status === 'pass' ? '✓ ' : '✗ '),
       title,
       code ? [' ', el('span', { className: 'code', 'data-testid': 'verdict-code' }, code)] : null,
@@ -137,7 +138,12 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
 
     const before = result.steps.filter((s) => s.name !== 'payload');
     const after = result.steps.filter((s) => s.name === 'payload');
-    const requestSteps = (steps) => el('ol', { className: 'steps' }, steps.map((step) => stepItem(step, requestDetail(step))));
+    const requestSteps = (steps) =>
+      el(
+        'ol',
+        { className: 'steps' },
+        steps.map((step) => stepItem(step, requestDetail(step))),
+      );
 
     const requestDetail = (step) => {
       if (step.name === 'headers') {
@@ -147,7 +153,8 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
       return null;
     };
 
-    fill(report,
+    fill(
+      report,
       el('h3', {}, 'Step by step'),
       requestSteps(before),
       sigs.map((sig) => signatureSection(sig, { request, jwks, nowMs, options })),
@@ -178,7 +185,15 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
       'dl',
       { className: 'facts' },
       el('dt', {}, 'Covered components'),
-      el('dd', {}, el('ul', { className: 'chips', 'aria-label': 'Covered components' }, sig.components.map((c) => el('li', {}, c)))),
+      el(
+        'dd',
+        {},
+        el(
+          'ul',
+          { className: 'chips', 'aria-label': 'Covered components' },
+          sig.components.map((c) => el('li', {}, c)),
+        ),
+      ),
       el('dt', {}, 'keyid'),
       el('dd', {}, el('code', {}, sig.keyid)),
       el('dt', {}, 'created'),
@@ -202,7 +217,11 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
       { className: 'signature', 'aria-labelledby': headingId, dataset: { label: sig.label } },
       el('h4', { id: headingId }, `Signature `, el('code', {}, sig.label)),
       params,
-      el('ol', { className: 'steps', style: 'margin-top:0.75rem' }, sig.steps.map((step) => stepItem(step, details[step.name]?.()))),
+      el(
+        'ol',
+        { className: 'steps', style: 'margin-top:0.75rem' },
+        sig.steps.map((step) => stepItem(step, details[step.name]?.())),
+      ),
     );
   }
 
@@ -241,11 +260,7 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
       'div',
       { className: 'bases' },
       sig.bases.map((base) => {
-        const state = base.verified
-          ? badge('pass', 'verified')
-          : base.tried
-            ? badge('neutral', 'tried, did not verify')
-            : badge('skip', 'not tried');
+        const state = base.verified ? badge('pass', 'verified') : base.tried ? badge('neutral', 'tried, did not verify') : badge('skip', 'not tried');
         return el(
           'figure',
           { className: 'base', style: 'margin:0', dataset: { version: String(base.version), verified: String(base.verified), tried: String(base.tried) } },
@@ -326,7 +341,11 @@ export function initInspector(pkg, { fetchEmulatorJwks }) {
     try {
       const jwks = await fetchEmulatorJwks();
       fields.jwks.value = JSON.stringify(jwks, null, 2);
-      showVerdict('pass', 'JWKS loaded', `${jwks.keys?.length ?? 0} key(s) from the emulator: ${(jwks.keys ?? []).map((k) => k.kid).join(', ')}. Press Verify.`);
+      showVerdict(
+        'pass',
+        'JWKS loaded',
+        `${jwks.keys?.length ?? 0} key(s) from the emulator: ${(jwks.keys ?? []).map((k) => k.kid).join(', ')}. Press Verify.`,
+      );
       report.hidden = true;
     } catch (err) {
       const { code, message } = describeError(err);

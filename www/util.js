@@ -84,7 +84,8 @@ export function parseHeaders(text) {
     const colon = line.indexOf(':', 1); // HTTP/2 pseudo-headers start with ':'
     if (colon < 0) throw new InputError('headers', `Headers line ${index + 1} has no "name: value": ${truncate(line, 60)}`);
     const name = line.slice(0, colon).trim();
-    if (!/^:?[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError('headers', `Headers line ${index + 1}: "${truncate(name, 40)}" is not a header name.`);
+    if (!/^:?[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+      throw new InputError('headers', `Headers line ${index + 1}: "${truncate(name, 40)}" is not a header name.`);
     pairs.push([name, line.slice(colon + 1).trim()]);
   });
   return pairs;
@@ -111,7 +112,10 @@ export function formatUnix(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(Number(seconds))) return '—';
   const date = new Date(Number(seconds) * 1000);
   if (Number.isNaN(date.getTime())) return String(seconds);
-  return `${date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`;
+  return `${date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')}`;
 }
 
 /** A time (ms, ISO string or UNIX seconds) as a short local time. */
@@ -186,5 +190,6 @@ export function focusKeyOf(node = document.activeElement) {
 export function restoreFocus(focusKey, container) {
   if (!focusKey) return;
   const target = container.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`);
-  if (target instanceof HTMLElement && document.activeElement !== target && (document.activeElement === document.body || !document.activeElement)) target.focus();
+  if (target instanceof HTMLElement && document.activeElement !== target && (document.activeElement === document.body || !document.activeElement))
+    target.focus();
 }

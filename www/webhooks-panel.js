@@ -7,7 +7,6 @@
 import { WEBHOOK_CATEGORIES } from 'upvest-webhooks/src/categories.js';
 import { badge, byId, el, fill, focusKeyOf, restoreFocus, runAction } from './util.js';
 
-
 /** @typedef {import('upvest-webhooks').Webhook} Webhook */
 
 /**
@@ -64,7 +63,10 @@ export function initWebhooksPanel({ client, setStatus, reportError, pollSoon }) 
           type: 'button',
           className: `small ${className}`,
           dataset: { action: name, focusKey: `${hook.id}:${name}` },
-          on: { click: (/** @type {Event} */ e) => runAction(/** @type {HTMLButtonElement} */ (e.currentTarget), handler, (err) => reportError('That did not work', err)) },
+          on: {
+            click: (/** @type {Event} */ e) =>
+              runAction(/** @type {HTMLButtonElement} */ (e.currentTarget), handler, (err) => reportError('That did not work', err)),
+          },
         },
         label,
         el('span', { className: 'sr-only' }, ` webhook ${hook.title}`),

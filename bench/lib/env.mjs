@@ -33,7 +33,10 @@ function int(name, full, quick) {
 }
 
 const PHASES = ['size', 'node', 'client', 'workerd', 'cold', 'memory'];
-const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const only = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 for (const phase of only) if (!PHASES.includes(phase)) throw new Error(`BENCH_ONLY: unknown phase ${phase} (phases: ${PHASES.join(', ')})`);
 
 /** Every knob, with its value for this run (recorded in results.json). */

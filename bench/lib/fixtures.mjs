@@ -110,8 +110,7 @@ export function makeFixtures(pkg) {
   const other = pkg.generateTestKeyPair({ kid: 'upvest-bench-key' }); // same kid, different key
   const created = Math.floor(Date.now() / 1000);
   const events = sampleEvents(new Date(created * 1000).toISOString());
-  const sign = (overrides = {}) =>
-    pkg.signTestDelivery({ privateJwk, url: WEBHOOK_URL, events, created, expires: created + 3600, ...overrides });
+  const sign = (overrides = {}) => pkg.signTestDelivery({ privateJwk, url: WEBHOOK_URL, events, created, expires: created + 3600, ...overrides });
   const delivery = sign();
 
   const inspection = pkg.inspectDelivery(delivery, { keys: jwks });

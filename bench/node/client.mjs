@@ -37,7 +37,12 @@ function quotedBase(url, init) {
 export async function benchClient({ pkg, ops, warmupOps, batch }) {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-521' });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
-  const tokenBody = JSON.stringify({ access_token: 'bench-access-token-0123456789abcdef', expires_in: 3600, token_type: 'bearer', scope: 'webhooks:read webhooks:admin' });
+  const tokenBody = JSON.stringify({
+    access_token: 'bench-access-token-0123456789abcdef',
+    expires_in: 3600,
+    token_type: 'bearer',
+    scope: 'webhooks:read webhooks:admin',
+  });
   const listBody = JSON.stringify({ meta: { offset: 0, limit: 100, count: 1, total_count: 1, sort: 'created_at', order: 'ASC' }, data: [WEBHOOK] });
   const json = { 'content-type': 'application/json' };
   let tokenCalls = 0;

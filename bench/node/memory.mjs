@@ -25,13 +25,7 @@ export async function benchMemory({ pkg, memory, fx, ops, seconds }) {
   const verifier = new pkg.WebhookVerifier({ keys: fx.jwks });
   const { delivery, failing, expectedCodes } = fx;
   // 8 slots: 4 valid, then one of each failure (so exactly half fail).
-  const slots = [
-    ['valid', delivery],
-    ['valid', delivery],
-    ['valid', delivery],
-    ['valid', delivery],
-    ...Object.entries(failing),
-  ];
+  const slots = [['valid', delivery], ['valid', delivery], ['valid', delivery], ['valid', delivery], ...Object.entries(failing)];
   const counts = Object.fromEntries(slots.map(([kind]) => [kind, 0]));
   const unexpected = [];
   const one = async (i) => {

@@ -107,13 +107,19 @@ export async function benchWorkerdWarm({ build, fx, batches, batchMs }) {
  */
 export async function benchWorkerdCold({ build, fx, rounds }) {
   const candidates = Object.fromEntries(
-    Object.entries(COLD_CANDIDATES).map(([name, c]) => [name, { bundle: build.cold[name], wasm: readFileSync(join(PACKAGE_DIR, c.module.wasm)), webcrypto: !c.startsWasm }]),
+    Object.entries(COLD_CANDIDATES).map(([name, c]) => [
+      name,
+      { bundle: build.cold[name], wasm: readFileSync(join(PACKAGE_DIR, c.module.wasm)), webcrypto: !c.startsWasm },
+    ]),
   );
   const names = Object.keys(candidates);
   const input = payload(fx);
   const fences = 6;
   const state = Object.fromEntries(
-    names.map((name) => [name, { samples: { processCold: {}, processWarm: {} }, outside: { base: [], totalProcessCold: [], totalProcessWarm: [] }, compile: [] }]),
+    names.map((name) => [
+      name,
+      { samples: { processCold: {}, processWarm: {} }, outside: { base: [], totalProcessCold: [], totalProcessWarm: [] }, compile: [] },
+    ]),
   );
   const startup = [];
   let clockAdvancedDuringCpu;
@@ -127,7 +133,11 @@ export async function benchWorkerdCold({ build, fx, rounds }) {
       // Each isolate gets its own Data bytes (a unique custom section): every compile at script start is a fresh one.
       const modules = (worker) => [
         ...candidate.bundle.modules,
-        { type: 'Data', path: join(build.outdir, WASM_BYTES_MODULE), contents: wasmWithNonce(candidate.wasm, `${process.pid}-${Date.now()}-${round}-${name}-${worker}`) },
+        {
+          type: 'Data',
+          path: join(build.outdir, WASM_BYTES_MODULE),
+          contents: wasmWithNonce(candidate.wasm, `${process.pid}-${Date.now()}-${round}-${name}-${worker}`),
+        },
       ];
       const worker = (workerName) => ({
         name: workerName,
@@ -138,7 +148,10 @@ export async function benchWorkerdCold({ build, fx, rounds }) {
         serviceBindings: { FENCE: 'fence' },
       });
       const started = performance.now();
-      const mf = new Miniflare({ host: '127.0.0.1', workers: [worker('base'), worker('steps'), worker('total'), { ...fenceWorker, routes: ['fence.bench/*'] }] });
+      const mf = new Miniflare({
+        host: '127.0.0.1',
+        workers: [worker('base'), worker('steps'), worker('total'), { ...fenceWorker, routes: ['fence.bench/*'] }],
+      });
       try {
         await mf.ready;
         startup.push(performance.now() - started);

@@ -47,7 +47,8 @@ function clientFromEnv(env) {
   });
 }
 
-const describe = (h) => `${h.id}  ${h.enabled ? 'enabled ' : 'disabled'}  ${h.title}  ${h.url}  [${h.type.join(', ')}]  delay ${h.config?.delay}, max ${h.config?.max_package_size} B`;
+const describe = (h) =>
+  `${h.id}  ${h.enabled ? 'enabled ' : 'disabled'}  ${h.title}  ${h.url}  [${h.type.join(', ')}]  delay ${h.config?.delay}, max ${h.config?.max_package_size} B`;
 
 async function main(argv) {
   const { values, positionals } = parseArgs({
@@ -87,7 +88,10 @@ async function main(argv) {
       let hook = await upvest.webhooks.create({
         title: values.title ?? `webhook for ${new URL(values.url).host}`,
         url: values.url,
-        type: values.type?.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean) ?? ['ALL'],
+        type: values.type
+          ?.flatMap((t) => t.split(','))
+          .map((t) => t.trim())
+          .filter(Boolean) ?? ['ALL'],
         ...(Object.keys(config).length ? { config } : {}),
       });
       if (values.enable) hook = await upvest.webhooks.update(hook.id, { enabled: true });
@@ -121,7 +125,11 @@ try {
   if (err instanceof UpvestError) {
     // UpvestApiError: status, problem fields and upvestRequestId (quote it to Upvest support);
     // UpvestValidationError: field and rule, nothing was sent.
-    const details = [err.status && `HTTP ${err.status}`, err.field && `field ${err.field} (${err.rule})`, err.upvestRequestId && `upvest-request-id ${err.upvestRequestId}`].filter(Boolean);
+    const details = [
+      err.status && `HTTP ${err.status}`,
+      err.field && `field ${err.field} (${err.rule})`,
+      err.upvestRequestId && `upvest-request-id ${err.upvestRequestId}`,
+    ].filter(Boolean);
     console.error(`${err.code}: ${err.message}${details.length ? ` [${details.join(', ')}]` : ''}`);
     process.exit(1);
   }

@@ -52,7 +52,7 @@ export function isEventType(event, selector) {
  */
 export async function on(events, selector, handler) {
   if (events === null || typeof events !== 'object' || typeof events[Symbol.iterator] !== 'function') {
-    throw invalid('on: events must be an array (or another iterable) of webhook events, such as verify()\'s `events`');
+    throw invalid("on: events must be an array (or another iterable) of webhook events, such as verify()'s `events`");
   }
   const list = selectorList(selector);
   if (typeof list === 'string') throw invalid(`on: ${list}`);

@@ -8,11 +8,7 @@ import type { WebhookEvent } from '../events.js';
  *
  * @category Verification
  */
-export type HeadersInput =
-  | Headers
-  | Map<string, string | string[]>
-  | Array<[string, string]>
-  | Record<string, string | string[] | number | undefined>;
+export type HeadersInput = Headers | Map<string, string | string[]> | Array<[string, string]> | Record<string, string | string[] | number | undefined>;
 
 /**
  * The raw body exactly as received: the digest covers these bytes, so never re-serialise parsed JSON.

@@ -128,7 +128,10 @@ describe('upvest-webhooks in Chromium (browser entry via import map)', { timeout
 
   test('keys given as a URL are fetched by the page; keys given as an async function work', () => {
     assert.equal(cases()['keys fetched from a URL'].ok, true, detail('keys fetched from a URL'));
-    assert.ok(server.log.some((e) => e.path === '/jwks.json' && e.status === 200), 'the page never fetched /jwks.json');
+    assert.ok(
+      server.log.some((e) => e.path === '/jwks.json' && e.status === 200),
+      'the page never fetched /jwks.json',
+    );
     assert.equal(cases()['keys from an async function'].ok, true, detail('keys from an async function'));
   });
 

@@ -36,7 +36,9 @@ describe('examples/admin against the emulator', { timeout: 60_000, concurrency: 
 
   test('create, enable, list, test, disable and delete a webhook', async (t) => {
     const url = 'http://127.0.0.1:9/webhooks/upvest'; // nothing listens: the test delivery fails, which is fine here
-    const created = JSON.parse((await ok(['create', '--url', url, '--title', 'Orders', '--type', 'ORDER', '--type', 'POSITION,USER', '--delay', '5s', '--json'])).stdout);
+    const created = JSON.parse(
+      (await ok(['create', '--url', url, '--title', 'Orders', '--type', 'ORDER', '--type', 'POSITION,USER', '--delay', '5s', '--json'])).stdout,
+    );
     assert.equal(created.enabled, false, 'new webhooks start disabled');
     assert.deepEqual(created.type, ['ORDER', 'POSITION', 'USER']);
     assert.equal(created.config.delay, '5s');
@@ -46,19 +48,27 @@ describe('examples/admin against the emulator', { timeout: 60_000, concurrency: 
     assert.equal(emu.state.webhooks.get(created.id).enabled, true, 'the emulator has it enabled');
 
     // Created and enabled in one go, with the PEM text instead of a path this time.
-    const second = JSON.parse((await ok(['create', '--url', 'http://127.0.0.1:9/other', '--enable', '--json'], { UPVEST_PRIVATE_KEY: emu.privateKeyPem })).stdout);
+    const second = JSON.parse(
+      (await ok(['create', '--url', 'http://127.0.0.1:9/other', '--enable', '--json'], { UPVEST_PRIVATE_KEY: emu.privateKeyPem })).stdout,
+    );
     assert.equal(second.enabled, true);
     assert.deepEqual(second.type, ['ALL']);
 
     const [table] = await Promise.all([ok(['list']), ok(['test', created.id])]);
-    assert.match(table.stdout, new RegExp(`^${created.id}  enabled   Orders  http://127\\.0\\.0\\.1:9/webhooks/upvest  \\[ORDER, POSITION, USER\\]  delay 5s`, 'm'));
+    assert.match(
+      table.stdout,
+      new RegExp(`^${created.id}  enabled   Orders  http://127\\.0\\.0\\.1:9/webhooks/upvest  \\[ORDER, POSITION, USER\\]  delay 5s`, 'm'),
+    );
     assert.match(table.stdout, new RegExp(`^${second.id}  enabled   webhook for 127\\.0\\.0\\.1:9  http://127\\.0\\.0\\.1:9/other  \\[ALL\\]`, 'm'));
     await waitUntil(() => emu.listDeliveries({ webhookId: created.id }).some((d) => d.test));
 
     const [disabled, deleted] = await Promise.all([ok(['disable', second.id]), ok(['delete', created.id, '--json'])]);
     assert.match(disabled.stdout, /^disabled /);
     assert.deepEqual(JSON.parse(deleted.stdout), { id: created.id, deleted: true });
-    assert.deepEqual([...emu.state.webhooks.values()].map((h) => [h.id, h.enabled]), [[second.id, false]]);
+    assert.deepEqual(
+      [...emu.state.webhooks.values()].map((h) => [h.id, h.enabled]),
+      [[second.id, false]],
+    );
     const calls = emu.apiRequests.filter((r) => r.signature?.verified).map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/, ':id')}`);
     t.diagnostic(`signed API calls the emulator verified: ${[...new Set(calls)].join(', ')}`);
   });

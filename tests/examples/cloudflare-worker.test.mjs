@@ -129,7 +129,9 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
   });
 
   test('wrangler bundles src/index.js with the workerd entry and the .wasm as a module', (t) => {
-    t.diagnostic(`upvest-webhooks (src/index.js): wrangler ${wranglerRun.ms} ms, upload ${wranglerRun.report.upload}; bindings: ${wranglerRun.report.bindings.join(', ')}`);
+    t.diagnostic(
+      `upvest-webhooks (src/index.js): wrangler ${wranglerRun.ms} ms, upload ${wranglerRun.report.upload}; bindings: ${wranglerRun.report.bindings.join(', ')}`,
+    );
     assert.match(wasmFile ?? '', /upvest_webhooks_bg\.wasm$/, `dist/: ${readdirSync(dist)}`);
     const script = readFileSync(join(dist, 'index.js'), 'utf8');
     assert.ok(script.includes('node_modules/upvest-webhooks/src/workerd.js'), 'the workerd export condition');
@@ -142,19 +144,32 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
     t.diagnostic(`upvest-webhooks/verifier (src/verifier-only.js): wrangler ${verifierRun.ms} ms, upload ${verifierRun.report.upload}`);
     assert.match(verifierWasm ?? '', /upvest_webhooks_verifier_bg\.wasm$/, `dist-verifier-only/: ${readdirSync(verifierDist)}`);
     const script = readFileSync(join(verifierDist, 'verifier-only.js'), 'utf8');
-    assert.ok(script.includes('node_modules/upvest-webhooks/src/verifier/workerd.js'), 'the verifier entry\'s workerd condition');
+    assert.ok(script.includes('node_modules/upvest-webhooks/src/verifier/workerd.js'), "the verifier entry's workerd condition");
     assert.ok(!script.includes('upvest-webhooks/src/workerd.js'), 'nothing of the whole package');
     const kib = (report) => Number(/gzip: ([\d.]+) KiB/.exec(report.upload ?? '')?.[1]);
-    assert.ok(kib(verifierRun.report) > 0 && kib(verifierRun.report) < kib(wranglerRun.report) / 2, `verifier-only ${verifierRun.report.upload} vs ${wranglerRun.report.upload}: less than half`);
+    assert.ok(
+      kib(verifierRun.report) > 0 && kib(verifierRun.report) < kib(wranglerRun.report) / 2,
+      `verifier-only ${verifierRun.report.upload} vs ${wranglerRun.report.upload}: less than half`,
+    );
   });
 
   test('the emulator delivers to the Worker; keys come from the client; events are processed once', async (t) => {
-    const hook = await upvest.webhooks.create({ title: 'worker example', url: workerUrl, type: ['ORDER', 'POSITION'], config: { delay: '1s', max_package_size: 10240 } });
+    const hook = await upvest.webhooks.create({
+      title: 'worker example',
+      url: workerUrl,
+      type: ['ORDER', 'POSITION'],
+      config: { delay: '1s', max_package_size: 10240 },
+    });
     await upvest.webhooks.update(hook.id, { enabled: true });
     const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'POSITION.UPDATED' }] });
-    await waitUntil(() => events.every((e) => countOf(e.id) === 1), { message: () => `forwarded: ${JSON.stringify(sink.forwarded.map((e) => e.id))}\nworker: ${workerLogs.join('\n')}` });
+    await waitUntil(() => events.every((e) => countOf(e.id) === 1), {
+      message: () => `forwarded: ${JSON.stringify(sink.forwarded.map((e) => e.id))}\nworker: ${workerLogs.join('\n')}`,
+    });
     const deliveries = await attemptedDeliveries(emu, hook.id);
-    assert.ok(deliveries.every((d) => d.state === 'delivered'), JSON.stringify(deliveries.map((d) => [d.state, d.attempts])));
+    assert.ok(
+      deliveries.every((d) => d.state === 'delivered'),
+      JSON.stringify(deliveries.map((d) => [d.state, d.attempts])),
+    );
     assert.deepEqual(JSON.parse(deliveries.at(-1).attempts.at(-1).responseBody ?? '{}').duplicates, 0);
 
     // Upvest retries a delivery (same signed body, same event ids): the Worker answers 200 and skips them.
@@ -179,7 +194,13 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
 
   test('keys from the UPVEST_JWKS binding; duplicates caught by the in-memory Set; tampered → 400', async (t) => {
     const worker = await mf.getWorker('env-jwks');
-    const event = { id: crypto.randomUUID(), created_at: new Date().toISOString(), type: 'ORDER.NEW', object: { id: 'order-1' }, webhook_id: crypto.randomUUID() };
+    const event = {
+      id: crypto.randomUUID(),
+      created_at: new Date().toISOString(),
+      type: 'ORDER.NEW',
+      object: { id: 'order-1' },
+      webhook_id: crypto.randomUUID(),
+    };
     const delivery = emu.signDelivery({ url: 'https://receiver.example/webhooks/upvest', events: [event] });
     const send = async (d) => {
       const response = await worker.fetch('http://worker/webhooks/upvest', { method: 'POST', headers: d.headers, body: d.body });
@@ -194,13 +215,22 @@ describe('examples/cloudflare-worker (wrangler bundle in workerd)', { timeout: 6
     await waitUntil(() => countOf(event.id) === 1);
     await sleep(200);
     assert.equal(countOf(event.id), 1);
-    assert.ok(workerLogs.some((l) => l.includes(`duplicate ORDER.NEW ${event.id}`)), workerLogs.join('\n'));
+    assert.ok(
+      workerLogs.some((l) => l.includes(`duplicate ORDER.NEW ${event.id}`)),
+      workerLogs.join('\n'),
+    );
     t.diagnostic(`valid → 200, duplicate → 200 (skipped), tampered → 400 ERR_DIGEST_MISMATCH, unknown key → 400 ERR_KEY_NOT_FOUND`);
   });
 
   test('verifier-only: a signed delivery → 200 and processed after the response; tampered → 400', async () => {
     const worker = await mf.getWorker('verifier-only');
-    const event = { id: crypto.randomUUID(), created_at: new Date().toISOString(), type: 'ORDER.FILLED', object: { id: 'order-9' }, webhook_id: crypto.randomUUID() };
+    const event = {
+      id: crypto.randomUUID(),
+      created_at: new Date().toISOString(),
+      type: 'ORDER.FILLED',
+      object: { id: 'order-9' },
+      webhook_id: crypto.randomUUID(),
+    };
     const delivery = emu.signDelivery({ url: 'https://receiver.example/webhooks/upvest', events: [event] });
     const send = async (d) => {
       const response = await worker.fetch('http://worker/webhooks/upvest', { method: 'POST', headers: d.headers, body: d.body });

@@ -37,7 +37,10 @@ describe('examples/express', { timeout: 60_000 }, () => {
     const processed = () => server.lines.filter((l) => l.startsWith('processed ')).map((l) => l.split(' ')[2]);
     await waitUntil(() => events.every((e) => processed().includes(e.id)), { message: () => `server output:\n${server.output()}` });
     const deliveries = await attemptedDeliveries(emu, hook.id);
-    assert.ok(deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200), JSON.stringify(deliveries.map((d) => [d.state, d.attempts])));
+    assert.ok(
+      deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200),
+      JSON.stringify(deliveries.map((d) => [d.state, d.attempts])),
+    );
 
     // A retry of the same delivery is a duplicate; a tampered one is rejected with its code.
     const last = deliveries.at(-1).lastRequest;
@@ -65,7 +68,8 @@ describe('examples/express', { timeout: 60_000 }, () => {
         app.post(path, ...route());
       },
       "express.raw() without type: 'application/json' (reads nothing: the middleware reads the stream)": (app) => app.post(path, express.raw(), ...route()),
-      "express.raw({ type: 'application/json' }) (req.body is the Buffer: verified as is)": (app) => app.post(path, express.raw({ type: 'application/json' }), ...route()),
+      "express.raw({ type: 'application/json' }) (req.body is the Buffer: verified as is)": (app) =>
+        app.post(path, express.raw({ type: 'application/json' }), ...route()),
       'the fix: expressWebhook() alone, before app.use(express.json())': (app) => {
         app.post(path, ...route());
         app.use(express.json());
@@ -87,7 +91,10 @@ describe('examples/express', { timeout: 60_000 }, () => {
       });
       try {
         const url = `http://127.0.0.1:${listener.address().port}${path}`;
-        const delivery = emu.signDelivery({ url, events: [{ id: crypto.randomUUID(), created_at: new Date().toISOString(), type: 'ORDER.NEW', object: {}, webhook_id: crypto.randomUUID() }] });
+        const delivery = emu.signDelivery({
+          url,
+          events: [{ id: crypto.randomUUID(), created_at: new Date().toISOString(), type: 'ORDER.NEW', object: {}, webhook_id: crypto.randomUUID() }],
+        });
         const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
         const text = await response.text();
         outcomes[name] = response.status === 200 ? 200 : `${response.status} ${JSON.parse(text).code ?? JSON.parse(text).error}`;
@@ -105,6 +112,7 @@ describe('examples/express', { timeout: 60_000 }, () => {
       'the fix: expressWebhook() alone, before app.use(express.json())': 200,
     });
     assert.equal(messages.length, 2);
-    for (const message of messages) assert.match(message, /express\.json\(\) ran before expressWebhook\(\).*app\.post\(path, expressWebhook\(verifier\), handler\)/s);
+    for (const message of messages)
+      assert.match(message, /express\.json\(\) ran before expressWebhook\(\).*app\.post\(path, expressWebhook\(verifier\), handler\)/s);
   });
 });

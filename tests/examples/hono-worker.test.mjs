@@ -89,9 +89,14 @@ describe('examples/hono-worker (wrangler bundle in workerd)', { timeout: 60_000 
     const hook = await upvest.webhooks.create({ title: 'hono-worker example', url: workerUrl, type: ['ALL'] });
     await upvest.webhooks.update(hook.id, { enabled: true });
     const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'POSITION.UPDATED' }] });
-    await waitUntil(() => events.every((e) => countOf(e.id) === 1), { message: () => `forwarded: ${sink.forwarded.map((e) => e.id)}\nworker logs:\n${workerLogs.join('\n')}` });
+    await waitUntil(() => events.every((e) => countOf(e.id) === 1), {
+      message: () => `forwarded: ${sink.forwarded.map((e) => e.id)}\nworker logs:\n${workerLogs.join('\n')}`,
+    });
     const deliveries = await attemptedDeliveries(emu, hook.id);
-    assert.ok(deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200), JSON.stringify(deliveries.map((d) => [d.state, d.attempts])));
+    assert.ok(
+      deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200),
+      JSON.stringify(deliveries.map((d) => [d.state, d.attempts])),
+    );
 
     // a redelivery of the same events: 200, not processed again (the next fresh delivery is processed after it)
     const last = deliveries.at(-1).lastRequest;
@@ -125,7 +130,10 @@ describe('examples/hono-worker (wrangler bundle in workerd)', { timeout: 60_000 
       req.write('x'.repeat(1024));
     });
     assert.deepEqual([oversized.status, oversized.json], [413, { error: 'ERR_LIMIT_EXCEEDED' }]);
-    assert.ok(workerLogs.some((l) => l.includes('rejected ERR_DIGEST_MISMATCH')), `onRejected logs the rejection:\n${workerLogs.join('\n')}`);
+    assert.ok(
+      workerLogs.some((l) => l.includes('rejected ERR_DIGEST_MISMATCH')),
+      `onRejected logs the rejection:\n${workerLogs.join('\n')}`,
+    );
     const get = await fetch(workerUrl);
     assert.equal(get.status, 404);
     await get.arrayBuffer();

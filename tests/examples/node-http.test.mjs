@@ -49,7 +49,10 @@ describe('examples/node-http against the emulator', { timeout: 60_000 }, () => {
     const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'POSITION.UPDATED' }, { type: 'USER.CREATED' }] });
     await waitUntil(() => events.every((e) => processedIds().includes(e.id)), { message: () => `server output:\n${server.output()}` });
     const deliveries = await attemptedDeliveries(emu, hook.id);
-    assert.ok(deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200), JSON.stringify(deliveries.map((d) => [d.state, d.attempts])));
+    assert.ok(
+      deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200),
+      JSON.stringify(deliveries.map((d) => [d.state, d.attempts])),
+    );
     assert.ok(!server.lines.some((l) => l.startsWith('rejected')), server.output());
     t.diagnostic(`${processedIds().length} events verified and processed in ${deliveries.length} deliveries (test delivery included)`);
   });

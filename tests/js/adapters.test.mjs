@@ -53,15 +53,18 @@ function executionContext() {
 /** A stream that yields `chunkSize`-byte chunks forever; `pulled` counts the bytes handed out. */
 function endlessStream(chunkSize = 1024) {
   const state = { pulled: 0, cancelled: false };
-  const stream = new ReadableStream({
-    pull(controller) {
-      state.pulled += chunkSize;
-      controller.enqueue(new Uint8Array(chunkSize).fill(0x20));
+  const stream = new ReadableStream(
+    {
+      pull(controller) {
+        state.pulled += chunkSize;
+        controller.enqueue(new Uint8Array(chunkSize).fill(0x20));
+      },
+      cancel() {
+        state.cancelled = true;
+      },
     },
-    cancel() {
-      state.cancelled = true;
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { stream, state };
 }
 
@@ -72,7 +75,7 @@ test('both entries export the same three adapters', () => {
   }
 });
 
-describe('webhookHandler() on Node\'s Request and Response', () => {
+describe("webhookHandler() on Node's Request and Response", () => {
   for (const [entryName, entry] of ENTRIES) {
     test(`${entryName}: with ctx.waitUntil, answers 200 before the handler finishes, then the handler gets the verified delivery`, async () => {
       const { events, delivery } = signed();
@@ -119,9 +122,13 @@ describe('webhookHandler() on Node\'s Request and Response', () => {
     const failure = new Error('database down');
     const reported = [];
     const options = { onError: (error, verified, context) => reported.push({ error, ids: verified.events.map((e) => e.id), env: context.env }) };
-    const handler = pkg.webhookHandler(newVerifier(), async () => {
-      throw failure;
-    }, options);
+    const handler = pkg.webhookHandler(
+      newVerifier(),
+      async () => {
+        throw failure;
+      },
+      options,
+    );
 
     const awaited = await handler(toRequest(delivery), 'env-1');
     assert.equal(awaited.status, 500);
@@ -136,9 +143,13 @@ describe('webhookHandler() on Node\'s Request and Response', () => {
     assert.equal(reported[1].env, 'env-2');
 
     // awaitHandler: true awaits even with a ctx, so the failure answers 500 and Upvest redelivers
-    const strict = pkg.webhookHandler(newVerifier(), async () => {
-      throw failure;
-    }, { ...options, awaitHandler: true });
+    const strict = pkg.webhookHandler(
+      newVerifier(),
+      async () => {
+        throw failure;
+      },
+      { ...options, awaitHandler: true },
+    );
     const strictCtx = executionContext();
     assert.equal((await strict(toRequest(signed(events).delivery), 'env-3', strictCtx)).status, 500);
     assert.equal(strictCtx.promises.length, 0);
@@ -164,9 +175,13 @@ describe('webhookHandler() on Node\'s Request and Response', () => {
     test(`${entryName}: a tampered delivery → 400 { error: code } and the handler never runs; onRejected sees the error`, async () => {
       const rejected = [];
       let called = 0;
-      const handler = entry.webhookHandler(newVerifier(entry), () => {
-        called += 1;
-      }, { onRejected: (error, request) => void rejected.push([error, request.url]) });
+      const handler = entry.webhookHandler(
+        newVerifier(entry),
+        () => {
+          called += 1;
+        },
+        { onRejected: (error, request) => void rejected.push([error, request.url]) },
+      );
       const response = await handler(toRequest(tampered(signed().delivery)), {}, executionContext());
       assert.equal(response.status, 400);
       assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
@@ -194,7 +209,9 @@ describe('webhookHandler() on Node\'s Request and Response', () => {
     });
     const { delivery } = signed();
     const { stream: announced, state: announcedState } = endlessStream();
-    const byLength = await handler(toRequest(delivery, { headers: { ...delivery.headers, 'content-length': String(LIMIT + 1) }, body: announced, duplex: 'half' }));
+    const byLength = await handler(
+      toRequest(delivery, { headers: { ...delivery.headers, 'content-length': String(LIMIT + 1) }, body: announced, duplex: 'half' }),
+    );
     assert.equal(byLength.status, 413);
     assert.deepEqual(await byLength.json(), { error: 'ERR_LIMIT_EXCEEDED' });
     assert.equal(announcedState.pulled, 0, 'a content-length over the limit is refused before reading');
@@ -238,10 +255,13 @@ describe('webhookHandler() on Node\'s Request and Response', () => {
   test('the verifier may be a function of env (Workers keep the keys in env), called per request', async () => {
     const envs = [];
     let verifier;
-    const handler = pkg.webhookHandler((env) => {
-      envs.push(env);
-      return (verifier ??= new pkg.WebhookVerifier({ keys: JSON.parse(env.UPVEST_JWKS), now: () => NOW_MS }));
-    }, () => {});
+    const handler = pkg.webhookHandler(
+      (env) => {
+        envs.push(env);
+        return (verifier ??= new pkg.WebhookVerifier({ keys: JSON.parse(env.UPVEST_JWKS), now: () => NOW_MS }));
+      },
+      () => {},
+    );
     const env = { UPVEST_JWKS: JSON.stringify(key.jwks) };
     assert.equal((await handler(toRequest(signed().delivery), env)).status, 200);
     assert.equal((await handler(toRequest(tampered(signed().delivery)), env)).status, 400);
@@ -283,9 +303,12 @@ describe('honoWebhook() in a Hono app on Node', () => {
     assert.equal(response.status, 200);
     assert.deepEqual(seen, [[events, { BINDING: 'b' }, 'function', undefined]]);
 
-    const failing = app(() => {
-      throw new Error('nope');
-    }, { onError: () => {} });
+    const failing = app(
+      () => {
+        throw new Error('nope');
+      },
+      { onError: () => {} },
+    );
     assert.equal((await failing.fetch(toRequest(signed().delivery))).status, 500);
   });
 
@@ -307,7 +330,7 @@ describe('honoWebhook() in a Hono app on Node', () => {
     assert.deepEqual(seen, [events]);
   });
 
-  test('tampered → 400 { error }; a body read by earlier middleware → Hono\'s error handler gets ERR_BODY_NOT_RAW', async () => {
+  test("tampered → 400 { error }; a body read by earlier middleware → Hono's error handler gets ERR_BODY_NOT_RAW", async () => {
     const hono = app(() => assert.fail('handler called'));
     const response = await hono.fetch(toRequest(tampered(signed().delivery)));
     assert.deepEqual([response.status, await response.json()], [400, { error: 'ERR_DIGEST_MISMATCH' }]);
@@ -322,7 +345,10 @@ describe('honoWebhook() in a Hono app on Node', () => {
       await c.req.json(); // a logging middleware that parses the body
       await next();
     });
-    reading.post('/webhooks/upvest', pkg.honoWebhook(newVerifier(), () => assert.fail('handler called')));
+    reading.post(
+      '/webhooks/upvest',
+      pkg.honoWebhook(newVerifier(), () => assert.fail('handler called')),
+    );
     assert.equal((await reading.fetch(toRequest(signed().delivery))).status, 500);
     assert.equal(caught[0]?.code, 'ERR_BODY_NOT_RAW');
   });
@@ -338,10 +364,11 @@ async function listen(handler) {
   await once(server, 'listening');
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((resolve) => {
-      server.close(resolve);
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -377,10 +404,12 @@ describe('expressWebhook() in Express 5', () => {
   for (const [entryName, entry] of ENTRIES) {
     test(`${entryName}: a signed delivery → next() with req.upvestDelivery; tampered → 400 { error: code }`, async () => {
       const seen = [];
-      const origin = await serve((app) => app.post('/webhooks/upvest', entry.expressWebhook(newVerifier(entry)), (req, res) => {
-        seen.push({ events: req.upvestDelivery.events, keyId: req.upvestDelivery.keyId, body: req.body });
-        res.sendStatus(200);
-      }));
+      const origin = await serve((app) =>
+        app.post('/webhooks/upvest', entry.expressWebhook(newVerifier(entry)), (req, res) => {
+          seen.push({ events: req.upvestDelivery.events, keyId: req.upvestDelivery.keyId, body: req.body });
+          res.sendStatus(200);
+        }),
+      );
       const events = [makeEvent(), makeEvent({ type: 'ORDER.FILLED' })];
       assert.deepEqual(await post(origin, '/webhooks/upvest', { events }), { status: 200, body: 'OK' });
       assert.deepEqual(seen, [{ events, keyId: key.kid, body: undefined }]);
@@ -452,9 +481,11 @@ describe('expressWebhook() in Express 5', () => {
         res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(text) }));
       });
       req.on('error', reject);
-      Readable.from((function* chunks() {
-        for (let i = 0; i < 256; i += 1) yield Buffer.alloc(1024, 0x20);
-      })()).pipe(req);
+      Readable.from(
+        (function* chunks() {
+          for (let i = 0; i < 256; i += 1) yield Buffer.alloc(1024, 0x20);
+        })(),
+      ).pipe(req);
     });
     assert.deepEqual(chunked, { status: 413, body: { error: 'ERR_LIMIT_EXCEEDED' } });
     assert.equal((await post(origin, '/hooks')).status, 200, 'a delivery within the limit still verifies');
@@ -472,8 +503,12 @@ describe('expressWebhook() in Express 5', () => {
   test('onRejected answers instead of the default, or returns to keep it (a logging hook)', async () => {
     const logged = [];
     const origin = await serve((app) => {
-      app.post('/custom', pkg.expressWebhook(newVerifier(), { onRejected: (err, req, res) => res.status(401).send(`no: ${err.code}`) }), () => assert.fail('reached'));
-      app.post('/log', pkg.expressWebhook(newVerifier(), { onRejected: (err, req) => void logged.push([err.code, req.originalUrl]) }), () => assert.fail('reached'));
+      app.post('/custom', pkg.expressWebhook(newVerifier(), { onRejected: (err, req, res) => res.status(401).send(`no: ${err.code}`) }), () =>
+        assert.fail('reached'),
+      );
+      app.post('/log', pkg.expressWebhook(newVerifier(), { onRejected: (err, req) => void logged.push([err.code, req.originalUrl]) }), () =>
+        assert.fail('reached'),
+      );
     });
     assert.deepEqual(await post(origin, '/custom', { mutate: tampered }), { status: 401, body: 'no: ERR_DIGEST_MISMATCH' });
     assert.deepEqual(await post(origin, '/log', { mutate: tampered }), { status: 400, body: { error: 'ERR_DIGEST_MISMATCH' } });
@@ -482,7 +517,14 @@ describe('expressWebhook() in Express 5', () => {
 
   test('an error that is not a rejection (a verifier that fails unexpectedly) goes to next(err)', async () => {
     const failure = new TypeError('unexpected');
-    const broken = { verify: async () => { throw failure; }, verifyRequest: async () => { throw failure; } };
+    const broken = {
+      verify: async () => {
+        throw failure;
+      },
+      verifyRequest: async () => {
+        throw failure;
+      },
+    };
     const origin = await serve((app) => app.post('/hooks', pkg.expressWebhook(broken), () => assert.fail('reached')));
     assert.deepEqual(await post(origin, '/hooks'), { status: 500, body: { code: null, message: 'unexpected' } });
   });
@@ -588,7 +630,13 @@ describe('expressWebhook() reads the stream itself, at most up to the limit', ()
     const { events, delivery } = signed();
     const req = Readable.from([]);
     for await (const _ of req); // consumed, as the platform does
-    Object.assign(req, { method: 'POST', originalUrl: new URL(delivery.url).pathname, headers: delivery.headers, body: JSON.parse(delivery.body), rawBody: Buffer.from(delivery.body) });
+    Object.assign(req, {
+      method: 'POST',
+      originalUrl: new URL(delivery.url).pathname,
+      headers: delivery.headers,
+      body: JSON.parse(delivery.body),
+      rawBody: Buffer.from(delivery.body),
+    });
     const { res } = fakeResponse();
     await new Promise((resolve, reject) => pkg.expressWebhook(newVerifier())(req, res, (err) => (err ? reject(err) : resolve())));
     assert.deepEqual(req.upvestDelivery.events, events);

@@ -26,12 +26,18 @@ test('each limit message names the option and the numbers', async () => {
   await limitMessage(headers({ 'x-pad': 'a'.repeat(70_000) }), {}, 'limits.maxHeaderBytes', '65536');
   await limitMessage(asDelivery(good), { limits: { maxBodyBytes: 10 } }, 'limits.maxBodyBytes', '10');
   await limitMessage(asDelivery(good), { limits: { maxComponents: 2 } }, 'limits.maxComponents', '2');
-  const nine = withSignatures(Array.from({ length: 9 }, (_, i) => ({ ...good, input: good.input.replace(/^sig1=/, `s${i}=`), signature: good.signature.replace(/^sig1=/, `s${i}=`) })));
+  const nine = withSignatures(
+    Array.from({ length: 9 }, (_, i) => ({ ...good, input: good.input.replace(/^sig1=/, `s${i}=`), signature: good.signature.replace(/^sig1=/, `s${i}=`) })),
+  );
   await limitMessage(nine, {}, 'limits.maxSignatures', '8');
 });
 
 test('oversized input is refused before it is parsed: 8 MiB headers and a 64 MiB body are fast', async () => {
-  const hugeHeader = await limitMessage({ ...asDelivery(good), headers: { ...good.headers, 'signature-input': `sig1=(${'"a" '.repeat(2 * 1024 * 1024)})` } }, {}, 'limits.maxHeaderBytes');
+  const hugeHeader = await limitMessage(
+    { ...asDelivery(good), headers: { ...good.headers, 'signature-input': `sig1=(${'"a" '.repeat(2 * 1024 * 1024)})` } },
+    {},
+    'limits.maxHeaderBytes',
+  );
   const hugeBody = await limitMessage({ ...asDelivery(good), body: Buffer.alloc(64 * 1024 * 1024, 0x20) }, {}, 'limits.maxBodyBytes');
   assert.ok(hugeHeader < 2_000, `8 MiB header took ${hugeHeader} ms`);
   assert.ok(hugeBody < 2_000, `64 MiB body took ${hugeBody} ms`);
@@ -49,7 +55,9 @@ test('at the default limits, worst-case shapes still verify quickly', async () =
   // the defaults allow short of the body.
   const extra = Array.from({ length: 59 }, (_, i) => `x-h-${i}`);
   const extraHeaders = Object.fromEntries(extra.map((name) => [name, 'v'.repeat(900)]));
-  const signed = Array.from({ length: 8 }, (_, i) => signRequest({ key, label: `s${i}`, headers: extraHeaders, components: ['@method', '@path', 'content-type', 'content-length', 'digest', ...extra] }));
+  const signed = Array.from({ length: 8 }, (_, i) =>
+    signRequest({ key, label: `s${i}`, headers: extraHeaders, components: ['@method', '@path', 'content-type', 'content-length', 'digest', ...extra] }),
+  );
   const delivery = withSignatures(signed);
   const started = performance.now();
   for (let i = 0; i < 20; i++) await verifyWith(jwks, delivery);

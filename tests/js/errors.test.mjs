@@ -7,28 +7,46 @@ import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { consumerDir } from './support/package.mjs';
 import { NOW_SECONDS, asDelivery, generateKeyPair, makeEvent, payloadBody, signRequest } from './support/upvest-signer.mjs';
-import {
-  ERROR_CODES,
-  UpvestError,
-  WebhookVerificationError,
-  WebhookVerifier,
-  pkg,
-  rejectsWithCode,
-  throwsWithCode,
-  verifierFor,
-} from './support/verify.mjs';
+import { ERROR_CODES, UpvestError, WebhookVerificationError, WebhookVerifier, pkg, rejectsWithCode, throwsWithCode, verifierFor } from './support/verify.mjs';
 
 const CONTRACT_CODES = [
-  'ERR_SIGNATURE_HEADERS_MISSING', 'ERR_SIGNATURE_INPUT_MALFORMED', 'ERR_SIGNATURE_MALFORMED', 'ERR_SIGNATURE_LABEL_NOT_FOUND',
-  'ERR_COMPONENT_MISSING', 'ERR_COMPONENT_INVALID', 'ERR_UNSUPPORTED_ALGORITHM', 'ERR_KEY_NOT_FOUND', 'ERR_KEY_INVALID',
-  'ERR_JWKS_INVALID', 'ERR_JWKS_FETCH_FAILED', 'ERR_DIGEST_MISSING', 'ERR_DIGEST_NOT_COVERED', 'ERR_DIGEST_MISMATCH',
-  'ERR_DIGEST_MALFORMED', 'ERR_CONTENT_LENGTH_MISMATCH', 'ERR_SIGNATURE_INVALID', 'ERR_SIGNATURE_EXPIRED',
-  'ERR_SIGNATURE_NOT_YET_VALID', 'ERR_BODY_NOT_RAW', 'ERR_PAYLOAD_INVALID', 'ERR_LIMIT_EXCEEDED', 'ERR_INVALID_ARGUMENT',
+  'ERR_SIGNATURE_HEADERS_MISSING',
+  'ERR_SIGNATURE_INPUT_MALFORMED',
+  'ERR_SIGNATURE_MALFORMED',
+  'ERR_SIGNATURE_LABEL_NOT_FOUND',
+  'ERR_COMPONENT_MISSING',
+  'ERR_COMPONENT_INVALID',
+  'ERR_UNSUPPORTED_ALGORITHM',
+  'ERR_KEY_NOT_FOUND',
+  'ERR_KEY_INVALID',
+  'ERR_JWKS_INVALID',
+  'ERR_JWKS_FETCH_FAILED',
+  'ERR_DIGEST_MISSING',
+  'ERR_DIGEST_NOT_COVERED',
+  'ERR_DIGEST_MISMATCH',
+  'ERR_DIGEST_MALFORMED',
+  'ERR_CONTENT_LENGTH_MISMATCH',
+  'ERR_SIGNATURE_INVALID',
+  'ERR_SIGNATURE_EXPIRED',
+  'ERR_SIGNATURE_NOT_YET_VALID',
+  'ERR_BODY_NOT_RAW',
+  'ERR_PAYLOAD_INVALID',
+  'ERR_LIMIT_EXCEEDED',
+  'ERR_INVALID_ARGUMENT',
   'ERR_PRIVATE_KEY_INVALID',
   // the API client's codes
-  'ERR_VALIDATION', 'ERR_API_BAD_REQUEST', 'ERR_API_UNAUTHORIZED', 'ERR_API_FORBIDDEN', 'ERR_API_NOT_FOUND',
-  'ERR_API_NOT_ACCEPTABLE', 'ERR_API_RATE_LIMITED', 'ERR_API_SERVER_ERROR', 'ERR_API_UNEXPECTED_STATUS',
-  'ERR_API_INVALID_RESPONSE', 'ERR_NETWORK', 'ERR_TIMEOUT',
+  'ERR_VALIDATION',
+  'ERR_API_BAD_REQUEST',
+  'ERR_API_UNAUTHORIZED',
+  'ERR_API_FORBIDDEN',
+  'ERR_API_NOT_FOUND',
+  'ERR_API_NOT_ACCEPTABLE',
+  'ERR_API_RATE_LIMITED',
+  'ERR_API_SERVER_ERROR',
+  'ERR_API_UNEXPECTED_STATUS',
+  'ERR_API_INVALID_RESPONSE',
+  'ERR_NETWORK',
+  'ERR_TIMEOUT',
 ];
 
 const key = generateKeyPair();
@@ -51,7 +69,7 @@ describe('exports', () => {
     assert.deepEqual([...ERROR_CODES].sort(), [...CONTRACT_CODES].sort());
   });
 
-  test('ERROR_CODES (JavaScript) equals the Rust core\'s list, in order', async () => {
+  test("ERROR_CODES (JavaScript) equals the Rust core's list, in order", async () => {
     const glue = new URL('node_modules/upvest-webhooks/dist/wasm/upvest_webhooks.js', pathToFileURL(consumerDir));
     const { errorCodes } = await import(glue.href);
     assert.deepEqual([...ERROR_CODES], errorCodes());
@@ -89,7 +107,10 @@ describe('error shape', () => {
   });
 
   test('messages contain no public or private key coordinates', async () => {
-    const err = await rejectsWithCode(verifierFor({ keys: [{ ...key.publicJwk, y: generateKeyPair().publicJwk.y }] }).verify(asDelivery(good)), 'ERR_KEY_INVALID');
+    const err = await rejectsWithCode(
+      verifierFor({ keys: [{ ...key.publicJwk, y: generateKeyPair().publicJwk.y }] }).verify(asDelivery(good)),
+      'ERR_KEY_INVALID',
+    );
     for (const part of [key.publicJwk.x, key.publicJwk.y]) assert.ok(!err.message.includes(part.slice(0, 16)));
   });
 
@@ -146,7 +167,7 @@ describe('argument validation', () => {
   });
 
   const invalidRequests = {
-    'undefined': undefined,
+    undefined: undefined,
     'a string': 'POST /hooks',
     'no url': { method: 'POST', headers: good.headers, body: good.body },
     'a url that is neither absolute nor a path': { method: 'POST', url: 'hooks.example.com/x', headers: good.headers, body: good.body },
@@ -179,7 +200,10 @@ describe('robustness', () => {
     const signed = signRequest({ key, body });
     const faults = [
       [{ ...asDelivery(signed), body: body.replace('POSITION', 'POSITIOM') }, 'ERR_DIGEST_MISMATCH'],
-      [{ ...asDelivery(signed), headers: Object.fromEntries(Object.entries(signed.headers).filter(([n]) => n !== 'signature')) }, 'ERR_SIGNATURE_HEADERS_MISSING'],
+      [
+        { ...asDelivery(signed), headers: Object.fromEntries(Object.entries(signed.headers).filter(([n]) => n !== 'signature')) },
+        'ERR_SIGNATURE_HEADERS_MISSING',
+      ],
       [{ ...asDelivery(signed), headers: { ...signed.headers, 'signature-input': 'sig1=(' } }, 'ERR_SIGNATURE_INPUT_MALFORMED'],
       [{ ...asDelivery(signed), url: `${signed.url}/x` }, 'ERR_SIGNATURE_INVALID'],
       [asDelivery(signRequest({ key, body, keyid: 'unknown' })), 'ERR_KEY_NOT_FOUND'],

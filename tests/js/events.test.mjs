@@ -30,9 +30,14 @@ function openApi(callbacks) {
     out += '                created_at:\n                  type: string\n                  format: date-time\n';
     out += `                type:\n                  type: string\n                  enum:\n${types.map((t) => `                  - ${t}\n`).join('')}`;
     out += '                object:\n';
-    out += objectYaml.trim().split('\n').map((l) => `                  ${l}\n`).join('');
+    out += objectYaml
+      .trim()
+      .split('\n')
+      .map((l) => `                  ${l}\n`)
+      .join('');
     out += '                webhook_id:\n                  type: string\n                  format: uuid\n';
-    out += '              required:\n              - id\n              - created_at\n              - type\n              - object\n              - webhook_id\n';
+    out +=
+      '              required:\n              - id\n              - created_at\n              - type\n              - object\n              - webhook_id\n';
   }
   return out;
 }
@@ -56,14 +61,20 @@ describe('generated event types (scripts/gen-event-types.mjs → pkg/events.d.ts
   test('the installed package ships pkg/events.d.ts unchanged (else run `make consumer`)', () => {
     const installed = new URL('node_modules/upvest-webhooks/events.d.ts', `file://${consumerDir}`);
     assert.ok(existsSync(installed), 'events.d.ts is missing from the installed package (package.json "files")');
-    assert.ok(readFileSync(installed, 'utf8') === readFileSync(EVENTS_D_TS, 'utf8'), 'the installed events.d.ts differs from pkg/events.d.ts: run `make consumer`');
+    assert.ok(
+      readFileSync(installed, 'utf8') === readFileSync(EVENTS_D_TS, 'utf8'),
+      'the installed events.d.ts differs from pkg/events.d.ts: run `make consumer`',
+    );
   });
 
-  test('67 event types in 24 categories: the same list as the emulator\'s sample-events.json', () => {
+  test("67 event types in 24 categories: the same list as the emulator's sample-events.json", () => {
     const entries = objectMapKeys(readFileSync(EVENTS_D_TS, 'utf8'));
     const expected = Object.values(SAMPLES.categories).flatMap((c) => c.eventTypes);
     assert.equal(entries.length, 67);
-    assert.deepEqual(entries.map((e) => e.type), expected);
+    assert.deepEqual(
+      entries.map((e) => e.type),
+      expected,
+    );
     assert.equal(new Set(entries.map((e) => e.object)).size, 24);
     for (const { type, object } of entries) assert.equal(object, `${pascalCase(type.split('.')[0])}EventObject`);
   });
@@ -75,8 +86,12 @@ describe('generated event types (scripts/gen-event-types.mjs → pkg/events.d.ts
   });
 
   test('translation: properties, required vs optional, enums, nullable, arrays, nested objects, TSDoc', () => {
-    const { text, eventTypes, categories } = buildEventTypes(openApi([
-      ['THING', ['THING.CREATED', 'THING.GONE'], `
+    const { text, eventTypes, categories } = buildEventTypes(
+      openApi([
+        [
+          'THING',
+          ['THING.CREATED', 'THING.GONE'],
+          `
 title: Thing
 type: object
 properties:
@@ -115,8 +130,10 @@ required:
 - id
 - kind
 additionalProperties: false
-`],
-    ]));
+`,
+        ],
+      ]),
+    );
     assert.deepEqual(eventTypes, ['THING.CREATED', 'THING.GONE']);
     assert.deepEqual(categories, [{ category: 'THING', name: 'Thing', types: ['THING.CREATED', 'THING.GONE'] }]);
     assert.match(text, /^export type ThingEventType = 'THING\.CREATED' \| 'THING\.GONE';$/m);
@@ -142,8 +159,12 @@ additionalProperties: false
   });
 
   test('translation: allOf merged, oneOf/anyOf as unions, additionalProperties as an index signature', () => {
-    const { text } = buildEventTypes(openApi([
-      ['MIX', ['MIX.DONE'], `
+    const { text } = buildEventTypes(
+      openApi([
+        [
+          'MIX',
+          ['MIX.DONE'],
+          `
 type: object
 properties:
   amount:
@@ -186,8 +207,12 @@ required:
 - value
 - ref
 additionalProperties: false
-`],
-      ['SHAPE', ['SHAPE.DRAWN'], `
+`,
+        ],
+        [
+          'SHAPE',
+          ['SHAPE.DRAWN'],
+          `
 oneOf:
 - anyOf:
   - title: Circle
@@ -209,8 +234,10 @@ oneOf:
   properties:
     reason:
       type: string
-`],
-    ]));
+`,
+        ],
+      ]),
+    );
     const mix = objectType(text, 'Mix');
     assert.match(mix, /The amount\.\n(?:.*\n)*? {2}amount: string;/);
     assert.match(mix, /^ {2}value: \{\n {4}amount: string;\n {2}\} \| null;$/m);
@@ -225,7 +252,10 @@ oneOf:
   });
 
   test('refuses what it cannot translate faithfully', () => {
-    const bad = (objectYaml, types = ['X.Y']) => () => buildEventTypes(openApi([['X', types, objectYaml]]));
+    const bad =
+      (objectYaml, types = ['X.Y']) =>
+      () =>
+        buildEventTypes(openApi([['X', types, objectYaml]]));
     assert.throws(bad('type: object\ndiscriminator:\n  propertyName: kind\nproperties: {}'), /unsupported keyword discriminator/);
     assert.throws(bad('type: object\nproperties:\n  a:\n    not:\n      type: string'), /unsupported keyword not/);
     assert.throws(bad('type: object\nproperties:\n  a:\n    $ref: https://example.com/schema'), /unsupported \$ref/);
@@ -237,7 +267,7 @@ oneOf:
   });
 
   test('local $refs are followed', () => {
-    const yaml = `${openApi([['R', ['R.X'], '$ref: \'#/components/schemas/Thing\'']])}components:\n  schemas:\n    Thing:\n      title: Referenced thing\n      type: object\n      properties:\n        n:\n          type: integer\n      required:\n      - n\n      additionalProperties: false\n`;
+    const yaml = `${openApi([['R', ['R.X'], "$ref: '#/components/schemas/Thing'"]])}components:\n  schemas:\n    Thing:\n      title: Referenced thing\n      type: object\n      properties:\n        n:\n          type: integer\n      required:\n      - n\n      additionalProperties: false\n`;
     const obj = objectType(buildEventTypes(yaml).text, 'R');
     assert.match(obj, /\(Referenced thing\)/);
     assert.match(obj, /^ {2}n: number;$/m);
@@ -296,7 +326,7 @@ describe('on(events, selector, handler)', () => {
     assert.deepEqual(cancellations, ['ORDER_CANCELLATION.REJECTED']);
   });
 
-  test('an array of types and categories: each matching event once, in the events\' order', async () => {
+  test("an array of types and categories: each matching event once, in the events' order", async () => {
     const seen = [];
     const count = await on(EVENTS, ['USER', 'ORDER.FILLED', 'ORDER', 'USER.CREATED'], (e) => seen.push(e.id));
     assert.equal(count, 4);
@@ -327,9 +357,12 @@ describe('on(events, selector, handler)', () => {
     });
     assert.equal(count, 3);
     assert.deepEqual(log, [
-      'start evt-ORDER.NEW-1', 'end evt-ORDER.NEW-1',
-      'start evt-ORDER.FILLED-4', 'end evt-ORDER.FILLED-4',
-      'start evt-ORDER.FILLED-6', 'end evt-ORDER.FILLED-6',
+      'start evt-ORDER.NEW-1',
+      'end evt-ORDER.NEW-1',
+      'start evt-ORDER.FILLED-4',
+      'end evt-ORDER.FILLED-4',
+      'start evt-ORDER.FILLED-6',
+      'end evt-ORDER.FILLED-6',
     ]);
   });
 
@@ -344,17 +377,23 @@ describe('on(events, selector, handler)', () => {
   test('a handler that throws or rejects: the promise rejects with that error; later events are not handled', async () => {
     const boom = new Error('boom');
     const seen = [];
-    await assert.rejects(on(EVENTS, 'ORDER', (e) => {
-      seen.push(e.id);
-      if (e.id === 'evt-ORDER.FILLED-4') throw boom;
-    }), (err) => err === boom);
+    await assert.rejects(
+      on(EVENTS, 'ORDER', (e) => {
+        seen.push(e.id);
+        if (e.id === 'evt-ORDER.FILLED-4') throw boom;
+      }),
+      (err) => err === boom,
+    );
     assert.deepEqual(seen, ['evt-ORDER.NEW-1', 'evt-ORDER.FILLED-4']);
     const asyncSeen = [];
-    await assert.rejects(on(EVENTS, 'ORDER', async (e) => {
-      asyncSeen.push(e.id);
-      await sleep(1);
-      throw boom;
-    }), (err) => err === boom);
+    await assert.rejects(
+      on(EVENTS, 'ORDER', async (e) => {
+        asyncSeen.push(e.id);
+        await sleep(1);
+        throw boom;
+      }),
+      (err) => err === boom,
+    );
     assert.deepEqual(asyncSeen, ['evt-ORDER.NEW-1']);
   });
 
@@ -406,7 +445,10 @@ describe('on(events, selector, handler)', () => {
       assert.ok(expected.length >= 2, 'the samples include ORDER.FILLED and USER events');
       assert.equal(count, expected.length);
       assert.deepEqual(filled, expected);
-      assert.deepEqual(verified.events.filter((e) => isEventType(e, 'ORDER')).map((e) => e.type), events.filter((e) => e.type.startsWith('ORDER.')).map((e) => e.type));
+      assert.deepEqual(
+        verified.events.filter((e) => isEventType(e, 'ORDER')).map((e) => e.type),
+        events.filter((e) => e.type.startsWith('ORDER.')).map((e) => e.type),
+      );
     } finally {
       verifier.free();
     }
@@ -420,7 +462,10 @@ describe('isEventType(event, selector)', () => {
     assert.equal(isEventType(EVENTS[3], 'ORDER.NEW'), false);
     assert.equal(isEventType(EVENTS[1], 'ORDER'), false);
     assert.equal(isEventType(EVENTS[1], ['ORDER', 'ORDER_CANCELLATION']), true);
-    assert.deepEqual(EVENTS.filter((e) => isEventType(e, ['USER', 'ORDER.FILLED'])).map((e) => e.id), ['evt-USER.CREATED-3', 'evt-ORDER.FILLED-4', 'evt-ORDER.FILLED-6']);
+    assert.deepEqual(
+      EVENTS.filter((e) => isEventType(e, ['USER', 'ORDER.FILLED'])).map((e) => e.id),
+      ['evt-USER.CREATED-3', 'evt-ORDER.FILLED-4', 'evt-ORDER.FILLED-6'],
+    );
   });
 
   test('false for values that are not events', () => {
@@ -431,7 +476,10 @@ describe('isEventType(event, selector)', () => {
 
   test('a bad selector throws UpvestError ERR_INVALID_ARGUMENT', () => {
     for (const selector of [undefined, '', [], 'ORDER.', [1]]) {
-      assert.throws(() => isEventType(EVENTS[0], selector), (err) => err instanceof UpvestError && err.code === 'ERR_INVALID_ARGUMENT');
+      assert.throws(
+        () => isEventType(EVENTS[0], selector),
+        (err) => err instanceof UpvestError && err.code === 'ERR_INVALID_ARGUMENT',
+      );
     }
   });
 });

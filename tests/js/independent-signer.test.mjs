@@ -32,7 +32,10 @@ import {
 
 describe('independent signer (node:crypto only)', () => {
   test('computes the §11.1 digest values', () => {
-    assert.equal(contentDigestValue('{"hello": "world"}'), 'sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:');
+    assert.equal(
+      contentDigestValue('{"hello": "world"}'),
+      'sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:',
+    );
     assert.equal(contentDigestValue('{"key": "value"}'), 'sha-512=:Hd9/AvGZkbjitW1+Ml8Fg1ux1mtcDYe6mLQjDyoowIWa3LM/PmwN2v9O+MjtQGrCA3EQWUL54dlgxKHyYbrucw==:');
     assert.equal(contentDigestValue('This is the body'), 'sha-512=:sx/EF1gU7hrBQ+uguUa0Jb7AQxSwESfXU5taHDbw27+uZ/gbcXrZQphKzjGwwyXodw0k8G87zV6T328FGkVsng==:');
     assert.equal(digestValue('{"key": "value"}'), 'SHA-256=lyTB4g5uPk1/V+0l+dTvsAblCFkNUoyQ2ll/andcE+U=');
@@ -77,7 +80,16 @@ describe('independent signer (node:crypto only)', () => {
   });
 
   test('serialises parameters in the given order with strings, integers, tokens and flags', () => {
-    const text = serializeSignatureParams(['@method', 'digest'], [['nonce', 'n"1'], ['created', 5], ['tag', token('t1')], ['flag', true], ['keyid', 'k']]);
+    const text = serializeSignatureParams(
+      ['@method', 'digest'],
+      [
+        ['nonce', 'n"1'],
+        ['created', 5],
+        ['tag', token('t1')],
+        ['flag', true],
+        ['keyid', 'k'],
+      ],
+    );
     assert.equal(text, '("@method" "digest");nonce="n\\"1";created=5;tag=t1;flag;keyid="k"');
   });
 
@@ -86,7 +98,12 @@ describe('independent signer (node:crypto only)', () => {
     for (const form of ['v6', 'v15']) {
       for (const encoding of ['der', 'raw']) {
         const signed = signRequest({ key, form, encoding });
-        assert.ok(signed.base.split('\n').at(-1).startsWith(form === 'v6' ? '@signature-params: (' : '"@signature-params": ('));
+        assert.ok(
+          signed.base
+            .split('\n')
+            .at(-1)
+            .startsWith(form === 'v6' ? '@signature-params: (' : '"@signature-params": ('),
+        );
         verifyUpvestDelivery(signed, key.jwks, { form, encoding });
         assert.throws(() => verifyUpvestDelivery(signed, key.jwks, { form: form === 'v6' ? 'v15' : 'v6', encoding }), /ECDSA/);
       }

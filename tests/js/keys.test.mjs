@@ -110,10 +110,13 @@ describe('keys from an async function', () => {
     const clock = manualClock();
     let current = keyA.jwks;
     let calls = 0;
-    const verifier = verifierFor(async () => {
-      calls += 1;
-      return current;
-    }, { now: clock.now });
+    const verifier = verifierFor(
+      async () => {
+        calls += 1;
+        return current;
+      },
+      { now: clock.now },
+    );
     await verifier.verify(signedBy(keyA, clock.seconds()));
     assert.equal(calls, 1);
 
@@ -133,10 +136,13 @@ describe('keys from an async function', () => {
 
   test('with keysCooldownMs 0, refetches on every unknown kid, once per verification', async () => {
     let calls = 0;
-    const verifier = verifierFor(async () => {
-      calls += 1;
-      return keyA.jwks;
-    }, { keysCooldownMs: 0 });
+    const verifier = verifierFor(
+      async () => {
+        calls += 1;
+        return keyA.jwks;
+      },
+      { keysCooldownMs: 0 },
+    );
     await verifier.verify(signedBy(keyA));
     await rejectsWithCode(verifier.verify(signedBy(keyB)), 'ERR_KEY_NOT_FOUND');
     assert.equal(calls, 2);
@@ -147,10 +153,13 @@ describe('keys from an async function', () => {
   test('refreshes keys older than keysMaxAgeMs', async () => {
     const clock = manualClock();
     let calls = 0;
-    const verifier = verifierFor(async () => {
-      calls += 1;
-      return keyA.jwks;
-    }, { now: clock.now, keysMaxAgeMs: 120_000 });
+    const verifier = verifierFor(
+      async () => {
+        calls += 1;
+        return keyA.jwks;
+      },
+      { now: clock.now, keysMaxAgeMs: 120_000 },
+    );
     await verifier.verify(signedBy(keyA, clock.seconds()));
     clock.advance(119_000);
     await verifier.verify(signedBy(keyA, clock.seconds()));
@@ -161,15 +170,24 @@ describe('keys from an async function', () => {
   });
 
   test('rejects a function result that is not a JWKS with ERR_JWKS_INVALID', async () => {
-    await rejectsWithCode(verifyWith(async () => ({ keys: 'nope' }), signedBy(keyA)), 'ERR_JWKS_INVALID');
-    await rejectsWithCode(verifyWith(async () => 42, signedBy(keyA)), 'ERR_JWKS_INVALID');
+    await rejectsWithCode(
+      verifyWith(async () => ({ keys: 'nope' }), signedBy(keyA)),
+      'ERR_JWKS_INVALID',
+    );
+    await rejectsWithCode(
+      verifyWith(async () => 42, signedBy(keyA)),
+      'ERR_JWKS_INVALID',
+    );
   });
 
   test('rejects with ERR_JWKS_FETCH_FAILED, with the cause, when the function throws', async () => {
     const boom = new Error('key service unavailable');
-    const err = await rejectsWithCode(verifyWith(async () => {
-      throw boom;
-    }, signedBy(keyA)), 'ERR_JWKS_FETCH_FAILED');
+    const err = await rejectsWithCode(
+      verifyWith(async () => {
+        throw boom;
+      }, signedBy(keyA)),
+      'ERR_JWKS_FETCH_FAILED',
+    );
     assert.ok(err.cause !== undefined, 'cause must be set');
     assert.ok(err.cause === boom || String(err.cause?.message ?? err.cause).includes('key service unavailable'), `unexpected cause ${err.cause}`);
   });
@@ -178,11 +196,14 @@ describe('keys from an async function', () => {
     const clock = manualClock();
     let fail = false;
     let calls = 0;
-    const verifier = verifierFor(async () => {
-      calls += 1;
-      if (fail) throw new Error('down');
-      return keyA.jwks;
-    }, { now: clock.now });
+    const verifier = verifierFor(
+      async () => {
+        calls += 1;
+        if (fail) throw new Error('down');
+        return keyA.jwks;
+      },
+      { now: clock.now },
+    );
     await verifier.verify(signedBy(keyA, clock.seconds()));
     fail = true;
     clock.advance(601_000); // past keysMaxAgeMs (600 s)
@@ -194,7 +215,10 @@ describe('keys from an async function', () => {
 
   test('times out a function that never settles after keysTimeoutMs', async () => {
     const started = Date.now();
-    await rejectsWithCode(verifyWith(() => new Promise(() => {}), signedBy(keyA), { keysTimeoutMs: 200 }), 'ERR_JWKS_FETCH_FAILED');
+    await rejectsWithCode(
+      verifyWith(() => new Promise(() => {}), signedBy(keyA), { keysTimeoutMs: 200 }),
+      'ERR_JWKS_FETCH_FAILED',
+    );
     assert.ok(Date.now() - started < 4_000, `took ${Date.now() - started} ms`);
   });
 });

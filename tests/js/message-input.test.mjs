@@ -5,14 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import {
-  NOW_SECONDS,
-  asDelivery,
-  generateKeyPair,
-  makeEvent,
-  payloadBody,
-  signRequest,
-} from './support/upvest-signer.mjs';
+import { NOW_SECONDS, asDelivery, generateKeyPair, makeEvent, payloadBody, signRequest } from './support/upvest-signer.mjs';
 import { rejectsWithCode, verifierFor, verifyWith } from './support/verify.mjs';
 
 const key = generateKeyPair();
@@ -21,7 +14,12 @@ const events = [makeEvent(), makeEvent({ type: 'ORDER.NEW' })];
 const body = payloadBody(events);
 
 describe('header containers', () => {
-  const signed = signRequest({ key, body, headers: { 'x-tenant': 'acme' }, components: ['@method', '@path', 'content-type', 'content-length', 'digest', 'x-tenant'] });
+  const signed = signRequest({
+    key,
+    body,
+    headers: { 'x-tenant': 'acme' },
+    components: ['@method', '@path', 'content-type', 'content-length', 'digest', 'x-tenant'],
+  });
   const pairs = Object.entries(signed.headers);
   const containers = {
     'a plain object with lowercase names': () => ({ ...signed.headers }),
@@ -68,9 +66,23 @@ describe('header components', () => {
 
   test('joins a repeated field given as separate pairs with ", ", whatever the name case', async () => {
     const signed = signRequest({ key, body, components, headers: { 'x-multi': ['one', 'two'] } });
-    const headers = Object.entries(signed.headers).flatMap(([n, v]) => (n === 'x-multi' ? [['X-Multi', 'one'], ['x-multi', 'two']] : [[n, v]]));
+    const headers = Object.entries(signed.headers).flatMap(([n, v]) =>
+      n === 'x-multi'
+        ? [
+            ['X-Multi', 'one'],
+            ['x-multi', 'two'],
+          ]
+        : [[n, v]],
+    );
     await verifyWith(jwks, { ...asDelivery(signed), headers });
-    const reordered = Object.entries(signed.headers).flatMap(([n, v]) => (n === 'x-multi' ? [['x-multi', 'two'], ['x-multi', 'one']] : [[n, v]]));
+    const reordered = Object.entries(signed.headers).flatMap(([n, v]) =>
+      n === 'x-multi'
+        ? [
+            ['x-multi', 'two'],
+            ['x-multi', 'one'],
+          ]
+        : [[n, v]],
+    );
     await rejectsWithCode(verifyWith(jwks, { ...asDelivery(signed), headers: reordered }), 'ERR_SIGNATURE_INVALID');
   });
 
@@ -88,13 +100,19 @@ describe('derived components', () => {
     assert.match(signed.base, /^@method: POST\n@path: \/upvest\/hooks%20v1\/%7Euser\n@query: \?tenant=a%2Fb&empty=&x=1\+2\n/);
     await verifyWith(jwks, asDelivery(signed));
     await verifyWith(jwks, { ...asDelivery(signed), url: '/upvest/hooks%20v1/%7Euser?tenant=a%2Fb&empty=&x=1+2' });
-    await rejectsWithCode(verifyWith(jwks, { ...asDelivery(signed), url: 'https://hooks.example.com/upvest/hooks%20v1/~user?tenant=a/b&empty=&x=1+2' }), 'ERR_SIGNATURE_INVALID');
+    await rejectsWithCode(
+      verifyWith(jwks, { ...asDelivery(signed), url: 'https://hooks.example.com/upvest/hooks%20v1/~user?tenant=a/b&empty=&x=1+2' }),
+      'ERR_SIGNATURE_INVALID',
+    );
   });
 
   test('covers @authority, @scheme and @target-uri of an absolute URL', async () => {
     const components = ['@method', '@authority', '@scheme', '@target-uri', 'digest'];
     const signed = signRequest({ key, body, url: absolute, components });
-    assert.match(signed.base, /\n@authority: hooks\.example\.com\n@scheme: https\n@target-uri: https:\/\/hooks\.example\.com\/upvest\/hooks%20v1\/%7Euser\?tenant=a%2Fb&empty=&x=1\+2\n/);
+    assert.match(
+      signed.base,
+      /\n@authority: hooks\.example\.com\n@scheme: https\n@target-uri: https:\/\/hooks\.example\.com\/upvest\/hooks%20v1\/%7Euser\?tenant=a%2Fb&empty=&x=1\+2\n/,
+    );
     await verifyWith(jwks, asDelivery(signed));
     await rejectsWithCode(verifyWith(jwks, { ...asDelivery(signed), url: absolute.replace('hooks.example.com', 'evil.example.com') }), 'ERR_SIGNATURE_INVALID');
     await rejectsWithCode(verifyWith(jwks, { ...asDelivery(signed), url: absolute.replace('https:', 'http:') }), 'ERR_SIGNATURE_INVALID');
@@ -241,7 +259,10 @@ describe('a node:http webhook endpoint', () => {
     const signed = signRequest({ key, body, url: `http://127.0.0.1:${port}/upvest/webhooks?tenant=1`, created: NOW_SECONDS });
     const { status, json } = await deliver(signed);
     assert.equal(status, 200, JSON.stringify(json));
-    assert.deepEqual(json.ids, events.map((e) => e.id));
+    assert.deepEqual(
+      json.ids,
+      events.map((e) => e.id),
+    );
   });
 
   test('accepts a delivery using req.rawHeaders as pairs', async () => {

@@ -70,10 +70,23 @@ test(`mutation testing: ${CASES} cases, zero false accepts (seed ${SEED})`, { ti
     }
   }
   const seconds = (Date.now() - started) / 1000;
-  const lines = [...stats].sort(([a], [b]) => a.localeCompare(b)).map(([cls, row]) =>
-    `  ${cls.padEnd(70)} ${String(row.cases).padStart(6)}${row.falseAccepts ? `  false accepts ${row.falseAccepts}` : ''}${row.falseRejects ? `  false rejects ${row.falseRejects}` : ''}${row.wrongCode ? `  wrong code ${row.wrongCode}` : ''}`);
-  console.log(`mutation testing: ${cases} cases over ${scenarios} deliveries (largest body ${maxBody} B), ${stats.size} classes, seed ${SEED}, ${seconds.toFixed(1)} s\n${lines.join('\n')}\nfalse accepts: ${falseAccepts}`);
+  const lines = [...stats]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([cls, row]) =>
+        `  ${cls.padEnd(70)} ${String(row.cases).padStart(6)}${row.falseAccepts ? `  false accepts ${row.falseAccepts}` : ''}${row.falseRejects ? `  false rejects ${row.falseRejects}` : ''}${row.wrongCode ? `  wrong code ${row.wrongCode}` : ''}`,
+    );
+  console.log(
+    `mutation testing: ${cases} cases over ${scenarios} deliveries (largest body ${maxBody} B), ${stats.size} classes, seed ${SEED}, ${seconds.toFixed(1)} s\n${lines.join('\n')}\nfalse accepts: ${falseAccepts}`,
+  );
   assert.equal(cases, CASES);
-  assert.equal(falseAccepts, 0, failures.filter((f) => f.startsWith('FALSE')).slice(0, 20).join('\n'));
+  assert.equal(
+    falseAccepts,
+    0,
+    failures
+      .filter((f) => f.startsWith('FALSE'))
+      .slice(0, 20)
+      .join('\n'),
+  );
   assert.deepEqual(failures.slice(0, 20), [], `${failures.length} failures`);
 });

@@ -83,10 +83,26 @@ describe('signature headers', () => {
 
   test('rejects an alg other than ECDSA P-521/SHA-512', async () => {
     for (const alg of ['rsa-pss-sha512', 'ecdsa-p256-sha256', 'ed25519', 'hmac-sha256']) {
-      const signed = signRequest({ key, body, params: [['keyid', key.kid], ['created', NOW_SECONDS], ['alg', alg]] });
+      const signed = signRequest({
+        key,
+        body,
+        params: [
+          ['keyid', key.kid],
+          ['created', NOW_SECONDS],
+          ['alg', alg],
+        ],
+      });
       await rejectsWithCode(verifyWith(jwks, asDelivery(signed)), 'ERR_UNSUPPORTED_ALGORITHM');
     }
-    const control = signRequest({ key, body, params: [['keyid', key.kid], ['created', NOW_SECONDS], ['alg', 'ecdsa-p521-sha512']] });
+    const control = signRequest({
+      key,
+      body,
+      params: [
+        ['keyid', key.kid],
+        ['created', NOW_SECONDS],
+        ['alg', 'ecdsa-p521-sha512'],
+      ],
+    });
     await verifyWith(jwks, asDelivery(control));
   });
 
@@ -259,7 +275,11 @@ describe('payload', () => {
 describe('limits', () => {
   /** The good signature repeated under `count` labels (the label is not part of the base). */
   function membersRequest(count) {
-    const members = Array.from({ length: count }, (_, i) => ({ ...good, input: good.input.replace(/^sig1=/, `s${i}=`), signature: good.signature.replace(/^sig1=/, `s${i}=`) }));
+    const members = Array.from({ length: count }, (_, i) => ({
+      ...good,
+      input: good.input.replace(/^sig1=/, `s${i}=`),
+      signature: good.signature.replace(/^sig1=/, `s${i}=`),
+    }));
     return withSignatures(members);
   }
 

@@ -158,7 +158,9 @@ describe('remote keys: failures', () => {
   test('rejects a non-JSON answer', async () => {
     server.nonJson();
     let err;
-    await remoteVerifier().verify(signedBy(keyA)).catch((e) => (err = e));
+    await remoteVerifier()
+      .verify(signedBy(keyA))
+      .catch((e) => (err = e));
     // The contract allows either code: the fetch failed, or it fetched a malformed JWKS.
     assert.ok(err && ['ERR_JWKS_FETCH_FAILED', 'ERR_JWKS_INVALID'].includes(err.code), `got ${err?.code}: ${err?.message}`);
   });
@@ -269,7 +271,10 @@ describe('remote keys: custom fetch', () => {
   // half-read; now each is a typed error with the value as its cause, and
   // the instance is still usable afterwards (nothing trapped).
   for (const [name, value] of [
-    ['a plain object shaped like a Response', { status: 200, headers: new Headers(), arrayBuffer: async () => new TextEncoder().encode(JSON.stringify(keyB.jwks)).buffer }],
+    [
+      'a plain object shaped like a Response',
+      { status: 200, headers: new Headers(), arrayBuffer: async () => new TextEncoder().encode(JSON.stringify(keyB.jwks)).buffer },
+    ],
     ['a string', JSON.stringify(keyB.jwks)],
     ['undefined', undefined],
     ['null', null],
@@ -300,15 +305,18 @@ describe('remote keys: custom fetch', () => {
       now: clock.now,
       keysTimeoutMs: 10_000, // the size stops it at once; reading it whole would run into this
       limits: { maxJwksBytes: 256 * 1024 },
-      fetch: async () => new Response(new ReadableStream({
-        pull(controller) {
-          pulled += chunk.length;
-          controller.enqueue(chunk);
-        },
-        cancel() {
-          cancelled = true;
-        },
-      })),
+      fetch: async () =>
+        new Response(
+          new ReadableStream({
+            pull(controller) {
+              pulled += chunk.length;
+              controller.enqueue(chunk);
+            },
+            cancel() {
+              cancelled = true;
+            },
+          }),
+        ),
     });
     const err = await rejectsWithCode(verifier.verify(signedBy(keyB)), 'ERR_JWKS_FETCH_FAILED');
     assert.match(err.message, /maxJwksBytes \(262144\)/);

@@ -56,15 +56,34 @@ describe('no key material in errors', () => {
     // A JWKS that carries the private key: refused without echoing d.
     errors.push(['private jwks', await caught(() => verifierFor({ keys: [key.privateJwk] }).verify(asDelivery(signRequest({ key }))))]);
     // A covered bearer token that fails to verify, or holds a control character.
-    const signed = signRequest({ key, headers: { authorization: `Bearer ${TOKEN}` }, components: ['@method', '@path', 'authorization', 'content-type', 'content-length', 'digest'] });
-    errors.push(['token changed', await caught(() => verifierFor(key.jwks).verify({ ...asDelivery(signed), headers: { ...signed.headers, authorization: `Bearer ${TOKEN}x` } }))]);
-    errors.push(['token control char', await caught(() => verifierFor(key.jwks).verify({ ...asDelivery(signed), headers: { ...signed.headers, authorization: `Bearer ${TOKEN}\u0001` } }))]);
+    const signed = signRequest({
+      key,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      components: ['@method', '@path', 'authorization', 'content-type', 'content-length', 'digest'],
+    });
+    errors.push([
+      'token changed',
+      await caught(() => verifierFor(key.jwks).verify({ ...asDelivery(signed), headers: { ...signed.headers, authorization: `Bearer ${TOKEN}x` } })),
+    ]);
+    errors.push([
+      'token control char',
+      await caught(() => verifierFor(key.jwks).verify({ ...asDelivery(signed), headers: { ...signed.headers, authorization: `Bearer ${TOKEN}\u0001` } })),
+    ]);
     // Test helpers with damaged private JWKs.
     const { privateJwk } = generateTestKeyPair({ kid: 'k' });
     secrets.push(privateJwk.d);
-    errors.push(['sign: x from another key', await caught(() => signTestDelivery({ privateJwk: { ...privateJwk, x: key.privateJwk.x }, url: 'https://a.example/h', events: [] }))]);
-    errors.push(['sign: short d', await caught(() => signTestDelivery({ privateJwk: { ...privateJwk, d: privateJwk.d.slice(0, 40) }, url: 'https://a.example/h', events: [] }))]);
-    errors.push(['sign: public only', await caught(() => signTestDelivery({ privateJwk: { ...privateJwk, d: undefined }, url: 'https://a.example/h', events: [] }))]);
+    errors.push([
+      'sign: x from another key',
+      await caught(() => signTestDelivery({ privateJwk: { ...privateJwk, x: key.privateJwk.x }, url: 'https://a.example/h', events: [] })),
+    ]);
+    errors.push([
+      'sign: short d',
+      await caught(() => signTestDelivery({ privateJwk: { ...privateJwk, d: privateJwk.d.slice(0, 40) }, url: 'https://a.example/h', events: [] })),
+    ]);
+    errors.push([
+      'sign: public only',
+      await caught(() => signTestDelivery({ privateJwk: { ...privateJwk, d: undefined }, url: 'https://a.example/h', events: [] })),
+    ]);
     for (const [label, err] of errors) {
       assert.ok(err instanceof Error, label);
       assertClean(label, err, secrets);
@@ -92,7 +111,14 @@ describe('no key material in errors', () => {
       ];
       for (const [label, privateKey, privateKeyPassphrase] of variants) {
         cases += 1;
-        const options = { baseUrl: 'https://sandbox.upvest.co', clientId: 'client-id', clientSecret: CLIENT_SECRET, keyId: 'key-id', privateKey, privateKeyPassphrase };
+        const options = {
+          baseUrl: 'https://sandbox.upvest.co',
+          clientId: 'client-id',
+          clientSecret: CLIENT_SECRET,
+          keyId: 'key-id',
+          privateKey,
+          privateKeyPassphrase,
+        };
         let result;
         try {
           result = new UpvestClient(options);
@@ -105,7 +131,12 @@ describe('no key material in errors', () => {
       }
     }
     const jwk = JSON.parse(fs.readFileSync(new URL('node-p521.jwk.json', FIXTURES), 'utf8'));
-    for (const [label, privateKey] of [['jwk', jwk], ['jwk wrong y', { ...jwk, y: jwk.x }], ['jwk bad d', { ...jwk, d: `${jwk.d}A` }], ['jwk as text', JSON.stringify(jwk)]]) {
+    for (const [label, privateKey] of [
+      ['jwk', jwk],
+      ['jwk wrong y', { ...jwk, y: jwk.x }],
+      ['jwk bad d', { ...jwk, d: `${jwk.d}A` }],
+      ['jwk as text', JSON.stringify(jwk)],
+    ]) {
       cases += 1;
       let result;
       try {

@@ -65,10 +65,14 @@ describe('finding 1: an expired delivery cannot be replayed by rewriting Signatu
             const then = new mod.WebhookVerifier({ keys: d.key.jwks, now: () => (NOW_SECONDS - 3599) * 1000, ...options });
             await then.verify(d.delivery);
             for (const [variant, header] of replays(d)) {
-              await assert.rejects(verifier.verify(d.withInput(header)), (err) => {
-                assertVerificationError(err, 'ERR_SIGNATURE_INPUT_MALFORMED');
-                return true;
-              }, `${optionName}: ${variant}`);
+              await assert.rejects(
+                verifier.verify(d.withInput(header)),
+                (err) => {
+                  assertVerificationError(err, 'ERR_SIGNATURE_INPUT_MALFORMED');
+                  return true;
+                },
+                `${optionName}: ${variant}`,
+              );
               const report = mod.inspectDelivery(d.withInput(header), { keys: d.key.jwks, now: () => NOW_MS, ...options });
               assert.equal(report.ok, false, `inspectDelivery, ${optionName}: ${variant}`);
               assert.equal(report.code, 'ERR_SIGNATURE_INPUT_MALFORMED');
@@ -145,10 +149,14 @@ describe('finding 5: a signed body that is not UTF-8', () => {
         for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80]]) {
           const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bad), Buffer.from(text.slice(at))]);
           const delivery = asDelivery(signRequest({ key, body: bytes }));
-          await assert.rejects(verifier.verify(delivery), (err) => {
-            assertVerificationError(err, 'ERR_PAYLOAD_INVALID');
-            return true;
-          }, `byte ${at}: ${Buffer.from(bad).toString('hex')}`);
+          await assert.rejects(
+            verifier.verify(delivery),
+            (err) => {
+              assertVerificationError(err, 'ERR_PAYLOAD_INVALID');
+              return true;
+            },
+            `byte ${at}: ${Buffer.from(bad).toString('hex')}`,
+          );
         }
       }
     });

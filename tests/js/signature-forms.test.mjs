@@ -4,17 +4,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  NOW_SECONDS,
-  asDelivery,
-  generateKeyPair,
-  jwksOf,
-  makeEvent,
-  payloadBody,
-  signRequest,
-  token,
-  withSignatures,
-} from './support/upvest-signer.mjs';
+import { NOW_SECONDS, asDelivery, generateKeyPair, jwksOf, makeEvent, payloadBody, signRequest, token, withSignatures } from './support/upvest-signer.mjs';
 import { rejectsWithCode, verifyWith } from './support/verify.mjs';
 
 const key = generateKeyPair();
@@ -111,12 +101,27 @@ describe('signature parameters', () => {
   }
 
   test('accepts alg="ES512" (the JWS name for ECDSA P-521/SHA-512)', async () => {
-    const signed = signRequest({ key, params: [['keyid', key.kid], ['alg', 'ES512'], ['created', NOW_SECONDS]] });
+    const signed = signRequest({
+      key,
+      params: [
+        ['keyid', key.kid],
+        ['alg', 'ES512'],
+        ['created', NOW_SECONDS],
+      ],
+    });
     assert.equal((await verifyWith(jwks, asDelivery(signed))).keyId, key.kid);
   });
 
   test('keeps unknown parameters (string, integer, token, flag) in the signed @signature-params', async () => {
-    const params = [['keyid', key.kid], ['tag', 'upvest'], ['created', NOW_SECONDS], ['n', 42], ['t', token('tok')], ['flag', true], ['expires', NOW_SECONDS + 5]];
+    const params = [
+      ['keyid', key.kid],
+      ['tag', 'upvest'],
+      ['created', NOW_SECONDS],
+      ['n', 42],
+      ['t', token('tok')],
+      ['flag', true],
+      ['expires', NOW_SECONDS + 5],
+    ];
     const signed = signRequest({ key, params });
     assert.equal((await verifyWith(jwks, asDelivery(signed))).label, 'sig1');
     // Control: drop the unknown ones from the header but not from the signed base.

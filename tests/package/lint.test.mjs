@@ -42,7 +42,9 @@ describe('packed tarball: publint and @arethetypeswrong/cli', { concurrency: tru
     const ignored = new Set(['node10', 'node16-cjs']); // what the esm-only profile ignores
     const problems = Object.values(report.problems ?? {}).flat();
     const counted = problems.filter((p) => !ignored.has(p.resolutionKind));
-    t.diagnostic(`attw: entry points ${entrypoints.join(', ')}; ${counted.length} problem(s), ${problems.length - counted.length} ignored by the esm-only profile (${result.ms} ms)`);
+    t.diagnostic(
+      `attw: entry points ${entrypoints.join(', ')}; ${counted.length} problem(s), ${problems.length - counted.length} ignored by the esm-only profile (${result.ms} ms)`,
+    );
     assert.deepEqual(
       counted.map((p) => `${p.kind} ${p.entrypoint} (${p.resolutionKind})`),
       [],

@@ -33,17 +33,7 @@ import { extname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { CHROMIUM, launchChromium } from '../support/chromium.mjs';
-import {
-  BIN,
-  EMULATOR_MODULE,
-  describeRun,
-  freshProject,
-  installTarball,
-  requireTarball,
-  run,
-  wranglerEnv,
-  wranglerSummary,
-} from './support/tarball.mjs';
+import { BIN, EMULATOR_MODULE, describeRun, freshProject, installTarball, requireTarball, run, wranglerEnv, wranglerSummary } from './support/tarball.mjs';
 
 const AREA = 'package-smoke';
 const COMPATIBILITY_DATE = '2025-07-18'; // the workerd bundled with miniflare 3.20250718
@@ -52,7 +42,14 @@ const DELIVERY_URL = 'https://tenant.example/webhooks/upvest?tenant=42';
 /** The package's two entry points: where each one's files are, and its .wasm. */
 const ENTRIES = [
   { specifier: 'upvest-webhooks', suffix: '', src: 'src', dist: 'dist/wasm', glue: 'upvest_webhooks.js', wasm: 'upvest_webhooks_bg.wasm' },
-  { specifier: 'upvest-webhooks/verifier', suffix: '-verifier', src: 'src/verifier', dist: 'dist/verifier', glue: 'upvest_webhooks_verifier.js', wasm: 'upvest_webhooks_verifier_bg.wasm' },
+  {
+    specifier: 'upvest-webhooks/verifier',
+    suffix: '-verifier',
+    src: 'src/verifier',
+    dist: 'dist/verifier',
+    glue: 'upvest_webhooks_verifier.js',
+    wasm: 'upvest_webhooks_verifier_bg.wasm',
+  },
 ];
 /** Every per-runtime entry file: a bundle must hold exactly one of them. */
 const ENTRY_FILES = ENTRIES.flatMap((e) => ['node', 'workerd', 'browser'].map((runtime) => `${e.src}/${runtime}.js`));
@@ -64,7 +61,13 @@ function packageFilesIn(text) {
 
 let emulator;
 const sampleEvents = () => [
-  { id: crypto.randomUUID(), created_at: new Date().toISOString(), type: 'ORDER.FILLED', object: { id: 'o-1', quantity: '2' }, webhook_id: crypto.randomUUID() },
+  {
+    id: crypto.randomUUID(),
+    created_at: new Date().toISOString(),
+    type: 'ORDER.FILLED',
+    object: { id: 'o-1', quantity: '2' },
+    webhook_id: crypto.randomUUID(),
+  },
 ];
 /** A delivery signed now by the emulator's active key, and the same with one body byte changed. */
 function fixtures() {
@@ -129,7 +132,9 @@ console.log(JSON.stringify({
     const result = await run(process.execPath, ['index.js'], { cwd: dir });
     assert.equal(result.code, 0, describeRun('node index.js', result));
     const out = JSON.parse(result.stdout);
-    t.diagnostic(`installed in ${install.ms} ms; import 'upvest-webhooks' → ${out.resolved.replace(/.*node_modules\//, '')}; verified ${out.events.length} event(s); tampered → ${out.tampered.code}`);
+    t.diagnostic(
+      `installed in ${install.ms} ms; import 'upvest-webhooks' → ${out.resolved.replace(/.*node_modules\//, '')}; verified ${out.events.length} event(s); tampered → ${out.tampered.code}`,
+    );
     assert.match(out.resolved, /node_modules\/upvest-webhooks\/src\/node\.js$/);
     assert.equal(out.client, 'function');
     assert.ok(out.codes > 10);
@@ -140,7 +145,18 @@ console.log(JSON.stringify({
     t.diagnostic(`import 'upvest-webhooks/verifier' → ${out.subpath.resolved.replace(/.*node_modules\//, '')}: ${out.subpath.exports.join(', ')}`);
     assert.match(out.subpath.resolved, /node_modules\/upvest-webhooks\/src\/verifier\/node\.js$/);
     assert.deepEqual(out.subpath.exports, [
-      'ERROR_CODES', 'UpvestApiError', 'UpvestError', 'UpvestValidationError', 'WebhookVerificationError', 'WebhookVerifier', 'expressWebhook', 'honoWebhook', 'inspectDelivery', 'isEventType', 'on', 'webhookHandler',
+      'ERROR_CODES',
+      'UpvestApiError',
+      'UpvestError',
+      'UpvestValidationError',
+      'WebhookVerificationError',
+      'WebhookVerifier',
+      'expressWebhook',
+      'honoWebhook',
+      'inspectDelivery',
+      'isEventType',
+      'on',
+      'webhookHandler',
     ]);
     assert.deepEqual(out.subpath.events, ['e1']);
     assert.deepEqual(out.subpath.tampered, { code: 'ERR_DIGEST_MISMATCH', isError: true, isSubpathError: true });
@@ -279,7 +295,11 @@ window.__result = result;
       const bundle = readFileSync(join(outdir, 'main.js'), 'utf8');
       // esbuild does not rewrite new URL(…, import.meta.url), and emits no .wasm: the user must ship it next to the bundle.
       assert.ok(bundle.includes(`new URL("${entry.wasm}", import.meta.url)`), `the bundle does not load ${entry.wasm} next to itself`);
-      assert.deepEqual(readdirSync(outdir).filter((f) => f.endsWith('.wasm')), [], 'esbuild emitted a .wasm after all: update the test and the README');
+      assert.deepEqual(
+        readdirSync(outdir).filter((f) => f.endsWith('.wasm')),
+        [],
+        'esbuild emitted a .wasm after all: update the test and the README',
+      );
 
       const log = [];
       const server = await serveStatic(outdir, log, { '/fixtures.json': () => fixtures() });
@@ -288,7 +308,10 @@ window.__result = result;
         // (a) as esbuild left it: the page asks for the .wasm next to the bundle, gets a 404, and the module fails.
         const failed = await loadPage(browser, server.origin);
         assert.equal(failed.result, null, 'the page verified without the .wasm?');
-        assert.ok(log.some((e) => e.path === `/${entry.wasm}` && e.status === 404), `requests: ${JSON.stringify(log)}`);
+        assert.ok(
+          log.some((e) => e.path === `/${entry.wasm}` && e.status === 404),
+          `requests: ${JSON.stringify(log)}`,
+        );
         assert.ok(failed.errors.length > 0, 'expected a page error without the .wasm');
 
         // (b) what a user must do: copy the .wasm next to the bundle (served as application/wasm).
@@ -375,7 +398,9 @@ export default {
         };
         const good = await send(valid);
         const bad = await send(tampered);
-        t.diagnostic(`wrangler ${wrangler.ms} ms: ${wranglerSummary(wrangler.stdout)}; dist/: index.js + ${wasm[0]}; workerd: ${good.status}, tampered → ${bad.status} ${bad.json.code}`);
+        t.diagnostic(
+          `wrangler ${wrangler.ms} ms: ${wranglerSummary(wrangler.stdout)}; dist/: index.js + ${wasm[0]}; workerd: ${good.status}, tampered → ${bad.status} ${bad.json.code}`,
+        );
         assert.equal(good.status, 200, JSON.stringify(good.json));
         assert.equal(good.json.events[0].type, 'ORDER.FILLED');
         assert.equal(good.json.keyId, emulator.activeKeyId);
@@ -444,4 +469,3 @@ async function serveStatic(root, log, routes = {}) {
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
-

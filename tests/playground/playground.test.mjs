@@ -121,8 +121,7 @@ describe('browser playground (www/)', { timeout: 90_000 }, () => {
     return p;
   }
 
-  const stepStatuses = () =>
-    page.$$eval('#inspect-report .step', (steps) => steps.map((s) => `${s.dataset.step}:${s.dataset.status}`));
+  const stepStatuses = () => page.$$eval('#inspect-report .step', (steps) => steps.map((s) => `${s.dataset.step}:${s.dataset.status}`));
 
   test('the page loads the package from the installed tarball (wasm as application/wasm)', () => {
     const wasm = www.log.filter((e) => e.path.endsWith('.wasm'));
@@ -146,7 +145,10 @@ describe('browser playground (www/)', { timeout: 90_000 }, () => {
     );
     // Both bases are shown; the v6 one verified.
     const bases = await page.$$eval('#inspect-report .base', (nodes) => nodes.map((n) => [n.dataset.version, n.dataset.verified]));
-    assert.deepEqual(bases, [['6', 'true'], ['15', 'false']]);
+    assert.deepEqual(bases, [
+      ['6', 'true'],
+      ['15', 'false'],
+    ]);
     const v6 = await page.locator('#inspect-report .base[data-version="6"] pre').textContent();
     assert.match(v6, /^@method: POST\n@path: \/webhooks\/upvest\n/);
     await page.screenshot({ path: shot('inspector-pass'), fullPage: true });
@@ -224,7 +226,9 @@ describe('browser playground (www/)', { timeout: 90_000 }, () => {
 
     // The emulator rotates its signing key behind the page's back; an emitted
     // event arrives signed with the new kid, and the page refetches the JWKS.
-    const rotated = await (await fetch(`${emulator.base}/emulator/rotate-key`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).json();
+    const rotated = await (
+      await fetch(`${emulator.base}/emulator/rotate-key`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
+    ).json();
     assert.ok(rotated.keyId);
     await page.selectOption('#event-type', 'ORDER.FILLED');
     await page.fill('#event-count', '2');

@@ -28,9 +28,18 @@ describe('playground headers textarea', () => {
 
   test('empty input is no headers; bad lines and bad JSON say where', () => {
     assert.deepEqual(parseHeaders('  \n '), []);
-    assert.throws(() => parseHeaders('digest: x\nno colon here'), (err) => err instanceof InputError && /line 2/.test(err.message));
-    assert.throws(() => parseHeaders('bad name: x'), (err) => err instanceof InputError && /not a header name/.test(err.message));
-    assert.throws(() => parseHeaders('{"a": '), (err) => err instanceof InputError && /JSON/.test(err.message));
+    assert.throws(
+      () => parseHeaders('digest: x\nno colon here'),
+      (err) => err instanceof InputError && /line 2/.test(err.message),
+    );
+    assert.throws(
+      () => parseHeaders('bad name: x'),
+      (err) => err instanceof InputError && /not a header name/.test(err.message),
+    );
+    assert.throws(
+      () => parseHeaders('{"a": '),
+      (err) => err instanceof InputError && /JSON/.test(err.message),
+    );
     assert.throws(() => parseHeaders('{"a": {"b": 1}}'), InputError);
   });
 
@@ -38,7 +47,13 @@ describe('playground headers textarea', () => {
     const object = { 'content-type': 'application/json', digest: 'SHA-256=x' };
     assert.equal(formatHeaders(object), 'content-type: application/json\ndigest: SHA-256=x');
     assert.deepEqual(parseHeaders(formatHeaders(object)), Object.entries(object));
-    assert.equal(formatHeaders([['a', '1'], ['a', '2']]), 'a: 1\na: 2');
+    assert.equal(
+      formatHeaders([
+        ['a', '1'],
+        ['a', '2'],
+      ]),
+      'a: 1\na: 2',
+    );
     assert.equal(formatHeaders(new Headers({ B: '2', a: '1' })), 'a: 1\nb: 2');
   });
 });

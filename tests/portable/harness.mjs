@@ -48,7 +48,11 @@ export async function run() {
     const notes = [];
     const started = performance.now();
     try {
-      await withTimeout(Promise.resolve().then(() => fn({ note: (text) => notes.push(String(text)) })), timeoutMs, name);
+      await withTimeout(
+        Promise.resolve().then(() => fn({ note: (text) => notes.push(String(text)) })),
+        timeoutMs,
+        name,
+      );
       passed += 1;
       console.log(`ok ${passed + failed} - ${name} (${Math.round(performance.now() - started)} ms)`);
     } catch (err) {

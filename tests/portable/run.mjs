@@ -34,7 +34,12 @@ const SUITE_TIMEOUT_MS = 5 * 60_000;
 /** The matrix: name, the binary (from the root workspace's devDependencies), its arguments, the version it must report. */
 const denoBinary = [join(MODULES, '@deno/linux-x64-glibc/deno'), join(MODULES, '.bin/deno')].find(existsSync) ?? 'deno';
 export const RUNTIMES = [
-  ...[20, 22, 24, 26].map((major) => ({ name: `node${major}`, bin: join(MODULES, `node${major}/bin/node`), args: ['suite.mjs'], expect: new RegExp(`^node ${major}\\.`) })),
+  ...[20, 22, 24, 26].map((major) => ({
+    name: `node${major}`,
+    bin: join(MODULES, `node${major}/bin/node`),
+    args: ['suite.mjs'],
+    expect: new RegExp(`^node ${major}\\.`),
+  })),
   { name: 'deno', bin: denoBinary, args: ['run', '--allow-all', '--no-lock', '--quiet', 'suite.mjs'], expect: /^deno 2\./ },
   { name: 'bun', bin: join(MODULES, '@oven/bun-linux-x64/bin/bun'), args: ['suite.mjs'], expect: /^bun 1\./ },
 ];
@@ -44,7 +49,10 @@ function prepareProject() {
   rmSync(PROJECT, { recursive: true, force: true });
   mkdirSync(PROJECT, { recursive: true });
   writeFileSync(join(PROJECT, 'package.json'), `${JSON.stringify({ name: 'portable-suite', private: true, type: 'module' }, null, 2)}\n`);
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', '--loglevel=error', TARBALL], { cwd: PROJECT, stdio: 'inherit' });
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', '--loglevel=error', TARBALL], {
+    cwd: PROJECT,
+    stdio: 'inherit',
+  });
   const installed = JSON.parse(readFileSync(join(PROJECT, 'node_modules/upvest-webhooks/package.json'), 'utf8')).version;
   if (installed !== VERSION) throw new Error(`installed upvest-webhooks ${installed}, expected ${VERSION}`);
   for (const file of FILES) copyFileSync(join(HERE, file), join(PROJECT, file));
@@ -113,7 +121,15 @@ async function runOne(runtime, serverUrl, startEmulator) {
   try {
     const child = spawn(runtime.bin, runtime.args, {
       cwd: PROJECT,
-      env: { ...process.env, PORTABLE_SERVER: serverUrl, UPVEST_EMULATOR_URL: emulator.baseUrl, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', BUN_RUNTIME_TRANSPILER_CACHE_PATH: '0' },
+      env: {
+        ...process.env,
+        PORTABLE_SERVER: serverUrl,
+        UPVEST_EMULATOR_URL: emulator.baseUrl,
+        NO_COLOR: '1',
+        DENO_NO_UPDATE_CHECK: '1',
+        DENO_NO_PROMPT: '1',
+        BUN_RUNTIME_TRANSPILER_CACHE_PATH: '0',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -144,7 +160,8 @@ async function runOne(runtime, serverUrl, startEmulator) {
 async function main() {
   const wanted = process.argv.slice(2);
   const runtimes = wanted.length ? RUNTIMES.filter((r) => wanted.includes(r.name)) : RUNTIMES;
-  if (wanted.length && runtimes.length !== wanted.length) throw new Error(`unknown runtime in ${wanted.join(' ')}; known: ${RUNTIMES.map((r) => r.name).join(' ')}`);
+  if (wanted.length && runtimes.length !== wanted.length)
+    throw new Error(`unknown runtime in ${wanted.join(' ')}; known: ${RUNTIMES.map((r) => r.name).join(' ')}`);
   prepareProject();
   const { startEmulator } = await import(pathToFileURL(join(PROJECT, 'node_modules/upvest-webhooks/emulator/server.mjs')).href);
   const server = await startServer();

@@ -81,12 +81,18 @@ function componentValue(name, { method, url, headers }) {
   if (!name.startsWith('@')) return headers[name];
   const t = splitTarget(url);
   switch (name) {
-    case '@method': return method.toUpperCase();
-    case '@path': return t.path;
-    case '@query': return `?${t.query ?? ''}`;
-    case '@authority': return new URL(url).host;
-    case '@target-uri': return url;
-    default: throw new Error(`unknown derived component ${name}`);
+    case '@method':
+      return method.toUpperCase();
+    case '@path':
+      return t.path;
+    case '@query':
+      return `?${t.query ?? ''}`;
+    case '@authority':
+      return new URL(url).host;
+    case '@target-uri':
+      return url;
+    default:
+      throw new Error(`unknown derived component ${name}`);
   }
 }
 
@@ -102,7 +108,18 @@ const paramText = ([name, value]) => (typeof value === 'number' ? `;${name}=${va
  * Resolves to `{ method, url, headers, body, signatureB64 }`.
  */
 export async function signRequest(options) {
-  const { key, keyid = key.kid, method = 'POST', url = DEFAULT_URL, body = payloadBody(), digest = 'sha-256', created = NOW_SECONDS, label = 'sig1', form = 'v6', encoding = 'der' } = options;
+  const {
+    key,
+    keyid = key.kid,
+    method = 'POST',
+    url = DEFAULT_URL,
+    body = payloadBody(),
+    digest = 'sha-256',
+    created = NOW_SECONDS,
+    label = 'sig1',
+    form = 'v6',
+    encoding = 'der',
+  } = options;
   const expires = 'expires' in options ? options.expires : created + 60;
   const length = bytesOf(body).length;
   const headers = {};
@@ -119,7 +136,13 @@ export async function signRequest(options) {
     if (value === undefined) delete headers[name];
     else headers[name] = value;
   }
-  const components = options.components ?? ['@method', '@path', ...(splitTarget(url).query !== null ? ['@query'] : []), ...(length ? ['content-type', 'content-length'] : []), ...(digestName ? [digestName] : [])];
+  const components = options.components ?? [
+    '@method',
+    '@path',
+    ...(splitTarget(url).query !== null ? ['@query'] : []),
+    ...(length ? ['content-type', 'content-length'] : []),
+    ...(digestName ? [digestName] : []),
+  ];
   const params = options.params ?? [['keyid', keyid], ['created', created], ...(expires === null ? [] : [['expires', expires]])];
   const signatureParams = `(${components.map((c) => `"${c}"`).join(' ')})${params.map(paramText).join('')}`;
   const line = (name, value) => (form === 'v15' ? `"${name}": ${value}` : `${name}: ${value}`);

@@ -20,7 +20,10 @@ import { NOW_MS, NOW_SECONDS, base64, fromBase64, generateKeyPair, jwksOf, makeE
 const { WebhookVerifier, WebhookVerificationError, UpvestClient, UpvestApiError, UpvestValidationError, UpvestError, ERROR_CODES } = main;
 const SERVER = process.env.PORTABLE_SERVER; // run.mjs's JWKS + sink server
 const EMULATOR = process.env.UPVEST_EMULATOR_URL;
-const ENTRIES = [['upvest-webhooks', main], ['upvest-webhooks/verifier', verifierEntry]];
+const ENTRIES = [
+  ['upvest-webhooks', main],
+  ['upvest-webhooks/verifier', verifierEntry],
+];
 
 /** Codes this run has seen rejected (the last test checks that every verification code was). */
 const seen = new Set();
@@ -137,7 +140,11 @@ test('generateTestKeyPair + signTestDelivery sign deliveries the independent ver
   const bad = main.inspectDelivery({ ...asDelivery(delivery), body: delivery.body.replace('ORDER', 'ORDEX') }, { keys: jwks, now: () => NOW_MS });
   assert.equal(bad.ok, false);
   assert.equal(bad.code, 'ERR_DIGEST_MISMATCH');
-  await rejectsWithCode(async () => main.signTestDelivery({ privateJwk: { kty: 'EC', crv: 'P-521', d: 'AAAA' }, url: 'https://t.example/h', events }), 'ERR_PRIVATE_KEY_INVALID', UpvestError);
+  await rejectsWithCode(
+    async () => main.signTestDelivery({ privateJwk: { kty: 'EC', crv: 'P-521', d: 'AAAA' }, url: 'https://t.example/h', events }),
+    'ERR_PRIVATE_KEY_INVALID',
+    UpvestError,
+  );
 });
 
 test('events narrow with on() and isEventType()', async () => {
@@ -145,7 +152,10 @@ test('events narrow with on() and isEventType()', async () => {
   const seenIds = [];
   assert.equal(await main.on(verified, 'ORDER.FILLED', async (e) => seenIds.push(e.id)), 1);
   assert.deepEqual(seenIds, [events[1].id]);
-  assert.deepEqual(verified.filter((e) => main.isEventType(e, 'POSITION')).map((e) => e.id), [events[0].id]);
+  assert.deepEqual(
+    verified.filter((e) => main.isEventType(e, 'POSITION')).map((e) => e.id),
+    [events[0].id],
+  );
 });
 
 // ---------------------------------------------------------------------------
@@ -164,31 +174,76 @@ const rejectionCases = [
   ['ERR_SIGNATURE_INPUT_MALFORMED', 'no created parameter', () => withHeaders(good, { 'signature-input': `sig1=("@method" "@path");keyid="${key.kid}"` })],
   ['ERR_SIGNATURE_MALFORMED', 'a Signature that is a token', () => withHeaders(good, { signature: 'sig1=abc' })],
   ['ERR_SIGNATURE_LABEL_NOT_FOUND', 'no shared label', () => withHeaders(good, { signature: `sig2=:${good.signatureB64}:` })],
-  ['ERR_COMPONENT_MISSING', 'a covered header absent', async () => withHeaders(await signRequest({ key, body, components: ['@method', '@path', 'content-length', 'digest', 'x-request-id'], headers: { 'x-request-id': 'r-1' } }), { 'x-request-id': undefined })],
-  ['ERR_COMPONENT_INVALID', 'a covered value with a line break', async () => withHeaders(await signRequest({ key, body, components: ['@method', '@path', 'content-length', 'digest', 'x-request-id'], headers: { 'x-request-id': 'r-1' } }), { 'x-request-id': 'r-1\n@path: /admin' })],
-  ['ERR_UNSUPPORTED_ALGORITHM', 'alg=rsa-pss-sha512', () => signRequest({ key, body, params: [['keyid', key.kid], ['created', NOW_SECONDS], ['alg', 'rsa-pss-sha512']] })],
+  [
+    'ERR_COMPONENT_MISSING',
+    'a covered header absent',
+    async () =>
+      withHeaders(
+        await signRequest({ key, body, components: ['@method', '@path', 'content-length', 'digest', 'x-request-id'], headers: { 'x-request-id': 'r-1' } }),
+        { 'x-request-id': undefined },
+      ),
+  ],
+  [
+    'ERR_COMPONENT_INVALID',
+    'a covered value with a line break',
+    async () =>
+      withHeaders(
+        await signRequest({ key, body, components: ['@method', '@path', 'content-length', 'digest', 'x-request-id'], headers: { 'x-request-id': 'r-1' } }),
+        { 'x-request-id': 'r-1\n@path: /admin' },
+      ),
+  ],
+  [
+    'ERR_UNSUPPORTED_ALGORITHM',
+    'alg=rsa-pss-sha512',
+    () =>
+      signRequest({
+        key,
+        body,
+        params: [
+          ['keyid', key.kid],
+          ['created', NOW_SECONDS],
+          ['alg', 'rsa-pss-sha512'],
+        ],
+      }),
+  ],
   ['ERR_KEY_NOT_FOUND', 'an unknown keyid', () => signRequest({ key, body, keyid: 'not-a-known-kid' })],
   ['ERR_SIGNATURE_INVALID', 'another key under a known keyid', () => signRequest({ key: other, body })],
   ['ERR_SIGNATURE_INVALID', 'a flipped signature bit (DER)', () => tamperedSignature(good)],
   ['ERR_SIGNATURE_INVALID', 'a flipped signature bit (raw)', async () => tamperedSignature(await signRequest({ key, body, encoding: 'raw' }))],
   ['ERR_DIGEST_MISSING', 'a body without a digest header', () => signRequest({ key, body, digest: null })],
-  ['ERR_DIGEST_NOT_COVERED', 'a digest the signature does not cover', () => signRequest({ key, body, components: ['@method', '@path', 'content-type', 'content-length'] })],
+  [
+    'ERR_DIGEST_NOT_COVERED',
+    'a digest the signature does not cover',
+    () => signRequest({ key, body, components: ['@method', '@path', 'content-type', 'content-length'] }),
+  ],
   ['ERR_DIGEST_MISMATCH', 'one byte of the body changed', () => ({ ...good, body: body.replace('POSITION', 'POSITIOM') })],
   ['ERR_DIGEST_MALFORMED', 'an MD5 digest', () => signRequest({ key, body, headers: { digest: 'MD5=HUXZLQLMuI/KZ5KDcJPcOA==' } })],
-  ['ERR_CONTENT_LENGTH_MISMATCH', 'a covered content-length one too large', () => signRequest({ key, body, headers: { 'content-length': String(new TextEncoder().encode(body).length + 1) } })],
+  [
+    'ERR_CONTENT_LENGTH_MISMATCH',
+    'a covered content-length one too large',
+    () => signRequest({ key, body, headers: { 'content-length': String(new TextEncoder().encode(body).length + 1) } }),
+  ],
   ['ERR_SIGNATURE_EXPIRED', 'expires + tolerance in the past', () => signRequest({ key, body, created: NOW_SECONDS - 1000, expires: NOW_SECONDS - 301 })],
   ['ERR_SIGNATURE_EXPIRED', 'no expires and created older than maxAgeSeconds', () => signRequest({ key, body, created: NOW_SECONDS - 301, expires: null })],
   ['ERR_SIGNATURE_NOT_YET_VALID', 'created beyond the tolerance in the future', () => signRequest({ key, body, created: NOW_SECONDS + 301 })],
   ['ERR_PAYLOAD_INVALID', 'a signed body that is not {"payload":[…]}', () => signRequest({ key, body: JSON.stringify({ events }) })],
-  ['ERR_PAYLOAD_INVALID', 'an event without webhook_id', () => signRequest({ key, body: JSON.stringify({ payload: [{ ...events[0], webhook_id: undefined }] }) })],
+  [
+    'ERR_PAYLOAD_INVALID',
+    'an event without webhook_id',
+    () => signRequest({ key, body: JSON.stringify({ payload: [{ ...events[0], webhook_id: undefined }] }) }),
+  ],
   ['ERR_BODY_NOT_RAW', 'an already-parsed body', () => ({ ...good, body: JSON.parse(body) })],
-  ['ERR_LIMIT_EXCEEDED', 'nine signatures (the default limit is 8)', () => {
-    const members = Array.from({ length: 9 }, (_, i) => i);
-    return withHeaders(good, {
-      'signature-input': members.map((i) => good.headers['signature-input'].replace(/^sig1=/, `s${i}=`)).join(', '),
-      signature: members.map((i) => `s${i}=:${good.signatureB64}:`).join(', '),
-    });
-  }],
+  [
+    'ERR_LIMIT_EXCEEDED',
+    'nine signatures (the default limit is 8)',
+    () => {
+      const members = Array.from({ length: 9 }, (_, i) => i);
+      return withHeaders(good, {
+        'signature-input': members.map((i) => good.headers['signature-input'].replace(/^sig1=/, `s${i}=`)).join(', '),
+        signature: members.map((i) => `s${i}=:${good.signatureB64}:`).join(', '),
+      });
+    },
+  ],
   ['ERR_LIMIT_EXCEEDED', 'headers over 64 KiB', () => withHeaders(good, { 'x-padding': 'a'.repeat(70_000) })],
 ];
 
@@ -217,8 +272,14 @@ test('ERR_KEY_INVALID: the key under that kid is a P-256 key', async () => {
 test('ERR_JWKS_INVALID: an async key function that returns something other than a JWKS', async () => {
   await verifyWith(async () => key.jwks, good); // control: async keys work
   await verifyWith(async () => JSON.stringify(key.jwks), good); // and JSON text
-  await rejectsWithCode(verifyWith(async () => 'not json', good), 'ERR_JWKS_INVALID');
-  await rejectsWithCode(verifyWith(async () => ({ keys: 'x' }), good), 'ERR_JWKS_INVALID');
+  await rejectsWithCode(
+    verifyWith(async () => 'not json', good),
+    'ERR_JWKS_INVALID',
+  );
+  await rejectsWithCode(
+    verifyWith(async () => ({ keys: 'x' }), good),
+    'ERR_JWKS_INVALID',
+  );
 });
 
 test('ERR_INVALID_ARGUMENT: wrong option and argument types', async () => {
@@ -333,7 +394,10 @@ async function clientFor(overrides = {}) {
   });
 }
 const admin = async (path, init) => {
-  const response = await fetch(`${EMULATOR}/emulator/${path}`, init && { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(init) });
+  const response = await fetch(
+    `${EMULATOR}/emulator/${path}`,
+    init && { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(init) },
+  );
   assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
   return response.status === 204 ? null : response.json();
 };
@@ -354,16 +418,22 @@ test('UpvestClient: create, retrieve, list, update, test and delete a webhook (s
   assert.equal(await upvest.webhooks.delete(hook.id), undefined);
   await rejectsWithCode(upvest.webhooks.retrieve(hook.id), 'ERR_API_NOT_FOUND', UpvestApiError);
   const requests = await (await fetch(`${EMULATOR}/emulator/requests?limit=100`)).json();
-  const list = Array.isArray(requests) ? requests : requests.requests ?? requests.data;
+  const list = Array.isArray(requests) ? requests : (requests.requests ?? requests.data);
   const api = list.filter((r) => r.path !== '/auth/token');
   assert.ok(api.length >= 7, `the emulator saw ${api.length} API requests`);
-  assert.ok(api.every((r) => r.signature?.verified), `every API request's signature verified: ${JSON.stringify(api.map((r) => [r.method, r.path, r.signature?.verified]))}`);
+  assert.ok(
+    api.every((r) => r.signature?.verified),
+    `every API request's signature verified: ${JSON.stringify(api.map((r) => [r.method, r.path, r.signature?.verified]))}`,
+  );
 });
 
 test('UpvestClient: a delivery the emulator signs and sends verifies with webhookVerifier(); a tampered copy does not', async () => {
   const upvest = await clientFor();
   const jwks = await upvest.verificationKeys();
-  assert.ok(jwks.keys.some((k) => k.kid === (emulatorInfo.deliverySigningKeyId)), JSON.stringify(jwks));
+  assert.ok(
+    jwks.keys.some((k) => k.kid === emulatorInfo.deliverySigningKeyId),
+    JSON.stringify(jwks),
+  );
   const sink = `${SERVER}/ns/${crypto.randomUUID()}`;
   const hook = await upvest.webhooks.create(sample('portable sink', `${sink}/hook`));
   await upvest.webhooks.update(hook.id, { enabled: true });
@@ -378,7 +448,10 @@ test('UpvestClient: a delivery the emulator signs and sends verifies with webhoo
   const verifier = upvest.webhookVerifier();
   const result = await verifier.verify({ method: delivery.method, url: `${sink}/hook`, headers: delivery.headers, body: delivery.body });
   const emittedIds = (emitted.events ?? emitted).map((e) => e.id);
-  assert.ok(result.events.length > 0 && result.events.every((e) => emittedIds.includes(e.id) && e.webhook_id === hook.id), JSON.stringify({ emittedIds, got: result.events }));
+  assert.ok(
+    result.events.length > 0 && result.events.every((e) => emittedIds.includes(e.id) && e.webhook_id === hook.id),
+    JSON.stringify({ emittedIds, got: result.events }),
+  );
   assert.equal(result.signatureVersion, 6);
   const tampered = delivery.body.replace('ORDER.FILLED', 'ORDER.FILLEX');
   await rejectsWithCode(verifier.verify({ method: 'POST', url: `${sink}/hook`, headers: delivery.headers, body: tampered }), 'ERR_DIGEST_MISMATCH');

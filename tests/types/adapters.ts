@@ -21,7 +21,11 @@ import * as subpath from 'upvest-webhooks/verifier';
 import { value, type Equal, type Expect } from './assert.js';
 
 // --- the runtimes' handler signatures ---
-interface ExecutionContext { waitUntil(promise: Promise<any>): void; passThroughOnException(): void; readonly props: any }
+interface ExecutionContext {
+  waitUntil(promise: Promise<any>): void;
+  passThroughOnException(): void;
+  readonly props: any;
+}
 /** @cloudflare/workers-types ExportedHandlerFetchHandler */
 type WorkersFetch<Env> = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
 /** Deno.ServeHandler */

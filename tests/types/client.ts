@@ -101,4 +101,3 @@ upvest.webhookVerifier({ keys: value<Jwks>() });
 const badOptions: CallOptions = { signal: abort };
 void badOptions;
 type _readonly = Expect<Extends<{ readonly webhooks: WebhooksApi }, Pick<UpvestClient, 'webhooks'>>>;
-

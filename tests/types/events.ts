@@ -58,7 +58,12 @@ for (const event of events) {
     case 'ORDER.CANCELLED': {
       type _two = Expect<Equal<typeof event, WebhookEventOf<'ORDER.NEW' | 'ORDER.CANCELLED'>>>;
       const reason = event.object.cancellation_reason;
-      type _reason = Expect<Equal<typeof reason, 'CANCELLED_BY_CLIENT' | 'CANCELLED_BY_UPVEST_OPERATIONS' | 'CANCELLED_BY_TRADING_PARTNER' | 'CANCELLED_BY_UPVEST_PLATFORM' | undefined>>;
+      type _reason = Expect<
+        Equal<
+          typeof reason,
+          'CANCELLED_BY_CLIENT' | 'CANCELLED_BY_UPVEST_OPERATIONS' | 'CANCELLED_BY_TRADING_PARTNER' | 'CANCELLED_BY_UPVEST_PLATFORM' | undefined
+        >
+      >;
       break;
     }
     case 'POSITION.UPDATED': {
@@ -164,7 +169,9 @@ void unknownAsKnown;
 type _order = Expect<Equal<OrderEventType, 'ORDER.NEW' | 'ORDER.PROCESSING' | 'ORDER.FILLED' | 'ORDER.CANCELLED'>>;
 type _byCategory = Expect<Equal<WebhookEventTypesByCategory['ORDER'], OrderEventType>>;
 type _orderEvent = Expect<Equal<OrderEvent, WebhookEventOf<OrderEventType>>>;
-type _userEvent = Expect<Equal<UserEvent['type'], `USER.${'CREATED' | 'ACTIVATED' | 'DEACTIVATED' | 'DATA_CHANGED' | 'DATA_CHANGE_FAILED' | 'OFFBOARDING_INITIATED' | 'OFFBOARDED'}`>>;
+type _userEvent = Expect<
+  Equal<UserEvent['type'], `USER.${'CREATED' | 'ACTIVATED' | 'DEACTIVATED' | 'DATA_CHANGED' | 'DATA_CHANGE_FAILED' | 'OFFBOARDING_INITIATED' | 'OFFBOARDED'}`>
+>;
 type _map = Expect<Equal<keyof WebhookEventObjectMap, WebhookEventType>>;
 type _categories = Expect<Equal<keyof WebhookEventTypesByCategory, WebhookEventCategory>>;
 type _shape = Expect<Extends<WebhookEventType, `${WebhookEventCategory}.${string}`>>;

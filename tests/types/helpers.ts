@@ -1,5 +1,13 @@
 // The test helpers: generateTestKeyPair and signTestDelivery.
-import { generateTestKeyPair, signTestDelivery, WebhookVerifier, type PrivateJwk, type TestDelivery, type TestKeyPair, type WebhookEventOf } from 'upvest-webhooks';
+import {
+  generateTestKeyPair,
+  signTestDelivery,
+  WebhookVerifier,
+  type PrivateJwk,
+  type TestDelivery,
+  type TestKeyPair,
+  type WebhookEventOf,
+} from 'upvest-webhooks';
 import type { Equal, Expect } from './assert.js';
 
 const pair = generateTestKeyPair({ kid: 'test-key' });
@@ -10,7 +18,13 @@ generateTestKeyPair();
 generateTestKeyPair({ kid: 1 });
 
 declare const filled: WebhookEventOf<'ORDER.FILLED'>;
-const delivery = signTestDelivery({ privateJwk: pair.privateJwk, url: 'https://tenant.example/hooks', events: [filled], created: 1_700_000_000, expires: null });
+const delivery = signTestDelivery({
+  privateJwk: pair.privateJwk,
+  url: 'https://tenant.example/hooks',
+  events: [filled],
+  created: 1_700_000_000,
+  expires: null,
+});
 type _delivery = Expect<Equal<typeof delivery, TestDelivery>>;
 type _method = Expect<Equal<TestDelivery['method'], 'POST'>>;
 signTestDelivery({ privateJwk: pair.privateJwk, url: '/hooks', body: new Uint8Array(0) });

@@ -23,7 +23,7 @@ function tsBlocks(markdown) {
   return blocks;
 }
 
-test("README.md: every line of its TypeScript examples is in tests/types/doc-examples.ts (which tsc 5.9, 6, 7 and deno check compile)", () => {
+test('README.md: every line of its TypeScript examples is in tests/types/doc-examples.ts (which tsc 5.9, 6, 7 and deno check compile)', () => {
   const blocks = tsBlocks(README);
   assert.ok(blocks.length > 0, 'README.md has no ```ts example (the "### Typed events" section has one)');
   const compiled = new Set(EXAMPLES.split('\n').map((l) => l.trim()));

@@ -35,7 +35,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const CONSUMER = resolve(process.env.UPVEST_CONSUMER_DIR ?? join(ROOT, 'target/consumer'));
 const PACKAGE = join(CONSUMER, 'node_modules/upvest-webhooks');
-const TEST_FILES = readdirSync(HERE).filter((f) => f.endsWith('.ts')).sort();
+const TEST_FILES = readdirSync(HERE)
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
 
 /** The compilers, with how each takes Node10 resolution (`null`: not at all). */
 const COMPILERS = [
@@ -205,20 +207,37 @@ function describeResolution(compiler) {
   ];
   for (const mode of modes) {
     const skip = mode.flags === null && `${compiler.name} has no moduleResolution ${mode.moduleResolution}`;
-    test(`${compiler.name}, moduleResolution ${mode.moduleResolution}: \`upvest-webhooks\` loads the installed index.d.ts and events.d.ts; Upvest's examples type-check; \`upvest-webhooks/verifier\` loads verifier.d.ts`, { skip }, async () => {
+    test(`${compiler.name}, moduleResolution ${mode.moduleResolution}: \`upvest-webhooks\` loads the installed index.d.ts and events.d.ts; Upvest's examples type-check; \`upvest-webhooks/verifier\` loads verifier.d.ts`, {
+      skip,
+    }, async () => {
       requireTool(compiler.tsc);
       requirePackage();
       const { ok, output } = await runNode(compiler.tsc, [
-        '--noEmit', '--pretty', 'false', '--listFiles',
-        '--strict', '--exactOptionalPropertyTypes', '--skipLibCheck',
-        '--target', 'ES2022', '--lib', 'ES2022,DOM,DOM.Iterable',
-        '--module', mode.module, '--moduleResolution', mode.moduleResolution,
+        '--noEmit',
+        '--pretty',
+        'false',
+        '--listFiles',
+        '--strict',
+        '--exactOptionalPropertyTypes',
+        '--skipLibCheck',
+        '--target',
+        'ES2022',
+        '--lib',
+        'ES2022,DOM,DOM.Iterable',
+        '--module',
+        mode.module,
+        '--moduleResolution',
+        mode.moduleResolution,
         ...mode.flags,
         join(dir, 'samples.ts'),
         join(dir, 'verifier.ts'),
       ]);
       assert.ok(ok, `${compiler.name} reported errors:\n${output}`);
-      const files = output.split('\n').map((l) => l.trim()).filter(Boolean).map((f) => resolve(f));
+      const files = output
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .map((f) => resolve(f));
       const real = (f) => relative(PACKAGE, f);
       const loaded = files.filter((f) => f.includes('upvest-webhooks')).map((f) => real(f.replace(join(dir, 'node_modules'), join(CONSUMER, 'node_modules'))));
       assert.ok(loaded.includes('index.d.ts'), `index.d.ts not loaded; files:\n${files.join('\n')}`);

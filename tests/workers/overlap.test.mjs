@@ -124,7 +124,10 @@ describe('overlapping requests while keys load, in workerd (Miniflare)', { timeo
 
   const signed = (path) => signDelivery({ privateKey: key.privateKey, keyId: key.kid, url: `${WORKER_ORIGIN}${path}` });
 
-  for (const [entry, workerName] of [['upvest-webhooks', 'main'], ['upvest-webhooks/verifier', 'verifier']]) {
+  for (const [entry, workerName] of [
+    ['upvest-webhooks', 'main'],
+    ['upvest-webhooks/verifier', 'verifier'],
+  ]) {
     test(`${entry}: six overlapping requests during a cold key load all answer 200, then six during a refresh after keysMaxAgeMs`, async (t) => {
       const cold = await overlap(t, workerName, '/verify', signed, ' (cold)');
       await sleep(MAX_AGE_MS + 200); // the cached set is now older than keysMaxAgeMs

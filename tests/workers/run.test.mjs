@@ -106,8 +106,13 @@ describe('upvest-webhooks in Cloudflare Workers (workerd via Miniflare)', { time
     const wranglerWorkerd = JSON.parse(readFileSync(createRequire(require.resolve('wrangler/package.json')).resolve('workerd/package.json'), 'utf8')).version;
     assert.equal(wranglerWorkerd, workerd.version, "wrangler's workerd");
     const [major, minor] = process.versions.node.split('.').map(Number);
-    assert.ok(major > 22 || (major === 22 && minor >= 12), `miniflare 4 and wrangler 4 need Node >= 22.12; this is ${process.version} (run-tests.sh picks one with scripts/wrangler-node.sh)`);
-    t.diagnostic(`Node ${process.versions.node}, miniflare ${miniflare}, wrangler ${wrangler}, workerd ${workerd.version} (dates up to ${workerd.compatibilityDate}), compatibility date ${COMPATIBILITY_DATE}`);
+    assert.ok(
+      major > 22 || (major === 22 && minor >= 12),
+      `miniflare 4 and wrangler 4 need Node >= 22.12; this is ${process.version} (run-tests.sh picks one with scripts/wrangler-node.sh)`,
+    );
+    t.diagnostic(
+      `Node ${process.versions.node}, miniflare ${miniflare}, wrangler ${wrangler}, workerd ${workerd.version} (dates up to ${workerd.compatibilityDate}), compatibility date ${COMPATIBILITY_DATE}`,
+    );
   });
 
   test('the bundle took the workerd export condition and kept the .wasm as a CompiledWasm module', () => {
@@ -147,7 +152,10 @@ describe('upvest-webhooks in Cloudflare Workers (workerd via Miniflare)', { time
     const { delivery, jwks } = await (await mf.dispatchFetch('http://localhost/self-test')).json();
     assert.equal(delivery.method, 'POST');
     assert.equal(typeof delivery.body, 'string');
-    assert.ok(jwks.keys.every((k) => !('d' in k)), 'the public JWKS must not contain private members');
+    assert.ok(
+      jwks.keys.every((k) => !('d' in k)),
+      'the public JWKS must not contain private members',
+    );
     const checked = verifyDeliveryIndependently(delivery, jwks);
     assert.deepEqual(checked.components, ['@method', '@path', '@query', 'content-type', 'content-length', 'digest']);
     assert.equal(checked.keyId, 'k1');

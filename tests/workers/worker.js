@@ -17,8 +17,7 @@
 
 import { WebhookVerifier, WebhookVerificationError, generateTestKeyPair, signTestDelivery } from 'upvest-webhooks';
 
-const json = (value, status = 200) =>
-  new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+const json = (value, status = 200) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
 
 // One verifier per isolate and key source, so a fetched JWKS can be cached
 // across requests, as a real Worker would do.

@@ -104,9 +104,7 @@ export default {
     // Answer now; finish the work after the response. A failure here is only
     // logged (the ids are already recorded): for guaranteed processing, send
     // the events to a Queue instead (env.QUEUE.sendBatch) and process them there.
-    ctx.waitUntil(
-      Promise.all(fresh.map((event) => processEvent(event, env))).catch((err) => console.error(`processing failed: ${err.message}`)),
-    );
+    ctx.waitUntil(Promise.all(fresh.map((event) => processEvent(event, env))).catch((err) => console.error(`processing failed: ${err.message}`)));
     return json({ received: fresh.length, duplicates: delivery.events.length - fresh.length });
   },
 };

@@ -28,6 +28,7 @@ export default {
 async function processEvents(events, env) {
   for (const event of events) {
     console.log(`processed ${event.type} ${event.id}`);
-    if (env.EVENTS_FORWARD_URL) await fetch(env.EVENTS_FORWARD_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+    if (env.EVENTS_FORWARD_URL)
+      await fetch(env.EVENTS_FORWARD_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
   }
 }

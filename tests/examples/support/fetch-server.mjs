@@ -66,17 +66,30 @@ export function describeFetchServerExample({ example, runtime, args, env = {} })
           const ids = list.flatMap((d) => d.events.map((e) => e.id));
           return events.every((e) => ids.includes(e.id)) && list.every((d) => d.state === 'delivered') && list;
         },
-        { timeoutMs: 20_000, message: () => `deliveries: ${JSON.stringify(emu.listDeliveries({ webhookId: hook.id }).map((d) => [d.state, d.attempts.map((a) => a.status)]))}\nserver output:\n${server.output()}` },
+        {
+          timeoutMs: 20_000,
+          message: () =>
+            `deliveries: ${JSON.stringify(emu.listDeliveries({ webhookId: hook.id }).map((d) => [d.state, d.attempts.map((a) => a.status)]))}\nserver output:\n${server.output()}`,
+        },
       );
-      assert.ok(deliveries.every((d) => d.attempts.at(-1).status === 200), JSON.stringify(deliveries.map((d) => d.attempts)));
-      assert.ok(deliveries.some((d) => d.test), 'the test delivery');
+      assert.ok(
+        deliveries.every((d) => d.attempts.at(-1).status === 200),
+        JSON.stringify(deliveries.map((d) => d.attempts)),
+      );
+      assert.ok(
+        deliveries.some((d) => d.test),
+        'the test delivery',
+      );
       await waitUntil(() => events.every((e) => mentions(e.id) >= 1), { message: () => `not every event id in the output:\n${server.output()}` });
       for (const e of events) assert.equal(mentions(e.id), 1, `${e.id} in the output ${mentions(e.id)} times:\n${server.output()}`);
       t.diagnostic(`${deliveries.length} deliveries verified (test delivery included), ${events.length} emitted events processed once`);
     });
 
     test('a retry → 200; a tampered delivery → 400 ERR_DIGEST_MISMATCH; an unsigned one → 400 ERR_SIGNATURE_HEADERS_MISSING', async () => {
-      const last = emu.listDeliveries({ webhookId: hook.id }).filter((d) => !d.test).at(-1);
+      const last = emu
+        .listDeliveries({ webhookId: hook.id })
+        .filter((d) => !d.test)
+        .at(-1);
       const request = last.lastRequest;
       const retry = await fetch(receiverUrl, { method: 'POST', headers: request.headers, body: request.body });
       assert.equal(retry.status, 200, await retry.text());

@@ -85,10 +85,15 @@ export function startProcess(command, args, { cwd, env } = {}) {
     lines,
     output: () => lines.join('\n'),
     async waitForLine(re, timeoutMs = 10_000) {
-      const line = await waitUntil(() => lines.find((l) => re.test(l)) ?? (exit ? Promise.reject(new Error(`exited ${JSON.stringify(exit)} before printing ${re}:\n${lines.join('\n')}`)) : null), {
-        timeoutMs,
-        message: () => `no line matching ${re} within ${timeoutMs} ms; output:\n${lines.join('\n')}`,
-      });
+      const line = await waitUntil(
+        () =>
+          lines.find((l) => re.test(l)) ??
+          (exit ? Promise.reject(new Error(`exited ${JSON.stringify(exit)} before printing ${re}:\n${lines.join('\n')}`)) : null),
+        {
+          timeoutMs,
+          message: () => `no line matching ${re} within ${timeoutMs} ms; output:\n${lines.join('\n')}`,
+        },
+      );
       return line.match(re);
     },
     async stop() {

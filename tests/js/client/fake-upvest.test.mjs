@@ -26,12 +26,24 @@ describe('RFC 8941 dictionary parser (signature-input, signature)', () => {
     const text = 'sig1=("@method" "@path");nonce="a\\"b";keyid="k";created=1;expires=2, sig2=:AAAA:';
     const d = parseDictionary(text);
     assert.equal(d.get('sig1').raw, '("@method" "@path");nonce="a\\"b";keyid="k";created=1;expires=2');
-    assert.deepEqual(d.get('sig1').items.map((i) => i.value), ['@method', '@path']);
+    assert.deepEqual(
+      d.get('sig1').items.map((i) => i.value),
+      ['@method', '@path'],
+    );
     assert.deepEqual(Object.fromEntries(d.get('sig1').params.map(([k, v]) => [k, v.value])), { nonce: 'a"b', keyid: 'k', created: 1, expires: 2 });
     assert.equal(d.get('sig2').type, 'bytes');
     assert.deepEqual([...d.get('sig2').value], [0, 0, 0]);
   });
-  for (const bad of ['sig1=("@method"', 'sig1=("a" "b");created=1x', 'sig1=:not base64:', 'Sig1=("a")', 'sig1=("a"),', 'sig1=("a")("b")', 'a=1, a=2', 'sig1=("\\x")']) {
+  for (const bad of [
+    'sig1=("@method"',
+    'sig1=("a" "b");created=1x',
+    'sig1=:not base64:',
+    'Sig1=("a")',
+    'sig1=("a"),',
+    'sig1=("a")("b")',
+    'a=1, a=2',
+    'sig1=("\\x")',
+  ]) {
     test(`rejects ${JSON.stringify(bad)}`, () => assert.throws(() => parseDictionary(bad)));
   }
 });
@@ -50,8 +62,7 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
   after(() => fake?.close());
 
   const api = (opts) => signedFetch(fake, { token, now: clock.now(), ...opts });
-  const create = (body, opts = {}) =>
-    api({ method: 'POST', path: '/webhooks', body: JSON.stringify(body), idempotencyKey: crypto.randomUUID(), ...opts });
+  const create = (body, opts = {}) => api({ method: 'POST', path: '/webhooks', body: JSON.stringify(body), idempotencyKey: crypto.randomUUID(), ...opts });
 
   describe('POST /auth/token', () => {
     test('grants the requested scopes with expires_in 1799 and records them', async () => {
@@ -88,7 +99,10 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
       assert.match(entry.signature.base, /\n"@signature-params": \("@method" .*;nonce="[^"]+"$/);
     });
     test('signature parameters in any order, and an extra alg parameter', async () => {
-      for (const paramOrder of [['nonce', 'keyid', 'expires', 'created'], ['expires', 'created', 'nonce', 'keyid', 'alg']]) {
+      for (const paramOrder of [
+        ['nonce', 'keyid', 'expires', 'created'],
+        ['expires', 'created', 'nonce', 'keyid', 'alg'],
+      ]) {
         const r = await api({ path: '/webhooks', query: 'limit=1', paramOrder, alg: 'ecdsa-p521-sha512' });
         assert.equal(r.status, 200, r.text);
       }
@@ -107,14 +121,26 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
     const rejections = [
       ['no upvest-signature-version', { signatureVersion: null }],
       ['upvest-signature-version 6', { signatureVersion: '6' }],
-      ['upvest-signature-version covered', { headers: { 'upvest-signature-version': '15' }, components: ['@method', '@path', 'accept', 'authorization', 'upvest-client-id', 'upvest-signature-version'] }],
+      [
+        'upvest-signature-version covered',
+        {
+          headers: { 'upvest-signature-version': '15' },
+          components: ['@method', '@path', 'accept', 'authorization', 'upvest-client-id', 'upvest-signature-version'],
+        },
+      ],
       ['authorization not covered', { components: ['@method', '@path', 'accept', 'upvest-client-id'] }],
       ['accept not covered', { components: ['@method', '@path', 'authorization', 'upvest-client-id'] }],
       ['upvest-client-id not covered', { components: ['@method', '@path', 'accept', 'authorization'] }],
       ['@query not covered with a query', { query: 'limit=1', components: ['@method', '@path', 'accept', 'authorization', 'upvest-client-id'] }],
       ['@query covered without a query', { components: ['@method', '@path', '@query', 'accept', 'authorization', 'upvest-client-id'] }],
-      ['idempotency-key sent but not covered', { idempotencyKey: crypto.randomUUID(), components: ['@method', '@path', 'accept', 'authorization', 'upvest-client-id'] }],
-      ['content-type covered without a body', { headers: { 'content-type': 'application/json' }, components: ['@method', '@path', 'accept', 'authorization', 'upvest-client-id', 'content-type'] }],
+      [
+        'idempotency-key sent but not covered',
+        { idempotencyKey: crypto.randomUUID(), components: ['@method', '@path', 'accept', 'authorization', 'upvest-client-id'] },
+      ],
+      [
+        'content-type covered without a body',
+        { headers: { 'content-type': 'application/json' }, components: ['@method', '@path', 'accept', 'authorization', 'upvest-client-id', 'content-type'] },
+      ],
       ['a duplicated component', { components: ['@method', '@path', '@path', 'accept', 'authorization', 'upvest-client-id'] }],
       ['an unsupported derived component', { components: ['@method', '@path', '@target-uri', 'accept', 'authorization', 'upvest-client-id'] }],
       ['created 301 s in the past', { created: () => Math.floor(clock.now() / 1000) - 301, expires: () => Math.floor(clock.now() / 1000) + 10 }],
@@ -123,7 +149,7 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
       ['an unknown keyid', { key: { keyId: 'nobody', privateKey: crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey } }],
       ['a key other than the registered one', { key: { keyId: 'self', privateKey: crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey } }],
       ['a signature over another base', { tamper: (b) => b.replace('"@path": /webhooks', '"@path": /webhooks/') }],
-      ['another tenant\'s client id', { clientId: crypto.randomUUID() }],
+      ["another tenant's client id", { clientId: crypto.randomUUID() }],
       ['a missing keyid parameter', { paramOrder: ['created', 'expires', 'nonce'] }],
       ['an alg that does not fit the key', { alg: 'ed25519' }],
       ['a label other than sig1', { rename: 'sig2' }],
@@ -174,7 +200,14 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
       });
     }
     test('rejects a body whose content-digest does not match', async () => {
-      const built = buildSignedRequest(fake, { token, now: clock.now(), method: 'POST', path: '/webhooks', body: '{"title":"a","url":"https://a.example"}', idempotencyKey: crypto.randomUUID() });
+      const built = buildSignedRequest(fake, {
+        token,
+        now: clock.now(),
+        method: 'POST',
+        path: '/webhooks',
+        body: '{"title":"a","url":"https://a.example"}',
+        idempotencyKey: crypto.randomUUID(),
+      });
       built.init.body = '{"title":"b","url":"https://a.example"}';
       const response = await fetch(built.url, built.init);
       assert.equal(response.status, 401);
@@ -248,7 +281,12 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
       assert.deepEqual(Object.keys(r.json).sort(), ['config', 'created_at', 'enabled', 'id', 'title', 'type', 'updated_at', 'url']);
     });
     test('update, retrieve, test (202 + a signed delivery), delete (204), then 404', async () => {
-      const { json: hook } = await create({ title: 'life', url: 'https://hooks.example.com/life', type: ['ORDER'], config: { delay: '5s', max_package_size: 10240 } });
+      const { json: hook } = await create({
+        title: 'life',
+        url: 'https://hooks.example.com/life',
+        type: ['ORDER'],
+        config: { delay: '5s', max_package_size: 10240 },
+      });
       const patched = await api({ method: 'PATCH', path: `/webhooks/${hook.id}`, body: '{"enabled":true}', idempotencyKey: crypto.randomUUID() });
       assert.equal(patched.status, 200);
       assert.equal(patched.json.enabled, true);
@@ -288,15 +326,28 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
       try {
         const t = (await fetchToken(f, undefined, { now: clock.now() })).json.access_token;
         for (const title of ['c', 'a', 'b']) {
-          const r = await signedFetch(f, { token: t, now: clock.now(), method: 'POST', path: '/webhooks', body: JSON.stringify({ title, url: `https://h.example/${title}` }), idempotencyKey: crypto.randomUUID() });
+          const r = await signedFetch(f, {
+            token: t,
+            now: clock.now(),
+            method: 'POST',
+            path: '/webhooks',
+            body: JSON.stringify({ title, url: `https://h.example/${title}` }),
+            idempotencyKey: crypto.randomUUID(),
+          });
           assert.equal(r.status, 201);
         }
         const page = await signedFetch(f, { token: t, now: clock.now(), query: 'sort=title&order=DESC&limit=2&offset=1' });
         assert.equal(page.status, 200, page.text);
         assert.deepEqual(page.json.meta, { offset: 1, limit: 2, count: 2, total_count: 3, sort: 'title', order: 'DESC' });
-        assert.deepEqual(page.json.data.map((h) => h.title), ['b', 'a']);
+        assert.deepEqual(
+          page.json.data.map((h) => h.title),
+          ['b', 'a'],
+        );
         const all = await signedFetch(f, { token: t, now: clock.now() });
-        assert.deepEqual(all.json.data.map((h) => h.title), ['c', 'a', 'b']);
+        assert.deepEqual(
+          all.json.data.map((h) => h.title),
+          ['c', 'a', 'b'],
+        );
         assert.deepEqual(all.json.meta, { offset: 0, limit: 100, count: 3, total_count: 3, sort: 'created_at', order: 'ASC' });
         for (const q of ['limit=1001', 'limit=-1', 'offset=-1', 'sort=id', 'order=asc', 'limit=1.5', 'foo=1']) {
           assertProblem(await signedFetch(f, { token: t, now: clock.now(), query: q }), 400);
@@ -319,9 +370,19 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
       const jwks = (await api({ path: '/auth/verify_keys' })).json;
       const d = fake.signDelivery({ url: 'https://tenant.example/hook?x=1', events: [{ id: crypto.randomUUID() }] });
       const params = d.headers['signature-input'].slice('sig1='.length);
-      const components = /^\(([^)]*)\)/.exec(params)[1].split(' ').map((c) => JSON.parse(c));
+      const components = /^\(([^)]*)\)/
+        .exec(params)[1]
+        .split(' ')
+        .map((c) => JSON.parse(c));
       assert.deepEqual(components, ['@method', '@path', '@query', 'content-type', 'content-length', 'digest']);
-      const value = { '@method': 'POST', '@path': '/hook', '@query': '?x=1', 'content-type': 'application/json', 'content-length': d.headers['content-length'], digest: d.headers.digest };
+      const value = {
+        '@method': 'POST',
+        '@path': '/hook',
+        '@query': '?x=1',
+        'content-type': 'application/json',
+        'content-length': d.headers['content-length'],
+        digest: d.headers.digest,
+      };
       const base = [...components.map((c) => `${c}: ${value[c]}`), `@signature-params: ${params}`].join('\n');
       const kid = /keyid="([^"]+)"/.exec(params)[1];
       const jwk = jwks.keys.find((k) => k.kid === kid);

@@ -38,7 +38,10 @@ describe('UpvestClient recovers from transient faults without duplicates', () =>
     const posts = entriesFor(fake, 'POST', '/webhooks');
     assert.equal(posts.length, attempts, `attempts: ${posts.map((p) => p.status).join(', ')}`);
     assert.match(posts[0].idempotencyKey ?? '', UUID_V4);
-    assert.ok(posts.every((p) => p.idempotencyKey === posts[0].idempotencyKey), 'every attempt has the same idempotency key');
+    assert.ok(
+      posts.every((p) => p.idempotencyKey === posts[0].idempotencyKey),
+      'every attempt has the same idempotency key',
+    );
     assert.equal(new Set(posts.map((p) => p.signature.nonce)).size, posts.length, 'every attempt is signed afresh');
     assert.equal(fake.state.webhooks.size, before + 1, 'exactly one webhook was created');
     const { _seq, ...stored } = fake.state.webhooks.get(hook.id) ?? {};
@@ -65,18 +68,27 @@ describe('UpvestClient recovers from transient faults without duplicates', () =>
   for (const status of [500, 502, 503, 504]) {
     test(`${status} before processing is retried with the same key`, async () => {
       const { posts } = await createThrough({ status });
-      assert.deepEqual(posts.map((p) => p.status), [status, 201]);
+      assert.deepEqual(
+        posts.map((p) => p.status),
+        [status, 201],
+      );
     });
   }
 
   test('a non-JSON 502 from a proxy (text/html) is retried', async () => {
     const { posts } = await createThrough({ kind: 'html', status: 502 });
-    assert.deepEqual(posts.map((p) => p.status), [502, 201]);
+    assert.deepEqual(
+      posts.map((p) => p.status),
+      [502, 201],
+    );
   });
 
   test('a connection dropped before the request was processed is retried', async () => {
     const { posts } = await createThrough({ kind: 'drop', when: 'before' });
-    assert.deepEqual(posts.map((p) => p.status), ['dropped', 201]);
+    assert.deepEqual(
+      posts.map((p) => p.status),
+      ['dropped', 201],
+    );
     assert.equal(posts[1].replayed, false);
   });
 
@@ -112,7 +124,10 @@ describe('UpvestClient recovers from transient faults without duplicates', () =>
   test('two different faults in a row (a 503, then a response lost after processing), then success (maxRetries 2)', async () => {
     fake.inject({ method: 'POST', path: '/webhooks', kind: 'drop', when: 'after' });
     const { posts } = await createThrough({ status: 503 }, { attempts: 3 });
-    assert.deepEqual(posts.map((p) => p.status), [503, 'dropped', 201]);
+    assert.deepEqual(
+      posts.map((p) => p.status),
+      [503, 'dropped', 201],
+    );
     assert.equal(posts[2].replayed, true);
   });
 
@@ -144,7 +159,10 @@ describe('UpvestClient recovers from transient faults without duplicates', () =>
     fake.inject({ method: 'GET', path: '/webhooks', status: 503 });
     const page = await upvest.webhooks.list();
     assert.ok(Array.isArray(page.data));
-    assert.deepEqual(entriesFor(fake, 'GET', '/webhooks').map((r) => r.status), ['dropped', 503, 200]);
+    assert.deepEqual(
+      entriesFor(fake, 'GET', '/webhooks').map((r) => r.status),
+      ['dropped', 503, 200],
+    );
   });
 
   test('non-retryable statuses are not retried: 400, 403, 404, 406, 409', async () => {
@@ -246,7 +264,10 @@ describe('UpvestClient gives up with a typed error when the retry budget is spen
     assert.ok(gaps.reduce((a, b) => a + b, 0) >= 150, `gaps ${gaps.join(', ')} ms: exponential from 100 ms should add up`);
     const capped = await storm({ status: 503 }, { maxRetries: 3, retryBaseDelayMs: 10_000, retryMaxDelayMs: 60 });
     const cappedGaps = capped.posts.slice(1).map((p, i) => p.at - capped.posts[i].at);
-    assert.ok(cappedGaps.every((g) => g <= 60 + 150), `gaps ${cappedGaps.join(', ')} ms exceed retryMaxDelayMs 60`);
+    assert.ok(
+      cappedGaps.every((g) => g <= 60 + 150),
+      `gaps ${cappedGaps.join(', ')} ms exceed retryMaxDelayMs 60`,
+    );
   });
 });
 
@@ -348,7 +369,11 @@ describe('UpvestClient honours AbortSignal', () => {
         assert.equal(err, signal.reason, `${call}: ${err}`);
       }
       await sleep(100); // a request started anyway would arrive by now
-      assert.deepEqual(fake.requests.map((r) => `${r.method} ${r.path}`), [], 'nothing may be sent with an aborted signal');
+      assert.deepEqual(
+        fake.requests.map((r) => `${r.method} ${r.path}`),
+        [],
+        'nothing may be sent with an aborted signal',
+      );
       assert.ok(fake.state.webhooks.has(hook.id));
     }));
 });

@@ -92,11 +92,7 @@ export const covered = (entry) => entry.signature?.components ?? [];
 /** Asserts every request the fake received carried a valid signature. */
 export function assertAllVerified(fake, entries = fake.requests) {
   for (const entry of entries) {
-    assert.equal(
-      entry.signature?.verified,
-      true,
-      `${entry.method} ${entry.url}: signature not verified (${entry.signature?.error ?? 'no signature info'})`,
-    );
+    assert.equal(entry.signature?.verified, true, `${entry.method} ${entry.url}: signature not verified (${entry.signature?.error ?? 'no signature info'})`);
   }
 }
 
@@ -153,9 +149,5 @@ export async function withoutUnhandledRejections(fn, settleMs = 100) {
   } finally {
     process.off('unhandledRejection', onRejection);
   }
-  assert.equal(
-    seen.length,
-    0,
-    `unhandled rejections (these crash a Node process by default): ${seen.map((r) => `${r?.name}: ${r?.message}`).join('; ')}`,
-  );
+  assert.equal(seen.length, 0, `unhandled rejections (these crash a Node process by default): ${seen.map((r) => `${r?.name}: ${r?.message}`).join('; ')}`);
 }

@@ -31,8 +31,18 @@ describe('UpvestClient private keys', () => {
 
   const forms = [
     ['P-521 PKCS#8 PEM ("PRIVATE KEY")', p521, () => ({ privateKey: p521.export({ type: 'pkcs8', format: 'pem' }) }), /^-----BEGIN PRIVATE KEY-----/],
-    ['P-521 SEC1 PEM ("EC PRIVATE KEY")', p521, () => ({ privateKey: p521.export({ type: 'sec1', format: 'pem' }) }), /^-----BEGIN EC PRIVATE KEY-----\n(?!Proc-Type)/],
-    ['P-521 legacy-encrypted PEM from `openssl ec -aes256`', legacyKey, () => ({ privateKey: legacyPem, privateKeyPassphrase: PASSPHRASE }), /Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,/],
+    [
+      'P-521 SEC1 PEM ("EC PRIVATE KEY")',
+      p521,
+      () => ({ privateKey: p521.export({ type: 'sec1', format: 'pem' }) }),
+      /^-----BEGIN EC PRIVATE KEY-----\n(?!Proc-Type)/,
+    ],
+    [
+      'P-521 legacy-encrypted PEM from `openssl ec -aes256`',
+      legacyKey,
+      () => ({ privateKey: legacyPem, privateKeyPassphrase: PASSPHRASE }),
+      /Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,/,
+    ],
     [
       'P-521 encrypted PKCS#8 ("ENCRYPTED PRIVATE KEY", aes-256-cbc, node:crypto)',
       p521,
@@ -40,7 +50,12 @@ describe('UpvestClient private keys', () => {
       /^-----BEGIN ENCRYPTED PRIVATE KEY-----/,
     ],
     ['P-521 private JWK', p521, () => ({ privateKey: p521.export({ format: 'jwk' }) }), null],
-    ['P-521 private JWK with kid, alg and use members', p521, () => ({ privateKey: { ...p521.export({ format: 'jwk' }), kid: 'x', alg: 'ES512', use: 'sig' } }), null],
+    [
+      'P-521 private JWK with kid, alg and use members',
+      p521,
+      () => ({ privateKey: { ...p521.export({ format: 'jwk' }), kid: 'x', alg: 'ES512', use: 'sig' } }),
+      null,
+    ],
     ['Ed25519 PKCS#8 PEM', ed25519, () => ({ privateKey: ed25519.export({ type: 'pkcs8', format: 'pem' }) }), /^-----BEGIN PRIVATE KEY-----/],
     ['Ed25519 private JWK (OKP)', ed25519, () => ({ privateKey: ed25519.export({ format: 'jwk' }) }), null],
     [
@@ -95,7 +110,15 @@ describe('UpvestClient private keys', () => {
       ['an RSA key', { privateKey: rsa.export({ type: 'pkcs8', format: 'pem' }) }],
       ['a P-256 key (Upvest needs P-521)', { privateKey: p256.export({ type: 'pkcs8', format: 'pem' }) }],
       ['a P-256 JWK', { privateKey: p256.export({ format: 'jwk' }) }],
-      ['a JWK whose d does not match x/y', { privateKey: { ...p521.export({ format: 'jwk' }), d: crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey.export({ format: 'jwk' }).d } }],
+      [
+        'a JWK whose d does not match x/y',
+        {
+          privateKey: {
+            ...p521.export({ format: 'jwk' }),
+            d: crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey.export({ format: 'jwk' }).d,
+          },
+        },
+      ],
     ];
     for (const [name, opts] of bad) {
       test(name, async () => {
@@ -125,7 +148,9 @@ describe('UpvestClient private keys', () => {
   });
 
   test('a key the server does not know under keyId: the server says 401, the client reports ERR_API_UNAUTHORIZED', async () => {
-    const upvest = new UpvestClient(clientOptions(fake, { keyId: crypto.randomUUID(), privateKey: p521.export({ type: 'pkcs8', format: 'pem' }), maxRetries: 0 }));
+    const upvest = new UpvestClient(
+      clientOptions(fake, { keyId: crypto.randomUUID(), privateKey: p521.export({ type: 'pkcs8', format: 'pem' }), maxRetries: 0 }),
+    );
     const err = await failure(() => upvest.webhooks.list());
     assert.equal(err.code, 'ERR_API_UNAUTHORIZED', `${err.name}: ${err.message}`);
     assert.equal(err.status, 401);

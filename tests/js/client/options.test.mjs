@@ -30,7 +30,10 @@ describe('UpvestClient options', () => {
   test('a trailing slash on baseUrl does not double the slash in the path', async () => {
     const upvest = clientFor(fake, { baseUrl: `${fake.baseUrl}/` });
     await upvest.webhooks.list();
-    assert.deepEqual(fake.requests.map((r) => r.path), ['/auth/token', '/webhooks']);
+    assert.deepEqual(
+      fake.requests.map((r) => r.path),
+      ['/auth/token', '/webhooks'],
+    );
     assertAllVerified(fake);
   });
 
@@ -172,7 +175,13 @@ describe('UpvestClient options', () => {
     const upvest = clientFor(fake);
     const created = await upvest.webhooks.create(sample('open'));
     // A category added by Upvest after this version (the emulator itself refuses unknown ones).
-    fake.inject({ status: 200, contentType: 'application/json', method: 'GET', path: `/webhooks/${created.id}`, body: { ...created, type: ['NEW_CATEGORY_2030'] } });
+    fake.inject({
+      status: 200,
+      contentType: 'application/json',
+      method: 'GET',
+      path: `/webhooks/${created.id}`,
+      body: { ...created, type: ['NEW_CATEGORY_2030'] },
+    });
     const hook = await upvest.webhooks.retrieve(created.id);
     assert.deepEqual(hook.type, ['NEW_CATEGORY_2030']);
   });

@@ -4,16 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  UUID,
-  UUID_V4,
-  assertAllVerified,
-  clientFor,
-  covered,
-  entriesFor,
-  sample,
-  setup,
-} from './helpers.mjs';
+import { UUID, UUID_V4, assertAllVerified, clientFor, covered, entriesFor, sample, setup } from './helpers.mjs';
 
 describe('UpvestClient round trip against the fake Upvest API', () => {
   let fake;
@@ -55,7 +46,11 @@ describe('UpvestClient round trip against the fake Upvest API', () => {
 
     const page = await upvest.webhooks.list({ limit: 2, offset: 1, sort: 'created_at', order: 'DESC' });
     assert.deepEqual(page.meta, { offset: 1, limit: 2, count: 2, total_count: 5, sort: 'created_at', order: 'DESC' });
-    assert.deepEqual(page.data.map((h) => h.title), ['Orders bravo', 'Orders charlie'], 'created delta, alpha, charlie, bravo, echo; DESC from offset 1');
+    assert.deepEqual(
+      page.data.map((h) => h.title),
+      ['Orders bravo', 'Orders charlie'],
+      'created delta, alpha, charlie, bravo, echo; DESC from offset 1',
+    );
 
     assert.equal(await upvest.webhooks.test(hook.id), undefined);
     assert.equal(fake.state.testDeliveries.at(-1).webhookId, hook.id);
@@ -65,7 +60,10 @@ describe('UpvestClient round trip against the fake Upvest API', () => {
     assert.equal((await upvest.webhooks.list()).meta.total_count, 0);
 
     assertAllVerified(fake);
-    assert.ok(fake.requests.every((r) => typeof r.status === 'number' && r.status < 300), 'no request failed');
+    assert.ok(
+      fake.requests.every((r) => typeof r.status === 'number' && r.status < 300),
+      'no request failed',
+    );
   });
 
   test('listAll fetches pages lazily: breaking after the first item sends one list request', async () => {
@@ -139,7 +137,12 @@ describe('UpvestClient round trip against the fake Upvest API', () => {
       ['POST /webhooks', (r) => r.method === 'POST' && r.path === '/webhooks', [...base, 'authorization', ...body, 'idempotency-key'], ['@query']],
       ['PATCH /webhooks/{id}', (r) => r.method === 'PATCH', [...base, 'authorization', ...body, 'idempotency-key'], ['@query']],
       ['GET /webhooks?…', (r) => r.method === 'GET' && r.path === '/webhooks', [...base, 'authorization', '@query'], [...body, 'idempotency-key']],
-      ['GET /webhooks/{id}', (r) => r.method === 'GET' && /^\/webhooks\/[^/]+$/.test(r.path), [...base, 'authorization'], [...body, '@query', 'idempotency-key']],
+      [
+        'GET /webhooks/{id}',
+        (r) => r.method === 'GET' && /^\/webhooks\/[^/]+$/.test(r.path),
+        [...base, 'authorization'],
+        [...body, '@query', 'idempotency-key'],
+      ],
       ['POST /webhooks/{id}/test (no body)', (r) => r.path.endsWith('/test'), [...base, 'authorization', 'idempotency-key'], [...body, '@query']],
       ['GET /auth/verify_keys', (r) => r.path === '/auth/verify_keys', [...base, 'authorization'], [...body, '@query', 'idempotency-key']],
       ['DELETE /webhooks/{id}', (r) => r.method === 'DELETE', [...base, 'authorization'], [...body, '@query', 'idempotency-key']],
@@ -208,7 +211,10 @@ describe('UpvestClient round trip against the fake Upvest API', () => {
     assert.deepEqual(b, a);
     assert.equal(fake.state.webhooks.size, before + 1);
     const sent = entriesFor(fake, 'POST', '/webhooks').slice(-2);
-    assert.deepEqual(sent.map((r) => r.idempotencyKey), [key, key]);
+    assert.deepEqual(
+      sent.map((r) => r.idempotencyKey),
+      [key, key],
+    );
   });
 
   test('update accepts every documented field', async () => {

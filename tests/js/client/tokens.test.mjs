@@ -56,7 +56,11 @@ describe('UpvestClient access tokens', () => {
       clock.advance(800_000); // 1800 s: expired
       await upvest.webhooks.list();
       assert.equal(fake.tokenRequests.length, 2, 'refreshed after expires_in');
-      assert.deepEqual(trace(fake), ['TOKEN 200', 'GET /webhooks 200', 'GET /webhooks 200', 'TOKEN 200', 'GET /webhooks 200'], 'refreshed before use, not after a 401');
+      assert.deepEqual(
+        trace(fake),
+        ['TOKEN 200', 'GET /webhooks 200', 'GET /webhooks 200', 'TOKEN 200', 'GET /webhooks 200'],
+        'refreshed before use, not after a 401',
+      );
       assertAllVerified(fake);
     });
   });
@@ -68,7 +72,10 @@ describe('UpvestClient access tokens', () => {
       await new Promise((r) => setTimeout(r, 2100));
       await upvest.webhooks.list();
       assert.equal(fake.tokenRequests.length, 2);
-      assert.ok(fake.apiRequests.every((r) => r.status === 200), `no API call may hit an expired token: ${trace(fake)}`);
+      assert.ok(
+        fake.apiRequests.every((r) => r.status === 200),
+        `no API call may hit an expired token: ${trace(fake)}`,
+      );
     }));
 
   test('20 concurrent calls share exactly one token request', () =>

@@ -147,9 +147,13 @@ describe('UpvestClient validates arguments before sending anything', () => {
         [{ pageSize: 1001 }, /^(pageSize|limit)$/, 'range'],
         [{ sort: 'id' }, 'sort', 'enum'],
       ]) {
-        await expectInvalid(async () => {
-          for await (const h of upvest.webhooks.listAll(params)) assert.fail(`yielded ${h.id}`);
-        }, field, rule);
+        await expectInvalid(
+          async () => {
+            for await (const h of upvest.webhooks.listAll(params)) assert.fail(`yielded ${h.id}`);
+          },
+          field,
+          rule,
+        );
       }
     });
     test('accepts limit 0 and 1000, offset 0, every sort field and order', async () => {

@@ -40,7 +40,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     onResponse: (r) => console.error(`${r.method} ${r.url} → ${r.status}${r.signature?.error ? ` (${r.signature.error})` : ''}`),
   });
   console.log(
-    JSON.stringify({ baseUrl: fake.baseUrl, clientId: fake.clientId, clientSecret: fake.clientSecret, keyId: fake.keyId, privateKeyPem: fake.privateKeyPem }, null, 2),
+    JSON.stringify(
+      { baseUrl: fake.baseUrl, clientId: fake.clientId, clientSecret: fake.clientSecret, keyId: fake.keyId, privateKeyPem: fake.privateKeyPem },
+      null,
+      2,
+    ),
   );
   const stop = () => fake.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -10,13 +10,7 @@
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import {
-  NOW_SECONDS,
-  contentDigestValue,
-  digestValue,
-  signRequest,
-  splitTarget,
-} from './upvest-signer.mjs';
+import { NOW_SECONDS, contentDigestValue, digestValue, signRequest, splitTarget } from './upvest-signer.mjs';
 
 // ---------------------------------------------------------------------------
 // A small seeded PRNG (mulberry32), so a failing run can be replayed.
@@ -42,7 +36,9 @@ export function rng(seed) {
 // Events across every category of the emulator's samples (from Upvest's OpenAPI).
 
 const samples = JSON.parse(fs.readFileSync(new URL('../../../pkg/emulator/sample-events.json', import.meta.url), 'utf8')).categories;
-const EXAMPLES = Object.values(samples).flatMap((category) => (category.examples ?? []).map((example) => example.event)).filter(Boolean);
+const EXAMPLES = Object.values(samples)
+  .flatMap((category) => (category.examples ?? []).map((example) => example.event))
+  .filter(Boolean);
 
 /** A body of about `size` bytes (0 gives the empty body): random events, padded in `object`. */
 export function randomBody(r, size) {
@@ -87,7 +83,13 @@ function derToRs(der) {
 }
 
 function intDer(n) {
-  let bytes = Buffer.from(n.toString(16).padStart(2, '0').replace(/^(.(..)*)$/, '0$1'), 'hex');
+  let bytes = Buffer.from(
+    n
+      .toString(16)
+      .padStart(2, '0')
+      .replace(/^(.(..)*)$/, '0$1'),
+    'hex',
+  );
   if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
   return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
 }
@@ -185,7 +187,10 @@ export function mutations(r, s, keys) {
       add(`header ${name}: changed`, ['ERR_CONTENT_LENGTH_MISMATCH'], setHeader(d, name, String(Number(value) + 1)));
     } else if (name === 'digest' || name === 'content-digest') {
       const other = Buffer.concat([bodyBytes, Buffer.from('x')]);
-      const changed = name === 'digest' ? digestValue(other, value.startsWith('SHA-512') ? 'sha-512' : 'sha-256') : contentDigestValue(other, value.startsWith('sha-256') ? 'sha-256' : 'sha-512');
+      const changed =
+        name === 'digest'
+          ? digestValue(other, value.startsWith('SHA-512') ? 'sha-512' : 'sha-256')
+          : contentDigestValue(other, value.startsWith('sha-256') ? 'sha-256' : 'sha-512');
       add(`header ${name}: changed`, ['ERR_DIGEST_MISMATCH'], setHeader(d, name, changed));
     } else {
       add(`header ${name}: changed`, INVALID, setHeader(d, name, `${value}; charset=utf-8`));
@@ -199,7 +204,9 @@ export function mutations(r, s, keys) {
   // --- irrelevant: header name case, OWS around values, uncovered headers, body types, label
   {
     const upper = clone(d);
-    upper.headers = Object.fromEntries(Object.entries(d.headers).map(([n, v]) => [r.chance(0.5) ? n.toUpperCase() : n.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase()), v]));
+    upper.headers = Object.fromEntries(
+      Object.entries(d.headers).map(([n, v]) => [r.chance(0.5) ? n.toUpperCase() : n.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase()), v]),
+    );
     add('irrelevant: header name case', 'accept', upper);
     const ows = clone(d);
     for (const name of Object.keys(ows.headers)) ows.headers[name] = `${r.pick([' ', '\t', '  ', ''])}${ows.headers[name]}${r.pick([' ', '\t', ''])}`;
@@ -207,10 +214,18 @@ export function mutations(r, s, keys) {
     add('irrelevant: uncovered header added', 'accept', setHeader(d, 'x-request-id', crypto.randomUUID()));
     add('irrelevant: headers as [name, value] pairs in reverse order', 'accept', { ...d, headers: Object.entries(d.headers).reverse() });
     add('irrelevant: body as bytes', 'accept', { ...d, body: new Uint8Array(bodyBytes) });
-    const relabel = setHeader(setHeader(d, 'signature-input', d.headers['signature-input'].replace(/^sig1=/, 'upvest=')), 'signature', d.headers.signature.replace(/^sig1=/, 'upvest='));
+    const relabel = setHeader(
+      setHeader(d, 'signature-input', d.headers['signature-input'].replace(/^sig1=/, 'upvest=')),
+      'signature',
+      d.headers.signature.replace(/^sig1=/, 'upvest='),
+    );
     add('irrelevant: label renamed in both headers (labels are not signed)', 'accept', relabel);
     add('irrelevant: an unrelated second Signature member', 'accept', setHeader(d, 'signature', `${d.headers.signature}, other=:AAAA:`));
-    add('irrelevant: OWS after the member separator', 'accept', setHeader(d, 'signature-input', `${d.headers['signature-input']} ,  x=("@method");keyid="nobody";created=1`));
+    add(
+      'irrelevant: OWS after the member separator',
+      'accept',
+      setHeader(d, 'signature-input', `${d.headers['signature-input']} ,  x=("@method");keyid="nobody";created=1`),
+    );
   }
 
   // --- Signature-Input parameters edited without re-signing
@@ -219,9 +234,23 @@ export function mutations(r, s, keys) {
     const otherKid = keys[1].kid;
     add('params: keyid -> other known key', INVALID, withInput(d, p.replace(/keyid="[^"]*"/, `keyid="${otherKid}"`)));
     add('params: keyid -> unknown', ['ERR_KEY_NOT_FOUND'], withInput(d, p.replace(/keyid="[^"]*"/, 'keyid="unknown-key"')));
-    add('params: created - 1', INVALID, withInput(d, p.replace(/created=(\d+)/, (m, v) => `created=${Number(v) - 1}`)));
+    add(
+      'params: created - 1',
+      INVALID,
+      withInput(
+        d,
+        p.replace(/created=(\d+)/, (m, v) => `created=${Number(v) - 1}`),
+      ),
+    );
     if (/expires=/.test(p)) {
-      add('params: expires + 1', INVALID, withInput(d, p.replace(/expires=(\d+)/, (m, v) => `expires=${Number(v) + 1}`)));
+      add(
+        'params: expires + 1',
+        INVALID,
+        withInput(
+          d,
+          p.replace(/expires=(\d+)/, (m, v) => `expires=${Number(v) + 1}`),
+        ),
+      );
       add('params: expires removed', INVALID, withInput(d, p.replace(/;expires=\d+/, '')));
     } else {
       add('params: expires added', INVALID, withInput(d, `${p};expires=${NOW_SECONDS + 30}`));
@@ -237,8 +266,25 @@ export function mutations(r, s, keys) {
     add('params: components reordered', INVALID, withInput(d, p.replace(`(${list.join(' ')})`, `(${swapped.join(' ')})`)));
     const nonDigest = components.filter((c) => !c.includes('digest'));
     const dropOne = r.pick(nonDigest);
-    add(`params: component dropped (${dropOne.startsWith('@') ? dropOne : 'header'})`, INVALID, withInput(d, p.replace(`(${list.join(' ')})`, `(${components.filter((c) => c !== dropOne).map((c) => `"${c}"`).join(' ')})`)));
-    add('params: component added (@authority or host)', ['ERR_SIGNATURE_INVALID', 'ERR_COMPONENT_MISSING'], withInput(d, p.replace(`(${list.join(' ')})`, `(${list.join(' ')} "@authority")`)));
+    add(
+      `params: component dropped (${dropOne.startsWith('@') ? dropOne : 'header'})`,
+      INVALID,
+      withInput(
+        d,
+        p.replace(
+          `(${list.join(' ')})`,
+          `(${components
+            .filter((c) => c !== dropOne)
+            .map((c) => `"${c}"`)
+            .join(' ')})`,
+        ),
+      ),
+    );
+    add(
+      'params: component added (@authority or host)',
+      ['ERR_SIGNATURE_INVALID', 'ERR_COMPONENT_MISSING'],
+      withInput(d, p.replace(`(${list.join(' ')})`, `(${list.join(' ')} "@authority")`)),
+    );
     if (digestHeader) {
       add('params: digest coverage dropped', ['ERR_DIGEST_NOT_COVERED'], withInput(d, p.replace(` "${digestHeader}"`, '')));
     }
@@ -275,7 +321,11 @@ export function mutations(r, s, keys) {
       add('irrelevant: query added where @query is not covered', 'accept', { ...d, url: rebuild(t.path, 'x=1') });
     }
     add('irrelevant: URL fragment', 'accept', { ...d, url: `${d.url}#frag` });
-    if (t.scheme) add('irrelevant: host and scheme case (@authority not covered)', 'accept', { ...d, url: d.url.replace(t.authority, t.authority.toUpperCase()).replace(/^https/, 'HTTPS') });
+    if (t.scheme)
+      add('irrelevant: host and scheme case (@authority not covered)', 'accept', {
+        ...d,
+        url: d.url.replace(t.authority, t.authority.toUpperCase()).replace(/^https/, 'HTTPS'),
+      });
   }
 
   // --- keys: signed with the other key under this keyid
@@ -307,24 +357,51 @@ export function mutations(r, s, keys) {
     const moved = genuine.replace(/created=\d+/, `created=${NOW_SECONDS}`).replace(/expires=\d+/, `expires=${NOW_SECONDS + 60}`);
     const input = (text) => setHeader(old, 'signature-input', text);
     add('replay: the expired delivery as it was', ['ERR_SIGNATURE_EXPIRED'], old);
-    add('replay: second sig1 behind %"\\" (as reported)', ['ERR_SIGNATURE_INPUT_MALFORMED'],
-      input(`sig1=${genuine}, a=("@method");keyid="x";created=${NOW_SECONDS};p=%"\\", sig1=${moved}`));
-    add('replay: sig1 repeated with moved times', ['ERR_SIGNATURE_INPUT_MALFORMED'], input(r.chance(0.5) ? `sig1=${genuine}, sig1=${moved}` : `sig1=${moved}, sig1=${genuine}`));
+    add(
+      'replay: second sig1 behind %"\\" (as reported)',
+      ['ERR_SIGNATURE_INPUT_MALFORMED'],
+      input(`sig1=${genuine}, a=("@method");keyid="x";created=${NOW_SECONDS};p=%"\\", sig1=${moved}`),
+    );
+    add(
+      'replay: sig1 repeated with moved times',
+      ['ERR_SIGNATURE_INPUT_MALFORMED'],
+      input(r.chance(0.5) ? `sig1=${genuine}, sig1=${moved}` : `sig1=${moved}, sig1=${genuine}`),
+    );
     // The generator: a random RFC 9651 (or escape) trick in a random place.
     const trick = r.pick(['%"\\"', '%"\\\\"', '%"%22"', '%"a,b"', '@1700000000', '"\\""', '"a,b"']);
-    const filler = r.pick([`a=${trick}`, `a=("@method");keyid="x";created=${NOW_SECONDS};p=${trick}`, `a=("@method");p=${trick};keyid="x";created=${NOW_SECONDS}`, `a;p=${trick}`, `a=(${trick})`]);
+    const filler = r.pick([
+      `a=${trick}`,
+      `a=("@method");keyid="x";created=${NOW_SECONDS};p=${trick}`,
+      `a=("@method");p=${trick};keyid="x";created=${NOW_SECONDS}`,
+      `a;p=${trick}`,
+      `a=(${trick})`,
+    ]);
     const sep = () => `${r.pick(['', ' ', '\t'])},${r.pick(['', ' ', '  '])}`;
     const members = [`sig1=${genuine}`, filler, `sig1=${moved}`];
     if (r.chance(0.5)) members.splice(1, 0, `d=@${NOW_SECONDS}`);
     add('replay: generated trick and placement', ['ERR_SIGNATURE_INPUT_MALFORMED'], input(members.reduce((acc, m) => `${acc}${sep()}${m}`)));
     add('label: repeated in Signature', ['ERR_SIGNATURE_MALFORMED'], setHeader(d, 'signature', `${d.headers.signature}, ${d.headers.signature}`));
-    add('label: repeated in Signature-Input', ['ERR_SIGNATURE_INPUT_MALFORMED'], setHeader(d, 'signature-input', `${d.headers['signature-input']}, ${d.headers['signature-input']}`));
+    add(
+      'label: repeated in Signature-Input',
+      ['ERR_SIGNATURE_INPUT_MALFORMED'],
+      setHeader(d, 'signature-input', `${d.headers['signature-input']}, ${d.headers['signature-input']}`),
+    );
   }
 
   // --- finding 2: a digest algorithm repeated inside one header value
   if (digestHeader) {
     const value = d.headers[digestHeader];
-    add('digest: algorithm repeated in the value', ['ERR_DIGEST_MALFORMED'], setHeader(d, digestHeader, Array(2 + r.int(250)).fill(value).join(r.pick([',', ', ']))));
+    add(
+      'digest: algorithm repeated in the value',
+      ['ERR_DIGEST_MALFORMED'],
+      setHeader(
+        d,
+        digestHeader,
+        Array(2 + r.int(250))
+          .fill(value)
+          .join(r.pick([',', ', '])),
+      ),
+    );
   }
 
   // --- finding 5: a signed body that is not UTF-8 is never a verified delivery
@@ -340,10 +417,13 @@ export function mutations(r, s, keys) {
   } else {
     add('form: v6 signature with upvest-signature-version: 15', INVALID, setHeader(d, 'upvest-signature-version', '15'));
   }
-  add('form: signed over the other form\'s base, headers unchanged', options.form === 'v15' ? INVALID : 'accept',
+  add(
+    "form: signed over the other form's base, headers unchanged",
+    options.form === 'v15' ? INVALID : 'accept',
     // A v6 request re-signed over the quoted base still verifies (both are tried
     // without the header); a v15 request with the header re-signed over v6 must not.
-    resign({ form: options.form === 'v15' ? 'v6' : 'v15' }));
+    resign({ form: options.form === 'v15' ? 'v6' : 'v15' }),
+  );
 
   return out;
 }

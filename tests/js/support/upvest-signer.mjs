@@ -137,7 +137,9 @@ export function headerPairs(headers) {
 
 /** A header component value: every field with that name, trimmed, joined with ", ". */
 export function headerValue(headers, name) {
-  const values = headerPairs(headers).filter(([n]) => n === name.toLowerCase()).map(([, v]) => v.trim());
+  const values = headerPairs(headers)
+    .filter(([n]) => n === name.toLowerCase())
+    .map(([, v]) => v.trim());
   return values.length === 0 ? undefined : values.join(', ');
 }
 
@@ -147,14 +149,22 @@ export function componentValue(name, { method, url, headers }) {
   const t = splitTarget(url);
   const authority = t.authority ?? headerValue(headers, 'host')?.toLowerCase();
   switch (name) {
-    case '@method': return method.toUpperCase();
-    case '@path': return t.path;
-    case '@query': return `?${t.query ?? ''}`;
-    case '@authority': return authority;
-    case '@scheme': return t.scheme ?? undefined;
-    case '@request-target': return t.query === null ? t.path : `${t.path}?${t.query}`;
-    case '@target-uri': return `${t.scheme}://${authority}${t.path}${t.query === null ? '' : `?${t.query}`}`;
-    default: throw new Error(`unknown derived component ${name}`);
+    case '@method':
+      return method.toUpperCase();
+    case '@path':
+      return t.path;
+    case '@query':
+      return `?${t.query ?? ''}`;
+    case '@authority':
+      return authority;
+    case '@scheme':
+      return t.scheme ?? undefined;
+    case '@request-target':
+      return t.query === null ? t.path : `${t.path}?${t.query}`;
+    case '@target-uri':
+      return `${t.scheme}://${authority}${t.path}${t.query === null ? '' : `?${t.query}`}`;
+    default:
+      throw new Error(`unknown derived component ${name}`);
   }
 }
 
@@ -201,7 +211,10 @@ export function signBase(base, privateKey, encoding = 'der') {
 
 /** The usual parameters in the docs' order: keyid, created, expires, nonce. */
 export function defaultParams({ keyid, created, expires, nonce }) {
-  const params = [['keyid', keyid], ['created', created]];
+  const params = [
+    ['keyid', keyid],
+    ['created', created],
+  ];
   if (expires !== null && expires !== undefined) params.push(['expires', expires]);
   if (nonce !== null && nonce !== undefined) params.push(['nonce', nonce]);
   return params;

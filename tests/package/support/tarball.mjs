@@ -99,11 +99,10 @@ export async function installExample(name) {
 /** `npm install <tarball>` into `dir`: offline, no lockfile, no audit. */
 export async function installTarball(dir) {
   requireTarball();
-  const result = await run(
-    'npm',
-    ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', '--loglevel=error', TARBALL],
-    { cwd: dir, timeoutMs: 60_000 },
-  );
+  const result = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', '--loglevel=error', TARBALL], {
+    cwd: dir,
+    timeoutMs: 60_000,
+  });
   if (result.code !== 0) throw new Error(describeRun(`npm install ${TARBALL} (in ${dir})`, result));
   const installed = JSON.parse(readFileSync(join(dir, 'node_modules/upvest-webhooks/package.json'), 'utf8'));
   if (installed.version !== PKG_VERSION) throw new Error(`installed upvest-webhooks ${installed.version}, expected ${PKG_VERSION}`);

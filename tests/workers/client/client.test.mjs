@@ -73,7 +73,10 @@ describe('UpvestClient in Cloudflare Workers (workerd via Miniflare) against the
   }
 
   test('the bundle uses the workerd entry and one CompiledWasm module', () => {
-    assert.ok(bundle.inputs.some((p) => p.endsWith('upvest-webhooks/src/workerd.js')), bundle.inputs.join('\n'));
+    assert.ok(
+      bundle.inputs.some((p) => p.endsWith('upvest-webhooks/src/workerd.js')),
+      bundle.inputs.join('\n'),
+    );
     assert.equal(bundle.wasm.length, 1);
     assert.ok(bundle.modules.some((m) => m.type === 'CompiledWasm'));
   });
@@ -104,13 +107,16 @@ describe('UpvestClient in Cloudflare Workers (workerd via Miniflare) against the
     assert.ok(writes.every((r) => /^[0-9a-f-]{36}$/.test(r.idempotencyKey ?? '')));
   });
 
-  test('create → list → delete as separate Worker requests, reusing the isolate\'s token', async () => {
+  test("create → list → delete as separate Worker requests, reusing the isolate's token", async () => {
     fake.clearLog();
     const created = await call('p521', '/create', { method: 'POST', body: JSON.stringify({ title: 'split', url: 'https://tenant.example.com/split' }) });
     assert.equal(created.status, 200, JSON.stringify(created.json));
     const listed = await call('p521', '/list?limit=5');
     assert.equal(listed.status, 200, JSON.stringify(listed.json));
-    assert.deepEqual(listed.json.page.data.map((h) => h.id), [created.json.hook.id]);
+    assert.deepEqual(
+      listed.json.page.data.map((h) => h.id),
+      [created.json.hook.id],
+    );
     const deleted = await call('p521', `/delete/${created.json.hook.id}`, { method: 'POST' });
     assert.equal(deleted.status, 200, JSON.stringify(deleted.json));
     assert.equal(fake.state.webhooks.size, 0);

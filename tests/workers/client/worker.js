@@ -94,7 +94,10 @@ async function route(request, env) {
     case 'POST /create':
       return json({ ok: true, hook: await upvest.webhooks.create(await request.json()) });
     case 'GET /list':
-      return json({ ok: true, page: await upvest.webhooks.list(Object.fromEntries([...url.searchParams].map(([k, v]) => [k, /^\d+$/.test(v) ? Number(v) : v]))) });
+      return json({
+        ok: true,
+        page: await upvest.webhooks.list(Object.fromEntries([...url.searchParams].map(([k, v]) => [k, /^\d+$/.test(v) ? Number(v) : v]))),
+      });
     case 'POST /delete':
       return json({ ok: true, result: (await upvest.webhooks.delete(id)) ?? null });
     case 'GET /retrieve':

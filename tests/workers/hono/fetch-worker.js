@@ -12,7 +12,12 @@ export default {
     async (delivery, { env, ctx, request }) => {
       const response = await fetch(`${env.SINK_URL}/events`, {
         method: 'POST',
-        body: JSON.stringify({ route: `fetch export ${new URL(request.url).pathname}`, ids: delivery.events.map((e) => e.id), keyId: delivery.keyId, waitUntil: typeof ctx?.waitUntil === 'function' }),
+        body: JSON.stringify({
+          route: `fetch export ${new URL(request.url).pathname}`,
+          ids: delivery.events.map((e) => e.id),
+          keyId: delivery.keyId,
+          waitUntil: typeof ctx?.waitUntil === 'function',
+        }),
       });
       await response.arrayBuffer();
     },

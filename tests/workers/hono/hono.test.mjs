@@ -50,10 +50,11 @@ function createSink() {
     next: (kind) => (queues[kind].length ? Promise.resolve(queues[kind].shift()) : new Promise((resolve) => waiting[kind].push(resolve))),
     pending: (kind) => queues[kind].length,
     /** Resolves once a report of `kind` has arrived (without taking it). */
-    received: (kind) => new Promise((resolve) => {
-      if (queues[kind].length) resolve();
-      else arrivals.push([kind, resolve]);
-    }),
+    received: (kind) =>
+      new Promise((resolve) => {
+        if (queues[kind].length) resolve();
+        else arrivals.push([kind, resolve]);
+      }),
     hold() {
       let resolve;
       held = { promise: new Promise((r) => (resolve = r)) };
@@ -105,16 +106,30 @@ describe('honoWebhook() in a Hono app in Cloudflare Workers (workerd via Minifla
 
   async function send(delivery, init = {}) {
     const { pathname } = new URL(delivery.url);
-    const response = await mf.dispatchFetch(`http://localhost${pathname}`, { method: delivery.method, headers: delivery.headers, body: delivery.body, ...init });
+    const response = await mf.dispatchFetch(`http://localhost${pathname}`, {
+      method: delivery.method,
+      headers: delivery.headers,
+      body: delivery.body,
+      ...init,
+    });
     const text = await response.text();
     return { status: response.status, headers: response.headers, text, json: text ? JSON.parse(text) : null };
   }
 
   test('the bundle holds hono and the verifier entry only', () => {
     const inputs = bundle.inputs;
-    assert.ok(inputs.some((p) => p.includes('node_modules/hono/')), 'hono is bundled');
-    assert.ok(inputs.some((p) => p.endsWith('upvest-webhooks/src/verifier/workerd.js')), inputs.join(', '));
-    assert.ok(inputs.some((p) => p.endsWith('upvest-webhooks/src/adapters.js')), inputs.join(', '));
+    assert.ok(
+      inputs.some((p) => p.includes('node_modules/hono/')),
+      'hono is bundled',
+    );
+    assert.ok(
+      inputs.some((p) => p.endsWith('upvest-webhooks/src/verifier/workerd.js')),
+      inputs.join(', '),
+    );
+    assert.ok(
+      inputs.some((p) => p.endsWith('upvest-webhooks/src/adapters.js')),
+      inputs.join(', '),
+    );
     assert.equal(bundle.wasm.length, 1);
     assert.match(bundle.wasm[0].source, /dist\/verifier\/upvest_webhooks_verifier_bg\.wasm$/);
   });
@@ -141,7 +156,10 @@ describe('honoWebhook() in a Hono app in Cloudflare Workers (workerd via Minifla
     const response = await send(sign('/webhooks/awaited', { events }));
     assert.equal(response.status, 200, response.text);
     assert.equal(sink.pending('events'), 1, 'the report was in before the response');
-    assert.deepEqual((await sink.next('events')).ids, events.map((e) => e.id));
+    assert.deepEqual(
+      (await sink.next('events')).ids,
+      events.map((e) => e.id),
+    );
   });
 
   test('a tampered delivery → 400 { error: ERR_DIGEST_MISMATCH }; the handler never runs', async () => {
@@ -151,12 +169,18 @@ describe('honoWebhook() in a Hono app in Cloudflare Workers (workerd via Minifla
     // a valid delivery afterwards is the next report: the tampered one made none
     const events = [sampleEvent()];
     assert.equal((await send(sign('/webhooks/upvest', { events }))).status, 200);
-    assert.deepEqual((await sink.next('events')).ids, events.map((e) => e.id));
+    assert.deepEqual(
+      (await sink.next('events')).ids,
+      events.map((e) => e.id),
+    );
   });
 
   test('a body over limits.maxBodyBytes → 413 ERR_LIMIT_EXCEEDED: by content-length, and an endless stream is cut off', async () => {
     const delivery = sign('/webhooks/upvest');
-    const byLength = await send(delivery, { headers: { ...delivery.headers, 'content-length': String(MAX_BODY_BYTES + 1) }, body: 'x'.repeat(MAX_BODY_BYTES + 1) });
+    const byLength = await send(delivery, {
+      headers: { ...delivery.headers, 'content-length': String(MAX_BODY_BYTES + 1) },
+      body: 'x'.repeat(MAX_BODY_BYTES + 1),
+    });
     assert.equal(byLength.status, 413, byLength.text);
     assert.deepEqual(byLength.json, { error: 'ERR_LIMIT_EXCEEDED' });
 
@@ -187,7 +211,7 @@ describe('honoWebhook() in a Hono app in Cloudflare Workers (workerd via Minifla
     }
   });
 
-  test('a middleware that read the body first → Hono\'s onError gets ERR_BODY_NOT_RAW', async () => {
+  test("a middleware that read the body first → Hono's onError gets ERR_BODY_NOT_RAW", async () => {
     const response = await send(sign('/parsed/webhooks/upvest'));
     assert.equal(response.status, 500);
     assert.equal(response.json.thrown, true);
@@ -195,7 +219,7 @@ describe('honoWebhook() in a Hono app in Cloudflare Workers (workerd via Minifla
     assert.match(response.json.message, /c\.req\.json\(\)/);
   });
 
-  test('webhookHandler() as a Worker\'s fetch export: 200 before the held handler finishes, then the events; tampered → 400', async () => {
+  test("webhookHandler() as a Worker's fetch export: 200 before the held handler finishes, then the events; tampered → 400", async () => {
     const worker = await mf.getWorker('fetch-export');
     const events = [sampleEvent()];
     const delivery = sign('/hooks', { events });

@@ -23,8 +23,7 @@ import { Hono } from 'hono';
 import { WebhookVerifier, honoWebhook } from 'upvest-webhooks/verifier';
 
 let verifier; // one per isolate: keys decoded once
-const verifierFor = (env) =>
-  (verifier ??= new WebhookVerifier({ keys: JSON.parse(env.UPVEST_JWKS), limits: { maxBodyBytes: Number(env.MAX_BODY_BYTES) } }));
+const verifierFor = (env) => (verifier ??= new WebhookVerifier({ keys: JSON.parse(env.UPVEST_JWKS), limits: { maxBodyBytes: Number(env.MAX_BODY_BYTES) } }));
 
 async function report(env, kind, body) {
   const response = await fetch(`${env.SINK_URL}/${kind}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -46,9 +45,16 @@ app.onError((err, c) => c.json({ thrown: true, code: err.code ?? null, message: 
 
 app.post('/webhooks/upvest', honoWebhook(verifierFor, record, { onError }));
 app.post('/webhooks/awaited', honoWebhook(verifierFor, record, { onError, awaitHandler: true }));
-app.post('/webhooks/failing', honoWebhook(verifierFor, async (delivery) => {
-  throw new Error(`cannot store ${delivery.events[0].id}`);
-}, { onError }));
+app.post(
+  '/webhooks/failing',
+  honoWebhook(
+    verifierFor,
+    async (delivery) => {
+      throw new Error(`cannot store ${delivery.events[0].id}`);
+    },
+    { onError },
+  ),
+);
 app.all('/webhooks/any-method', honoWebhook(verifierFor, record, { onError }));
 
 app.use('/parsed/*', async (c, next) => {

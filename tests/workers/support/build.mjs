@@ -75,9 +75,6 @@ export async function buildWorker({ entry = WORKER_ENTRY, outdir = join(ARTIFACT
   const copied = new Map();
   const result = await build(workerBundleOptions({ entry, outfile: scriptPath, plugins: [wasmModulesPlugin(outdir, copied)] }));
   const inputs = Object.keys(result.metafile.inputs).map((p) => relative(REPO_ROOT, resolve(REPO_ROOT, p)));
-  const modules = [
-    { type: 'ESModule', path: scriptPath },
-    ...[...copied.keys()].map((name) => ({ type: 'CompiledWasm', path: join(outdir, name) })),
-  ];
+  const modules = [{ type: 'ESModule', path: scriptPath }, ...[...copied.keys()].map((name) => ({ type: 'CompiledWasm', path: join(outdir, name) }))];
   return { outdir, scriptPath, modules, wasm: [...copied.values()], inputs, warnings: result.warnings };
 }

@@ -29,8 +29,7 @@ crypto.subtle.verify = function verify(...args) {
   return realVerify.apply(this, args);
 };
 
-const json = (value, status = 200) =>
-  new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+const json = (value, status = 200) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
 
 // One verifier per isolate, as a real Worker keeps it.
 let shared;
