@@ -15,28 +15,23 @@ import { attemptedDeliveries, importFrom, installExample, startReceiverExample, 
 describe('examples/express', { timeout: 60_000 }, () => {
   let dir;
   let rig;
-  let emu;
-  let server;
-  let receiverUrl;
-  let upvest;
   let pkg;
 
   before(async () => {
     dir = await installExample('express');
     rig = await startReceiverExample({ dir, command: process.execPath, args: ['server.js'] });
-    ({ emu, server, receiverUrl, upvest } = rig);
     pkg = await importFrom(dir, 'upvest-webhooks');
   });
 
   after(() => rig?.close());
 
   test('the right way (expressWebhook): the emulator delivers, every event is verified', async (t) => {
-    const hook = await upvest.webhooks.create({ title: 'express example', url: receiverUrl, type: ['ORDER', 'USER'] });
-    await upvest.webhooks.update(hook.id, { enabled: true });
-    const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'USER.CREATED' }] });
-    const processed = () => server.lines.filter((l) => l.startsWith('processed ')).map((l) => l.split(' ')[2]);
-    await waitUntil(() => events.every((e) => processed().includes(e.id)), { message: () => `server output:\n${server.output()}` });
-    const deliveries = await attemptedDeliveries(emu, hook.id);
+    const hook = await rig.upvest.webhooks.create({ title: 'express example', url: rig.receiverUrl, type: ['ORDER', 'USER'] });
+    await rig.upvest.webhooks.update(hook.id, { enabled: true });
+    const { events } = rig.emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'USER.CREATED' }] });
+    const processed = () => rig.server.lines.filter((l) => l.startsWith('processed ')).map((l) => l.split(' ')[2]);
+    await waitUntil(() => events.every((e) => processed().includes(e.id)), { message: () => `server output:\n${rig.server.output()}` });
+    const deliveries = await attemptedDeliveries(rig.emu, hook.id);
     assert.ok(
       deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200),
       JSON.stringify(deliveries.map((d) => [d.state, d.attempts])),
@@ -44,21 +39,21 @@ describe('examples/express', { timeout: 60_000 }, () => {
 
     // A retry of the same delivery is a duplicate; a tampered one is rejected with its code.
     const last = deliveries.at(-1).lastRequest;
-    assert.equal((await fetch(receiverUrl, { method: 'POST', headers: last.headers, body: last.body })).status, 200);
-    await server.waitForLine(/^duplicate /);
+    assert.equal((await fetch(rig.receiverUrl, { method: 'POST', headers: last.headers, body: last.body })).status, 200);
+    await rig.server.waitForLine(/^duplicate /);
     const tamperedBody = last.body.replace(/"type":"([A-Z])/, (_, c) => `"type":"${c === 'X' ? 'Y' : 'X'}`);
-    const tampered = await fetch(receiverUrl, { method: 'POST', headers: last.headers, body: tamperedBody });
+    const tampered = await fetch(rig.receiverUrl, { method: 'POST', headers: last.headers, body: tamperedBody });
     assert.deepEqual([tampered.status, await tampered.json()], [400, { error: 'ERR_DIGEST_MISMATCH' }]);
-    await server.waitForLine(/^rejected ERR_DIGEST_MISMATCH: /); // onRejected logs the message
+    await rig.server.waitForLine(/^rejected ERR_DIGEST_MISMATCH: /); // onRejected logs the message
     assert.equal(processed().length, events.length, 'each event processed once');
-    assert.deepEqual(await (await fetch(new URL('/health', receiverUrl))).json(), { ok: true }, 'the rest of the app still gets express.json()');
+    assert.deepEqual(await (await fetch(new URL('/health', rig.receiverUrl))).json(), { ok: true }, 'the rest of the app still gets express.json()');
     t.diagnostic(`${events.length} events verified in ${deliveries.length} delivery(ies); retry → duplicate; tampered → 400 ERR_DIGEST_MISMATCH`);
   });
 
   test('a JSON parser before the middleware fails with ERR_BODY_NOT_RAW; the express.raw() setups, pitfalls included, verify', async (t) => {
     const { default: express } = await import('express');
     const { upvestWebhook, upvestWebhookHandler } = await import(pathToFileURL(join(dir, 'app.js')).href);
-    const verifier = new pkg.WebhookVerifier({ keys: emu.jwks() });
+    const verifier = new pkg.WebhookVerifier({ keys: rig.emu.jwks() });
     const route = () => [upvestWebhook(verifier), upvestWebhookHandler({ onEvent: () => {} })];
     const path = '/webhooks/upvest';
     const apps = {
@@ -91,7 +86,7 @@ describe('examples/express', { timeout: 60_000 }, () => {
       });
       try {
         const url = `http://127.0.0.1:${listener.address().port}${path}`;
-        const delivery = emu.signDelivery({
+        const delivery = rig.emu.signDelivery({
           url,
           events: [{ id: crypto.randomUUID(), created_at: new Date().toISOString(), type: 'ORDER.NEW', object: {}, webhook_id: crypto.randomUUID() }],
         });

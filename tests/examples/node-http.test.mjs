@@ -14,12 +14,8 @@ import { attemptedDeliveries, installExample, startReceiverExample, tamperedBody
 
 describe('examples/node-http against the emulator', { timeout: 60_000 }, () => {
   let rig;
-  let emu;
-  let server;
-  let receiverUrl;
-  let upvest;
   let hook;
-  const processedIds = () => server.lines.filter((l) => l.startsWith('processed ')).map((l) => l.split(' ')[2]);
+  const processedIds = () => rig.server.lines.filter((l) => l.startsWith('processed ')).map((l) => l.split(' ')[2]);
 
   before(async () => {
     const dir = await installExample('node-http');
@@ -34,43 +30,42 @@ describe('examples/node-http against the emulator', { timeout: 60_000 }, () => {
         return { UPVEST_PRIVATE_KEY: keyFile };
       },
     });
-    ({ emu, server, receiverUrl, upvest } = rig);
   });
 
   after(() => rig?.close());
 
   test('a webhook pointing at it gets a test delivery and emitted events, all verified', async (t) => {
-    hook = await upvest.webhooks.create({ title: 'node-http example', url: receiverUrl, type: ['ALL'] });
-    await upvest.webhooks.update(hook.id, { enabled: true });
+    hook = await rig.upvest.webhooks.create({ title: 'node-http example', url: rig.receiverUrl, type: ['ALL'] });
+    await rig.upvest.webhooks.update(hook.id, { enabled: true });
 
-    await upvest.webhooks.test(hook.id);
-    await server.waitForLine(/^processed USER\.CREATED /);
+    await rig.upvest.webhooks.test(hook.id);
+    await rig.server.waitForLine(/^processed USER\.CREATED /);
 
-    const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'POSITION.UPDATED' }, { type: 'USER.CREATED' }] });
-    await waitUntil(() => events.every((e) => processedIds().includes(e.id)), { message: () => `server output:\n${server.output()}` });
-    const deliveries = await attemptedDeliveries(emu, hook.id);
+    const { events } = rig.emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'POSITION.UPDATED' }, { type: 'USER.CREATED' }] });
+    await waitUntil(() => events.every((e) => processedIds().includes(e.id)), { message: () => `server output:\n${rig.server.output()}` });
+    const deliveries = await attemptedDeliveries(rig.emu, hook.id);
     assert.ok(
       deliveries.every((d) => d.state === 'delivered' && d.attempts.at(-1).status === 200),
       JSON.stringify(deliveries.map((d) => [d.state, d.attempts])),
     );
-    assert.ok(!server.lines.some((l) => l.startsWith('rejected')), server.output());
+    assert.ok(!rig.server.lines.some((l) => l.startsWith('rejected')), rig.server.output());
     t.diagnostic(`${processedIds().length} events verified and processed in ${deliveries.length} deliveries (test delivery included)`);
   });
 
   test('a retried delivery is skipped as duplicate; a tampered one gets 400 with its code', async () => {
-    const last = emu.listDeliveries({ webhookId: hook.id }).at(-1).lastRequest;
+    const last = rig.emu.listDeliveries({ webhookId: hook.id }).at(-1).lastRequest;
     const before = processedIds().length;
-    const retry = await fetch(receiverUrl, { method: 'POST', headers: last.headers, body: last.body });
+    const retry = await fetch(rig.receiverUrl, { method: 'POST', headers: last.headers, body: last.body });
     assert.equal(retry.status, 200);
-    await server.waitForLine(/^duplicate /);
+    await rig.server.waitForLine(/^duplicate /);
     assert.equal(processedIds().length, before, 'nothing processed twice');
 
     const body = tamperedBody(last.body);
-    const tampered = await fetch(receiverUrl, { method: 'POST', headers: last.headers, body });
+    const tampered = await fetch(rig.receiverUrl, { method: 'POST', headers: last.headers, body });
     assert.deepEqual([tampered.status, await tampered.json()], [400, { code: 'ERR_DIGEST_MISMATCH' }]);
-    await server.waitForLine(/^rejected ERR_DIGEST_MISMATCH: /);
+    await rig.server.waitForLine(/^rejected ERR_DIGEST_MISMATCH: /);
 
-    const unsigned = await fetch(receiverUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: last.body });
+    const unsigned = await fetch(rig.receiverUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: last.body });
     assert.deepEqual([unsigned.status, await unsigned.json()], [400, { code: 'ERR_SIGNATURE_HEADERS_MISSING' }]);
   });
 });

@@ -33,12 +33,8 @@ const codeOf = (json) => json?.code ?? json?.error;
 export function describeFetchServerExample({ example, runtime, args, env = {} }) {
   describe(`examples/${example} (${runtime}) against the emulator`, { timeout: 90_000 }, () => {
     let rig;
-    let emu;
-    let server;
-    let receiverUrl;
-    let upvest;
     let hook;
-    const mentions = (id) => server.lines.filter((l) => l.includes(id)).length;
+    const mentions = (id) => rig.server.lines.filter((l) => l.includes(id)).length;
 
     before(async () => {
       assert.ok(existsSync(RUNTIME_BINARIES[runtime]), `${RUNTIME_BINARIES[runtime]} is missing: run scripts/ensure-tools.sh base`);
@@ -50,26 +46,25 @@ export function describeFetchServerExample({ example, runtime, args, env = {} })
         env: () => ({ NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env }),
         readyTimeoutMs: 30_000,
       });
-      ({ emu, server, receiverUrl, upvest } = rig);
     });
 
     after(() => rig?.close());
 
     test('a webhook pointing at it: a test delivery and emitted events are verified (200) and each event processed once', async (t) => {
-      hook = await upvest.webhooks.create({ title: `${example} example`, url: receiverUrl, type: ['ALL'] });
-      await upvest.webhooks.update(hook.id, { enabled: true });
-      await upvest.webhooks.test(hook.id);
-      const { events } = emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'POSITION.UPDATED' }] });
+      hook = await rig.upvest.webhooks.create({ title: `${example} example`, url: rig.receiverUrl, type: ['ALL'] });
+      await rig.upvest.webhooks.update(hook.id, { enabled: true });
+      await rig.upvest.webhooks.test(hook.id);
+      const { events } = rig.emu.emit({ events: [{ type: 'ORDER.FILLED', count: 2 }, { type: 'POSITION.UPDATED' }] });
       const deliveries = await waitUntil(
         () => {
-          const list = emu.listDeliveries({ webhookId: hook.id });
+          const list = rig.emu.listDeliveries({ webhookId: hook.id });
           const ids = list.flatMap((d) => d.events.map((e) => e.id));
           return events.every((e) => ids.includes(e.id)) && list.every((d) => d.state === 'delivered') && list;
         },
         {
           timeoutMs: 20_000,
           message: () =>
-            `deliveries: ${JSON.stringify(emu.listDeliveries({ webhookId: hook.id }).map((d) => [d.state, d.attempts.map((a) => a.status)]))}\nserver output:\n${server.output()}`,
+            `deliveries: ${JSON.stringify(rig.emu.listDeliveries({ webhookId: hook.id }).map((d) => [d.state, d.attempts.map((a) => a.status)]))}\nserver output:\n${rig.server.output()}`,
         },
       );
       assert.ok(
@@ -80,24 +75,24 @@ export function describeFetchServerExample({ example, runtime, args, env = {} })
         deliveries.some((d) => d.test),
         'the test delivery',
       );
-      await waitUntil(() => events.every((e) => mentions(e.id) >= 1), { message: () => `not every event id in the output:\n${server.output()}` });
-      for (const e of events) assert.equal(mentions(e.id), 1, `${e.id} in the output ${mentions(e.id)} times:\n${server.output()}`);
+      await waitUntil(() => events.every((e) => mentions(e.id) >= 1), { message: () => `not every event id in the output:\n${rig.server.output()}` });
+      for (const e of events) assert.equal(mentions(e.id), 1, `${e.id} in the output ${mentions(e.id)} times:\n${rig.server.output()}`);
       t.diagnostic(`${deliveries.length} deliveries verified (test delivery included), ${events.length} emitted events processed once`);
     });
 
     test('a retry → 200; a tampered delivery → 400 ERR_DIGEST_MISMATCH; an unsigned one → 400 ERR_SIGNATURE_HEADERS_MISSING', async () => {
-      const last = emu
+      const last = rig.emu
         .listDeliveries({ webhookId: hook.id })
         .filter((d) => !d.test)
         .at(-1);
       const request = last.lastRequest;
-      const retry = await fetch(receiverUrl, { method: 'POST', headers: request.headers, body: request.body });
+      const retry = await fetch(rig.receiverUrl, { method: 'POST', headers: request.headers, body: request.body });
       assert.equal(retry.status, 200, await retry.text());
       const body = tamperedBody(request.body);
       assert.notEqual(body, request.body);
-      const tampered = await fetch(receiverUrl, { method: 'POST', headers: request.headers, body });
+      const tampered = await fetch(rig.receiverUrl, { method: 'POST', headers: request.headers, body });
       assert.deepEqual([tampered.status, codeOf(await tampered.json())], [400, 'ERR_DIGEST_MISMATCH']);
-      const unsigned = await fetch(receiverUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body });
+      const unsigned = await fetch(rig.receiverUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body });
       assert.deepEqual([unsigned.status, codeOf(await unsigned.json())], [400, 'ERR_SIGNATURE_HEADERS_MISSING']);
     });
   });
