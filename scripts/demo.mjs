@@ -13,6 +13,7 @@
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { adminJson } from '../pkg/emulator/admin-client.mjs';
 
 const pkg = await import(pathToFileURL(new URL('../target/consumer/entry.mjs', import.meta.url).pathname).href);
 const { UpvestClient, WebhookVerificationError } = pkg;
@@ -94,14 +95,7 @@ if (real) {
 }
 const upvest = new UpvestClient(clientOptions);
 /** @type {(path: string, body?: unknown) => Promise<any>} */
-const admin = async (path, body) => {
-  const response = await fetch(
-    `${emulator.baseUrl}${path}`,
-    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
-  );
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
-  return response.json();
-};
+const admin = (path, body) => adminJson(emulator.baseUrl, path, body === undefined ? {} : { method: 'POST', body });
 
 // -- the tenant's receiver -------------------------------------------------------------
 

@@ -141,7 +141,7 @@ export async function exportSite(outDir, { wwwDir = WWW_DIR, packageDir = PACKAG
   writeFileSync(marker, 'exported by scripts/serve-www.mjs --export\n');
   await cp(wwwDir, out, { recursive: true });
   const vendor = join(out, 'vendor', 'upvest-webhooks');
-  for (const part of ['src', 'dist/wasm', 'index.d.ts', 'package.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE']) {
+  for (const part of ['src', 'dist/wasm', 'emulator/admin-client.mjs', 'index.d.ts', 'package.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE']) {
     const from = join(packageDir, part);
     if (existsSync(from)) await cp(from, join(vendor, part), { recursive: true });
   }

@@ -6,7 +6,8 @@
 // against the emulator's JWKS) have a file each.
 
 import { initDeliveriesPanel } from './deliveries-panel.js';
-import { adminFetch, normalizeBase } from './emulator-admin.js';
+import { adminJson } from 'upvest-webhooks/emulator/admin-client.mjs';
+import { normalizeBase } from './emulator-admin.js';
 import { byId, describeError, el, fill, formatTime } from './util.js';
 import { initWebhooksPanel } from './webhooks-panel.js';
 
@@ -54,7 +55,7 @@ export function initManager(pkg, { openInInspector }) {
    * @param {string} path
    * @param {{ method?: string, body?: unknown }} [options]
    */
-  const admin = (path, options) => adminFetch(conn?.base ?? normalizeBase(ui.url.value), path, options);
+  const admin = (path, options) => adminJson(conn?.base ?? normalizeBase(ui.url.value), path, options);
 
   /**
    * @param {string} kind
@@ -84,7 +85,7 @@ export function initManager(pkg, { openInInspector }) {
     const base = normalizeBase(ui.url.value);
     setStatus('', `Connecting to ${base}…`);
     deliveries.stop();
-    const info = await adminFetch(base, '/emulator/info').catch((err) => {
+    const info = await adminJson(base, '/emulator/info').catch((err) => {
       if (err.status) throw Object.assign(new Error(`GET /emulator/info answered ${err.status}: is this the emulator?`), { status: err.status });
       throw err;
     });

@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator } from './server.mjs';
+import { AdminError, adminJson } from './admin-client.mjs';
 
 const DEFAULT_PORT = 8787;
 const DEFAULT_URL = process.env.UPVEST_EMULATOR_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`;
@@ -189,33 +190,17 @@ function summarise(events) {
 }
 
 /**
+ * An admin call whose failure is a UsageError (printed without a stack).
  * @param {string} base
  * @param {string} path
  * @param {{ method?: string, body?: unknown }} [init]
  */
-async function admin(base, path, { method = 'GET', body } = {}) {
-  const url = `${base.replace(/\/+$/, '')}${path}`;
-  let response;
+async function admin(base, path, init) {
   try {
-    response = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (cause) {
-    throw new UsageError(
-      `cannot reach the emulator at ${base} (${cause?.cause?.code ?? cause.message}); is it running? Start it with: npx upvest-webhooks-emulator`,
-    );
+    return await adminJson(base, path, init);
+  } catch (error) {
+    throw error instanceof AdminError ? new UsageError(error.message) : error;
   }
-  const text = await response.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  if (!response.ok) throw new UsageError(`${method} ${path} → ${response.status}: ${json?.detail ?? json?.title ?? text.slice(0, 200)}`);
-  return json;
 }
 
 function table(rows) {

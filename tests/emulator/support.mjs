@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import { createServer } from 'node:http';
 import { afterEach, test } from 'node:test';
 import { httpTransport } from '../../pkg/emulator/deliveries.mjs';
+import { callAdmin } from '../../pkg/emulator/admin-client.mjs';
 import { startEmulator as start } from '../../pkg/emulator/server.mjs';
 import { fetchToken, signedFetch } from '../js/client/signer.mjs';
 import { checkUpvestDelivery } from '../js/support/upvest-signer.mjs';
@@ -221,21 +222,9 @@ export async function session(emu, scopes = ['webhooks:read', 'webhooks:admin'])
   };
 }
 
-/** POST /emulator/… with a JSON body; resolves `{ status, headers, json }`. */
-export async function admin(emu, path, { method = 'GET', body } = {}) {
-  const r = await fetch(`${emu.baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, headers: r.headers, text, json };
+/** Calls an admin route on `emu`; resolves `{ status, ok, headers, text, json }` whatever the status. */
+export function admin(emu, path, options) {
+  return callAdmin(emu.baseUrl, path, options);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

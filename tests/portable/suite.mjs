@@ -15,6 +15,8 @@ import process from 'node:process';
 import * as main from 'upvest-webhooks';
 import * as verifierEntry from 'upvest-webhooks/verifier';
 import { run, test } from './harness.mjs';
+// The package ships the emulator's admin client; exports name only ./emulator, so it is imported by path.
+import { adminJson } from './node_modules/upvest-webhooks/emulator/admin-client.mjs';
 import { NOW_MS, NOW_SECONDS, base64, fromBase64, generateKeyPair, jwksOf, makeEvent, payloadBody, signRequest, withHeaders } from './signer.mjs';
 
 const { WebhookVerifier, WebhookVerificationError, UpvestClient, UpvestApiError, UpvestValidationError, UpvestError, ERROR_CODES } = main;
@@ -375,7 +377,7 @@ test('remote keys: after a failed refresh the last good keys keep working', asyn
 
 let emulatorInfo;
 async function emulator() {
-  emulatorInfo ??= await (await fetch(`${EMULATOR}/emulator/info`)).json();
+  emulatorInfo ??= await adminJson(EMULATOR, '/emulator/info');
   return emulatorInfo;
 }
 async function clientFor(overrides = {}) {
@@ -393,14 +395,7 @@ async function clientFor(overrides = {}) {
     ...overrides,
   });
 }
-const admin = async (path, init) => {
-  const response = await fetch(
-    `${EMULATOR}/emulator/${path}`,
-    init && { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(init) },
-  );
-  assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
-  return response.status === 204 ? null : response.json();
-};
+const admin = (path, init) => adminJson(EMULATOR, `/emulator/${path}`, init && { method: 'POST', body: init });
 const sample = (title, url = 'https://hooks.example.com/upvest/orders') => ({ title, url, type: ['ORDER'], config: { delay: '1s', max_package_size: 10240 } });
 
 test('UpvestClient: create, retrieve, list, update, test and delete a webhook (signed requests, checked by the emulator)', async () => {
@@ -417,7 +412,7 @@ test('UpvestClient: create, retrieve, list, update, test and delete a webhook (s
   assert.equal(await upvest.webhooks.test(hook.id), undefined);
   assert.equal(await upvest.webhooks.delete(hook.id), undefined);
   await rejectsWithCode(upvest.webhooks.retrieve(hook.id), 'ERR_API_NOT_FOUND', UpvestApiError);
-  const requests = await (await fetch(`${EMULATOR}/emulator/requests?limit=100`)).json();
+  const requests = await adminJson(EMULATOR, '/emulator/requests?limit=100');
   const list = Array.isArray(requests) ? requests : (requests.requests ?? requests.data);
   const api = list.filter((r) => r.path !== '/auth/token');
   assert.ok(api.length >= 7, `the emulator saw ${api.length} API requests`);
