@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { clientOptionsFor } from '../support/client-options.mjs';
 import { admin, contractHolds, startEmulator, startReceiver, waitFor } from './support.mjs';
 
 const consumer = new URL('../../target/consumer/entry.mjs', import.meta.url);
@@ -20,14 +21,7 @@ describe('UpvestClient + WebhookVerifier against the emulator', { skip: availabl
     ({ pkg } = await import('../js/support/package.mjs'));
     emu = await startEmulator({ timeFactor: 0.01, clientUnderTest: true });
     rx = await startReceiver();
-    upvest = new pkg.UpvestClient({
-      baseUrl: emu.baseUrl,
-      clientId: emu.clientId,
-      clientSecret: emu.clientSecret,
-      keyId: emu.keyId,
-      privateKey: emu.privateKeyPem,
-      allowHttpLocalhost: true,
-    });
+    upvest = new pkg.UpvestClient(clientOptionsFor(emu));
   });
   after(async () => {
     await emu?.close();

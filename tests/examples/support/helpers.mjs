@@ -29,14 +29,9 @@ export async function startEmulator(options = {}) {
 }
 
 /** Client options for an emulator (http receivers need allowHttpLocalhost). */
-export const clientOptionsFor = (emu) => ({
-  baseUrl: emu.baseUrl,
-  clientId: emu.clientId,
-  clientSecret: emu.clientSecret,
-  keyId: emu.keyId,
-  privateKey: emu.privateKeyPem,
-  allowHttpLocalhost: true,
-});
+import { clientOptionsFor } from '../../support/client-options.mjs';
+
+export { clientOptionsFor };
 
 /** The environment variables the examples read, for an emulator. */
 export const upvestEnvFor = (emu) => ({
