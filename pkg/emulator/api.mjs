@@ -215,24 +215,37 @@ const TABLE = compileRoutes(ROUTES);
 export const API_ROUTES = Object.freeze(ROUTES.map((r) => `${r.method} ${r.path}`));
 
 /**
- * Step 3: the request signature (→ 401), and a replayed nonce (→ 401).
- * @param {ApiContext} ctx @param {Request} req @param {Record<string, any>} entry
+ * Checks the request's signature and records the outcome in `entry.signature`
+ * (also for requests a fault answers before the API sees them). Returns the
+ * error (an HttpProblem, → 401) or null.
+ * @param {Pick<ApiContext, 'keys' | 'clientId' | 'nowSeconds' | 'toleranceSeconds'>} ctx
+ * @param {Request} req @param {Record<string, any>} entry
+ * @returns {unknown}
  */
-function checkSignature(ctx, req, entry) {
-  const isTokenRequest = req.method === 'POST' && req.path === '/auth/token';
-  entry.signature = { verified: false };
+export function recordSignature(ctx, req, entry) {
   try {
     entry.signature = verifyRequestSignature(req, {
       keys: ctx.keys,
       clientId: ctx.clientId,
       nowSeconds: ctx.nowSeconds(),
       toleranceSeconds: ctx.toleranceSeconds,
-      isTokenRequest,
+      isTokenRequest: req.method === 'POST' && req.path === '/auth/token',
     });
+    return null;
   } catch (err) {
-    if (err instanceof HttpProblem) entry.signature = { verified: false, error: err.detail, ...err.extra.signature };
-    throw err;
+    const e = /** @type {any} */ (err);
+    entry.signature = { verified: false, error: e.detail ?? e.message, ...(e.extra?.signature ?? {}) };
+    return err;
   }
+}
+
+/**
+ * Step 3: the request signature (→ 401), and a replayed nonce (→ 401).
+ * @param {ApiContext} ctx @param {Request} req @param {Record<string, any>} entry
+ */
+function checkSignature(ctx, req, entry) {
+  const error = recordSignature(ctx, req, entry);
+  if (error) throw error;
   if (!ctx.rejectReplayedNonces) return;
   const nonceKey = `${entry.signature.keyId} ${entry.signature.nonce}`;
   const horizon = ctx.nowSeconds() - 2 * ctx.toleranceSeconds;

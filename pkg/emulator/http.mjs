@@ -6,8 +6,9 @@
 import crypto from 'node:crypto';
 import { createServer } from 'node:http';
 import { handleAdmin, isAdminPath } from './admin.mjs';
+import { recordSignature } from './api.mjs';
 import { HttpProblem, problem, problemResponse } from './problems.mjs';
-import { collectHeaders, splitTarget, verifyRequestSignature } from './request-signatures.mjs';
+import { collectHeaders, splitTarget } from './request-signatures.mjs';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -130,18 +131,7 @@ export function createHttpServer(ctx) {
     const before = ctx.faults.take(req, 'before');
     if (before) {
       // a gateway answers; record what the API would have thought of the signature
-      try {
-        entry.signature = verifyRequestSignature(req, {
-          keys: ctx.keys,
-          clientId: ctx.clientId,
-          nowSeconds: ctx.nowSeconds(),
-          toleranceSeconds: ctx.toleranceSeconds,
-          isTokenRequest: req.method === 'POST' && path === '/auth/token',
-        });
-      } catch (err) {
-        const e = /** @type {any} */ (err);
-        entry.signature = { verified: false, error: e.detail ?? e.message, ...(e.extra?.signature ?? {}) };
-      }
+      recordSignature(ctx, req, entry);
       ctx.faults.apply(before, res, entry, null, CORS);
       ctx.options.onResponse?.(entry);
       return;
