@@ -57,6 +57,16 @@ export async function callAdmin(base, path, { method = 'GET', body } = {}) {
       cause,
     });
   }
+  return readAnswer(response);
+}
+
+/**
+ * Reads a fetch Response whole: `{ status, ok, headers, text, json }`, where
+ * `json` is undefined when the body is empty or not JSON.
+ * @param {Response} response
+ * @returns {Promise<AdminAnswer>}
+ */
+export async function readAnswer(response) {
   const text = await response.text();
   let json;
   try {

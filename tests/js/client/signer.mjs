@@ -4,6 +4,7 @@
 // yardstick the client tests rely on is itself tested.
 
 import crypto from 'node:crypto';
+import { readAnswer } from '../../../pkg/emulator/admin-client.mjs';
 
 /**
  * Builds and sends a signed request to the fake server.
@@ -82,18 +83,10 @@ export function buildSignedRequest(fake, opts = {}) {
   return { url, init: { method, headers, body: body.length ? body : undefined }, base, params };
 }
 
-/** Sends `buildSignedRequest(fake, opts)` with fetch; resolves `{ status, headers, text, json }`. */
+/** Sends `buildSignedRequest(fake, opts)` with fetch; resolves `{ status, ok, headers, text, json }`. */
 export async function signedFetch(fake, opts) {
   const { url, init } = buildSignedRequest(fake, opts);
-  const response = await fetch(url, init);
-  const text = await response.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
+  return readAnswer(await fetch(url, init));
 }
 
 /** Gets a token with the fake's credentials through a signed form POST. */
