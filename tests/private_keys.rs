@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use upvest_webhooks::ecdsa::{EcdsaSignature, SignatureEncoding, VerificationKey};
 use upvest_webhooks::private_key::SigningKey;
-use upvest_webhooks::signature::{BaseForm, MessageSigner, SignatureSpec, prepare, sign};
+use upvest_webhooks::http_signature::{BaseForm, MessageSigner, SignatureSpec, prepare, sign};
 use upvest_webhooks::{Error, ErrorCode, Headers, HttpRequest, KeySet, VerifyPolicy};
 
 const PASS: &[u8] = b"upvest-test-passphrase";

@@ -21,9 +21,9 @@
 )]
 
 use std::sync::Arc;
-use upvest_webhooks::digest::{content_digest_sha512, digest_sha256};
+use upvest_webhooks::http_signature::digest::{content_digest_sha512, digest_sha256};
 use upvest_webhooks::ecdsa::{EcdsaSigningKey, VerificationKey};
-use upvest_webhooks::signature::{
+use upvest_webhooks::http_signature::{
     BaseForm, SIGNATURE_VERSION_HEADER, SignatureSpec, Verified, prepare, sign,
 };
 use upvest_webhooks::{ErrorCode, Headers, HttpRequest, Result, VerifyPolicy};

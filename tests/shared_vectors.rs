@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 use upvest_webhooks::ecdsa::SignatureEncoding;
-use upvest_webhooks::signature::{BaseForm, prepare};
+use upvest_webhooks::http_signature::{BaseForm, prepare};
 use upvest_webhooks::{ErrorCode, Headers, HttpRequest, KeySet, VerifyPolicy};
 
 const JWKS: &str = r#"{"keys":[{"kid":"11111111-2222-3333-4444-555555555555","kty":"EC","crv":"P-521","x":"AJeo7NU7sBWuEF8fd45lgZjHwEwlGn58E6lR4h2-OJ7q5WFiPhYkBqN3qPRbamvWuBjwlWvxyulZeYb_-B6zpk9E","y":"AfPDdHxb7N7oJL3219tmeemQRH5vhKWzv48Dn-E8zS_BlkqynL7NDUk4EGZ28ZVK4ohmqXdLD-4xpKQrPPVlfZ71"}]}"#;
@@ -144,7 +144,7 @@ fn rejects_the_v6_vector_once_expired() {
 #[test]
 fn rejects_the_v6_vector_at_another_path() {
     let mut request = v6_request(BODY);
-    request.target = upvest_webhooks::message::RequestTarget::parse("/webhooks/other").unwrap();
+    request.target = upvest_webhooks::http_signature::message::RequestTarget::parse("/webhooks/other").unwrap();
     assert_eq!(
         verify(&request, CREATED).unwrap_err().code(),
         ErrorCode::SignatureInvalid

@@ -11,10 +11,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use upvest_webhooks::digest::work::take_hashed_bytes;
-use upvest_webhooks::digest::{content_digest_sha512, digest_sha256};
-use upvest_webhooks::inspect::inspect;
-use upvest_webhooks::signature::prepare;
+use upvest_webhooks::http_signature::digest::work::take_hashed_bytes;
+use upvest_webhooks::http_signature::digest::{content_digest_sha512, digest_sha256};
+use upvest_webhooks::verify::inspect::inspect;
+use upvest_webhooks::http_signature::prepare;
 use upvest_webhooks::{Headers, HttpRequest, VerifyPolicy};
 use upvest_webhooks_fuzz::{SPEC_CREATED, spec_keys};
 

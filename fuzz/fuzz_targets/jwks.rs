@@ -2,7 +2,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use upvest_webhooks::KeySet;
-use upvest_webhooks::jwks::public_jwk;
+use upvest_webhooks::verify::jwks::public_jwk;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(set) = KeySet::from_json(data) {

@@ -357,7 +357,7 @@ impl EcdsaSigningKey {
     }
 }
 
-impl crate::signature::MessageSigner for EcdsaSigningKey {
+impl crate::signer::MessageSigner for EcdsaSigningKey {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         use p521::ecdsa::signature::Signer as _;
         let signature: Signature = self
@@ -540,7 +540,7 @@ mod tests {
     /// random keys, messages and signatures, valid and corrupted.
     #[test]
     fn table_path_agrees_with_p521_on_random_cases() {
-        use crate::signature::MessageSigner as _;
+        use crate::signer::MessageSigner as _;
         let cases: usize = std::env::var("DIFFERENTIAL_CASES")
             .ok()
             .and_then(|n| n.parse().ok())

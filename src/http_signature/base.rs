@@ -2,7 +2,7 @@
 
 use super::input::SignatureInput;
 use crate::error::{Error, ErrorCode, Result};
-use crate::message::ComponentSource;
+use super::message::ComponentSource;
 
 /// How component names are written in the base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,7 +46,7 @@ impl SignatureBase {
         Self::from_lines(
             input.components().iter().map(|component| {
                 let name = component.name();
-                let value = message.component(name).ok_or_else(|| missing(name))?;
+                let value = message.value(component).ok_or_else(|| missing(name))?;
                 Ok((name, value))
             }),
             input.raw_params(),
@@ -123,9 +123,9 @@ fn missing(name: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::{Headers, HttpRequest};
-    use crate::policy::Limits;
-    use crate::signature::input::parse_signature_input;
+    use crate::http_signature::input::parse_signature_input;
+    use crate::http_signature::message::{Headers, HttpRequest};
+    use crate::http_signature::policy::Limits;
 
     const V6_INPUT: &str = r#"sig1=("@method" "@path" "content-length" "content-type" "digest");keyid="11111111-2222-3333-4444-555555555555";created=1700000000;expires=1700000005;nonce="o085M4cMgpbicuOL""#;
 

@@ -237,7 +237,7 @@ impl SigningKey {
     }
 }
 
-impl crate::signature::MessageSigner for SigningKey {
+impl crate::signer::MessageSigner for SigningKey {
     /// ECDSA: SHA-512 and an ASN.1 DER signature. Ed25519: the raw 64-byte signature.
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         match self {
@@ -279,7 +279,7 @@ impl Ed25519SigningKey {
     }
 }
 
-impl crate::signature::MessageSigner for Ed25519SigningKey {
+impl crate::signer::MessageSigner for Ed25519SigningKey {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         use ed25519_dalek::Signer as _;
         let signature = self

@@ -3,7 +3,7 @@
 //! time; the fetching itself happens at the edge.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::jwks::KeySet;
+use super::jwks::KeySet;
 use std::sync::Arc;
 
 /// Timing rules for a remote key set, in milliseconds.
