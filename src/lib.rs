@@ -16,8 +16,8 @@ pub mod verify;
 pub mod wasm;
 
 pub use error::{Error, ErrorCode, Result};
-pub use http_signature::{Headers, HttpRequest, Limits, Verified, VerifyPolicy};
 use http_signature::digest;
+pub use http_signature::{Headers, HttpRequest, Limits, Verified, VerifyPolicy};
 pub use verify::events::{Event, parse_events};
 pub use verify::jwks::KeySet;
 

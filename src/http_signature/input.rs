@@ -101,12 +101,12 @@ pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<Signat
             }
             let component = CoveredComponent::from_name(name).map_err(|problem| {
                 malformed(match problem {
-                    ComponentNameError::UnsupportedDerived => format!(
-                        "signature {label:?}: derived component {name:?} is not supported"
-                    ),
-                    ComponentNameError::UppercaseField => format!(
-                        "signature {label:?}: header component {name:?} must be lowercase"
-                    ),
+                    ComponentNameError::UnsupportedDerived => {
+                        format!("signature {label:?}: derived component {name:?} is not supported")
+                    }
+                    ComponentNameError::UppercaseField => {
+                        format!("signature {label:?}: header component {name:?} must be lowercase")
+                    }
                     ComponentNameError::Empty => {
                         format!("signature {label:?}: empty component name")
                     }

@@ -1,7 +1,7 @@
 //! What a verifier accepts: time window, label and input limits.
 
-use crate::error::{Error, ErrorCode, Result};
 use super::params::SignatureParams;
+use crate::error::{Error, ErrorCode, Result};
 
 /// Bounds on untrusted input, so a hostile request costs little.
 #[derive(Debug, Clone, PartialEq, Eq)]

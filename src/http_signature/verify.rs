@@ -7,9 +7,9 @@
 //! keeps I/O out of the core.
 
 use super::base::{BaseForm, SignatureBase};
+use super::digest::{BodyHashes, DigestField, check_digest_with};
 use super::fields::parse_members;
 use super::input::{SignatureInput, parse_signature_input};
-use super::digest::{BodyHashes, DigestField, check_digest_with};
 use super::message::{ComponentSource, HttpRequest};
 use super::policy::VerifyPolicy;
 use crate::ecdsa::{EcdsaSignature, SignatureEncoding, VerificationKey};

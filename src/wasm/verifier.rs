@@ -196,8 +196,8 @@ impl Inner {
                 });
             }
         };
-        let (text, _) =
-            crate::verify::events::check_events(&request.body).map_err(|err| verification_error(&err))?;
+        let (text, _) = crate::verify::events::check_events(&request.body)
+            .map_err(|err| verification_error(&err))?;
         Ok(result_object(&verified, text))
     }
 
