@@ -11,6 +11,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
+#[doc(hidden)]
+pub mod vectors;
+#[doc(hidden)]
+pub mod xorshift;
+
 /// A delivery request ready to hand to a verifier or to `fetch`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestDelivery {

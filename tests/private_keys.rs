@@ -19,9 +19,13 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use upvest_webhooks::ecdsa::{EcdsaSignature, SignatureEncoding, VerificationKey};
-use upvest_webhooks::private_key::SigningKey;
 use upvest_webhooks::http_signature::{BaseForm, MessageSigner, SignatureSpec, prepare, sign};
-use upvest_webhooks::{Error, ErrorCode, Headers, HttpRequest, KeySet, VerifyPolicy};
+use upvest_webhooks::private_key::SigningKey;
+use upvest_webhooks::testing::vectors::{
+    SPEC_CREATED, SPEC_KID, SPEC_X, SPEC_Y, V15_EXPIRES, V15_FIELDS, V15_NONCE, spec_keys,
+    v15_request,
+};
+use upvest_webhooks::{Error, ErrorCode, VerifyPolicy};
 
 const PASS: &[u8] = b"upvest-test-passphrase";
 const MESSAGE: &[u8] = b"\"@method\": POST\n\"@path\": /users\n\"@signature-params\": (\"@method\" \"@path\");keyid=\"k\";created=1700000000";
@@ -297,21 +301,19 @@ fn loads_encrypted_pkcs8_and_sec1_keys_written_by_node_crypto() {
 /// The §11.6 key of shared/upvest/http-signatures.md, whose public JWK is published there.
 #[test]
 fn loads_the_spec_vector_key_and_matches_its_published_jwk() {
-    const X: &str =
-        "AJeo7NU7sBWuEF8fd45lgZjHwEwlGn58E6lR4h2-OJ7q5WFiPhYkBqN3qPRbamvWuBjwlWvxyulZeYb_-B6zpk9E";
-    const Y: &str =
-        "AfPDdHxb7N7oJL3219tmeemQRH5vhKWzv48Dn-E8zS_BlkqynL7NDUk4EGZ28ZVK4ohmqXdLD-4xpKQrPPVlfZ71";
     let key = load("upvest-spec-11-6-p521-sec1.pem", None);
     assert_eq!(
         key.public_jwk(),
-        serde_json::json!({"kty": "EC", "crv": "P-521", "x": X, "y": Y})
+        serde_json::json!({"kty": "EC", "crv": "P-521", "x": SPEC_X, "y": SPEC_Y})
     );
     assert_p521_signs(&key, "upvest-spec-11-6-p521.pub.pem");
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let public =
-        VerificationKey::from_coordinates(&b64.decode(X).unwrap(), &b64.decode(Y).unwrap())
-            .unwrap();
+    let public = VerificationKey::from_coordinates(
+        &b64.decode(SPEC_X).unwrap(),
+        &b64.decode(SPEC_Y).unwrap(),
+    )
+    .unwrap();
     let signature = EcdsaSignature::decode(&key.sign(MESSAGE).unwrap()).unwrap();
     assert!(public.verify(MESSAGE, &signature));
 }
@@ -320,22 +322,7 @@ fn loads_the_spec_vector_key_and_matches_its_published_jwk() {
 /// this crate's verifier and the JWKS published in §11.6.
 #[test]
 fn signs_the_spec_vector_request_verifiably_with_the_loaded_key() {
-    const JWKS: &str = r#"{"keys":[{"kid":"11111111-2222-3333-4444-555555555555","kty":"EC","crv":"P-521","x":"AJeo7NU7sBWuEF8fd45lgZjHwEwlGn58E6lR4h2-OJ7q5WFiPhYkBqN3qPRbamvWuBjwlWvxyulZeYb_-B6zpk9E","y":"AfPDdHxb7N7oJL3219tmeemQRH5vhKWzv48Dn-E8zS_BlkqynL7NDUk4EGZ28ZVK4ohmqXdLD-4xpKQrPPVlfZ71"}]}"#;
     let key = load("upvest-spec-11-6-p521-sec1.pem", None);
-    let fields: Vec<(&str, &str)> = vec![
-        ("Authorization", "Bearer access-token"),
-        ("Content-Type", "application/json"),
-        ("Accept", "application/json"),
-        ("upvest-api-version", "1"),
-        ("upvest-client-id", "5ec16164-6173-461d-b90d-116d68f55b40"),
-        ("idempotency-key", "2133825797664cad"),
-        ("Date", "Tue, 14 Nov 2023 22:13:20 GMT"),
-        (
-            "content-digest",
-            "sha-512=:Hd9/AvGZkbjitW1+Ml8Fg1ux1mtcDYe6mLQjDyoowIWa3LM/PmwN2v9O+MjtQGrCA3EQWUL54dlgxKHyYbrucw==:",
-        ),
-        ("Content-Length", "16"),
-    ];
     let mut components = vec![
         ("@method", "POST".to_string()),
         ("@path", "/users".to_string()),
@@ -355,37 +342,27 @@ fn signs_the_spec_vector_request_verifiably_with_the_loaded_key() {
     components.extend(
         names
             .iter()
-            .zip(&fields)
+            .zip(&V15_FIELDS)
             .map(|(name, (_, value))| (*name, value.to_string())),
     );
     let spec = SignatureSpec {
         label: "sig1",
         components,
-        keyid: "11111111-2222-3333-4444-555555555555",
-        created: 1_700_000_000,
-        expires: Some(1_700_000_010),
-        nonce: Some("b6f5a4a8-0c1e-4c53-9f64-2b8f6c3e9d10"),
+        keyid: SPEC_KID,
+        created: SPEC_CREATED,
+        expires: Some(V15_EXPIRES),
+        nonce: Some(V15_NONCE),
         form: BaseForm::Quoted,
     };
     let signed = sign(&spec, &key).unwrap();
-    let mut headers: Headers = fields.into_iter().collect();
-    headers.append("signature-input", &signed.signature_input);
-    headers.append("signature", &signed.signature);
-    headers.append("upvest-signature-version", "15");
-    let request = HttpRequest::new(
-        "POST",
-        "https://sandbox.upvest.co/users?limit=2",
-        headers,
-        br#"{"key": "value"}"#.to_vec(),
-    )
-    .unwrap();
-    let keys = KeySet::from_json(JWKS.as_bytes()).unwrap();
-    let verified = prepare(&request, &VerifyPolicy::default(), 1_700_000_000)
+    let request = v15_request(&signed.signature_input, &signed.signature, true).unwrap();
+    let keys = spec_keys().unwrap();
+    let verified = prepare(&request, &VerifyPolicy::default(), SPEC_CREATED)
         .unwrap()
         .verify_with(|kid| keys.get(kid).map(Arc::clone))
         .unwrap();
     assert_eq!(verified.encoding, SignatureEncoding::Der);
-    assert_eq!(verified.key_id, "11111111-2222-3333-4444-555555555555");
+    assert_eq!(verified.key_id, SPEC_KID);
 }
 
 // =============================================================================
