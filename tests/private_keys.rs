@@ -13,9 +13,6 @@
     clippy::indexing_slicing
 )]
 
-#[path = "support/private_keys.rs"]
-mod support;
-
 use std::sync::Arc;
 use support::*;
 use upvest_webhooks::VerifyPolicy;
@@ -26,6 +23,9 @@ use upvest_webhooks::testing::vectors::{
     SPEC_CREATED, SPEC_KID, SPEC_X, SPEC_Y, V15_EXPIRES, V15_FIELDS, V15_NONCE, spec_keys,
     v15_request,
 };
+
+#[path = "support/private_keys.rs"]
+mod support;
 
 // =============================================================================
 // P-521

@@ -216,6 +216,18 @@ impl VerificationKey {
     pub fn to_sec1(&self) -> Vec<u8> {
         self.key.to_sec1_point(false).as_bytes().to_vec()
     }
+
+    /// The affine coordinates `(x, y)`, 66 bytes each, big-endian: a JWK's
+    /// `x` and `y` before base64url.
+    pub fn coordinates(&self) -> (Vec<u8>, Vec<u8>) {
+        let sec1 = self.to_sec1();
+        let (x, y) = sec1
+            .get(1..)
+            .unwrap_or_default()
+            .split_at_checked(FIELD_LEN)
+            .unwrap_or_default();
+        (x.to_vec(), y.to_vec())
+    }
 }
 
 /// ECDSA verification (SEC 1 §4.1.4); `mul_add(u1, u2)` computes `u1·G + u2·Q`.

@@ -55,12 +55,7 @@ pub(super) fn from_jwk(jwk: &serde_json::Value) -> Result<SigningKey> {
             }
             let key = EcdsaSigningKey::from_scalar(&d)
                 .map_err(|_| invalid("the JWK's \"d\" is not a valid P-521 private scalar"))?;
-            let public = key.verification_key().to_sec1();
-            let (px, py) = public
-                .get(1..)
-                .unwrap_or_default()
-                .split_at_checked(FIELD_LEN)
-                .unwrap_or_default();
+            let (px, py) = key.verification_key().coordinates();
             for (name, expected) in [("x", px), ("y", py)] {
                 if let Some(value) = member(name)?
                     && b64url(name, value)? != expected

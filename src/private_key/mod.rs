@@ -29,7 +29,7 @@ mod legacy;
 mod pbes2;
 mod pem;
 
-use crate::ecdsa::{EcdsaSigningKey, FIELD_LEN};
+use crate::ecdsa::EcdsaSigningKey;
 use crate::error::{Error, ErrorCode, Result};
 use base64::Engine as _;
 use zeroize::Zeroizing;
@@ -123,12 +123,7 @@ impl SigningKey {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         match self {
             SigningKey::EcdsaP521(key) => {
-                let sec1 = key.verification_key().to_sec1();
-                let (x, y) = sec1
-                    .get(1..)
-                    .unwrap_or_default()
-                    .split_at_checked(FIELD_LEN)
-                    .unwrap_or_default();
+                let (x, y) = key.verification_key().coordinates();
                 serde_json::json!({"kty": "EC", "crv": "P-521", "x": b64.encode(x), "y": b64.encode(y)})
             }
             SigningKey::Ed25519(key) => {
