@@ -2,7 +2,6 @@
 //! `DEK-Info: AES-…-CBC,<iv>` headers, as `openssl ec -aes256` writes, with
 //! the key derived by `EVP_BytesToKey` (MD5, one iteration).
 
-use super::pem::{PemContent, header};
 use super::{invalid, needs_passphrase, printable, unsupported_cipher, wrong_passphrase};
 use crate::error::Result;
 use zeroize::Zeroizing;
@@ -27,11 +26,13 @@ impl LegacyCipher {
     }
 }
 
+/// Decrypts a block's `ciphertext` as its `DEK-Info` header (if any) says.
 pub(super) fn legacy_decrypt(
-    content: &PemContent<'_>,
+    dek_info: Option<&str>,
+    ciphertext: &[u8],
     passphrase: Option<&[u8]>,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let dek = header(content, "DEK-Info").ok_or_else(|| invalid("the key says Proc-Type: 4,ENCRYPTED but has no DEK-Info header: pass the key file unchanged"))?;
+    let dek = dek_info.ok_or_else(|| invalid("the key says Proc-Type: 4,ENCRYPTED but has no DEK-Info header: pass the key file unchanged"))?;
     let (name, iv_hex) = dek.split_once(',').unwrap_or((dek, ""));
     let cipher = match name.to_ascii_uppercase().as_str() {
         "AES-128-CBC" => LegacyCipher::Aes128,
@@ -57,14 +58,14 @@ pub(super) fn legacy_decrypt(
             name.to_ascii_uppercase()
         ))
     })?;
-    if content.der.is_empty() || !content.der.len().is_multiple_of(AES_BLOCK) {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(AES_BLOCK) {
         return Err(invalid(
             "the encrypted key is damaged: its length is not a multiple of the AES block size; pass the whole key file unchanged",
         ));
     }
     let (salt, _) = iv.split_at(8);
     let key = evp_bytes_to_key(passphrase, salt, cipher.key_len());
-    let mut buffer = Zeroizing::new(content.der.to_vec());
+    let mut buffer = Zeroizing::new(ciphertext.to_vec());
     let len =
         cbc_decrypt(cipher, &key, &iv, &mut buffer).ok_or_else(|| wrong_passphrase(passphrase))?;
     buffer.truncate(len);

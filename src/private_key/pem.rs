@@ -196,9 +196,9 @@ fn not_pem(trimmed: &str) -> Error {
 }
 
 /// The RFC 1421 headers and the decoded body of a block.
-pub(super) struct PemContent<'a> {
+struct PemContent<'a> {
     headers: Vec<(&'a str, &'a str)>,
-    pub(super) der: Zeroizing<Vec<u8>>,
+    der: Zeroizing<Vec<u8>>,
 }
 
 fn parse_body<'a>(block: &PemBlock<'a>) -> Result<PemContent<'a>> {
@@ -241,7 +241,7 @@ fn parse_body<'a>(block: &PemBlock<'a>) -> Result<PemContent<'a>> {
     })
 }
 
-pub(super) fn header<'a>(content: &PemContent<'a>, name: &str) -> Option<&'a str> {
+fn header<'a>(content: &PemContent<'a>, name: &str) -> Option<&'a str> {
     content
         .headers
         .iter()
@@ -258,7 +258,7 @@ fn load_block(block: &PemBlock<'_>, passphrase: Option<&[u8]>) -> Result<Signing
                 "the ENCRYPTED PRIVATE KEY block also carries legacy Proc-Type encryption headers: pass the key file unchanged",
             ));
         }
-        let plaintext = legacy_decrypt(&content, passphrase)?;
+        let plaintext = legacy_decrypt(header(&content, "DEK-Info"), &content.der, passphrase)?;
         let source = Source::Decrypted(passphrase.unwrap_or_default());
         return match block.label {
             "EC PRIVATE KEY" => from_key_der(&plaintext, Format::Sec1, source),
