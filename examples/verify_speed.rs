@@ -3,7 +3,7 @@
 #![allow(clippy::expect_used, clippy::panic)]
 use std::time::Instant;
 use upvest_webhooks::ecdsa::{EcdsaSignature, EcdsaSigningKey};
-use upvest_webhooks::signature::MessageSigner as _;
+use upvest_webhooks::http_signature::MessageSigner as _;
 
 fn main() {
     let signer = EcdsaSigningKey::generate().expect("key");

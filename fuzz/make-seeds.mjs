@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { keyPairFrom, signRequest, payloadBody, makeEvent, contentDigestValue } from '../tests/js/support/upvest-signer.mjs';
+import { DOCS_EXAMPLE_JWKS, VECTOR_JWKS, VECTOR_KID, V15_SIGNATURE_RAW, v15Request, v6Request } from '../tests/js/support/shared-vectors.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = path.join(root, 'fuzz/corpus');
@@ -16,13 +17,15 @@ const write = (target, name, data) => {
 };
 const nul = Buffer.from([0]);
 
-// Upvest's vectors (tests/shared_vectors.rs).
-const V15_INPUT = 'sig1=("@method" "@path" "@query" "authorization" "content-type" "accept" "upvest-api-version" "upvest-client-id" "idempotency-key" "date" "content-digest" "content-length");keyid="11111111-2222-3333-4444-555555555555";nonce="b6f5a4a8-0c1e-4c53-9f64-2b8f6c3e9d10";created=1700000000;expires=1700000010';
-const V15_DER = 'sig1=:MIGIAkIAlbY2ak2yQZUvHQCbEZL++ks+hcrHaZxhuaayHoaIm17Z1AdWxCFNB7tcNj6415nk/8+ieSXXkSOcnmNX3pGFtiwCQgEW5EfSwbDVZ/e80T0MXkzKF9R761zt4eyiyg5IRc34QOpXgH6ufs+TvtX31QgTV6fMu1jQbzzKlFwdC/WMhoyRJQ==:';
-const V15_RAW = 'sig1=:AJW2NmpNskGVLx0AmxGS/vpLPoXKx2mcYbmmsh6GiJte2dQHVsQhTQe7XDY+uNeZ5P/Ponkl15EjnJ5jV96RhbYsARbkR9LBsNVn97zRPQxeTMoX1HvrXO3h7KLKDkhFzfhA6leAfq5+z5O+1ffVCBNXp8y7WNBvPMqUXB0L9YyGjJEl:';
-const V6_INPUT = 'sig1=("@method" "@path" "content-length" "content-type" "digest");keyid="11111111-2222-3333-4444-555555555555";created=1700000000;expires=1700000005;nonce="o085M4cMgpbicuOL"';
-const V6_DER = 'sig1=:MIGHAkERMn1G0uVgqTmMQIYCBs6/tuJHaODLteI3efk0DW0scoLm+AjebCYWn+yvqM8i+WYpo4he/x18cULtnO/awkSDlQJCAS4RCQ11yF9EN42hFv2YI5r08OBFEN49RpramawF2PN9b8/gnu+dnBWx7pxdqqkMP73TjElDyDRMkpyRZ44CCESO:';
-const BODY = '{"key": "value"}';
+// Upvest's vectors (tests/js/support/shared-vectors.mjs, src/testing/vectors.rs).
+const v15 = v15Request();
+const v6 = v6Request();
+const V15_INPUT = v15.headers['signature-input'];
+const V15_DER = v15.headers.signature;
+const V15_RAW = `sig1=:${V15_SIGNATURE_RAW}:`;
+const V6_INPUT = v6.headers['signature-input'];
+const V6_DER = v6.headers.signature;
+const BODY = v15.body;
 
 // signature_input / signatures
 write('signature_input', 'v15', V15_INPUT);
@@ -65,22 +68,10 @@ const asText = ({ method, url, headers, body }) => {
   for (const [name, value] of Object.entries(headers)) for (const v of [value].flat()) lines.push(`${name}: ${v}`);
   return Buffer.concat([Buffer.from(lines.join('\n') + '\n\n'), Buffer.from(body)]);
 };
-write('prepare', 'upvest-v15-vector', asText({
-  method: 'POST', url: 'https://sandbox.upvest.co/users?limit=2', body: BODY, headers: {
-    Authorization: 'Bearer access-token', 'Content-Type': 'application/json', Accept: 'application/json', 'upvest-api-version': '1',
-    'upvest-client-id': '5ec16164-6173-461d-b90d-116d68f55b40', 'idempotency-key': '2133825797664cad', Date: 'Tue, 14 Nov 2023 22:13:20 GMT',
-    'content-digest': 'sha-512=:Hd9/AvGZkbjitW1+Ml8Fg1ux1mtcDYe6mLQjDyoowIWa3LM/PmwN2v9O+MjtQGrCA3EQWUL54dlgxKHyYbrucw==:', 'Content-Length': '16',
-    'signature-input': V15_INPUT, signature: V15_DER, 'upvest-signature-version': '15',
-  },
-}));
-write('prepare', 'upvest-v6-vector', asText({
-  method: 'POST', url: 'https://tenant.example/webhooks/upvest', body: BODY, headers: {
-    'content-length': '16', 'content-type': 'application/json', digest: 'SHA-256=lyTB4g5uPk1/V+0l+dTvsAblCFkNUoyQ2ll/andcE+U=',
-    'signature-input': V6_INPUT, signature: V6_DER,
-  },
-}));
+write('prepare', 'upvest-v15-vector', asText(v15));
+write('prepare', 'upvest-v6-vector', asText(v6));
 // Deliveries signed by the node:crypto signer with the §11.6 key, at the vectors' time.
-const specKey = keyPairFrom(fs.readFileSync(path.join(root, 'tests/fixtures/keys/upvest-spec-11-6-p521-sec1.pem'), 'utf8'), '11111111-2222-3333-4444-555555555555');
+const specKey = keyPairFrom(fs.readFileSync(path.join(root, 'tests/fixtures/keys/upvest-spec-11-6-p521-sec1.pem'), 'utf8'), VECTOR_KID);
 const signed = [
   ['webhook-v6-der', { url: 'https://tenant.example/hooks?x=1&y=%20' }],
   ['webhook-v6-raw', { encoding: 'raw', digest: 'sha-512' }],
@@ -93,8 +84,8 @@ for (const [name, options] of signed) {
 }
 
 // jwks
-const SPEC_JWKS = '{"keys":[{"kid":"11111111-2222-3333-4444-555555555555","kty":"EC","crv":"P-521","x":"AJeo7NU7sBWuEF8fd45lgZjHwEwlGn58E6lR4h2-OJ7q5WFiPhYkBqN3qPRbamvWuBjwlWvxyulZeYb_-B6zpk9E","y":"AfPDdHxb7N7oJL3219tmeemQRH5vhKWzv48Dn-E8zS_BlkqynL7NDUk4EGZ28ZVK4ohmqXdLD-4xpKQrPPVlfZ71"}]}';
-const DOCS_JWKS = '{"keys":[{"kid":"9ed77463-c18e-4794-ab5c-17423f9b801a","kty":"EC","crv":"P-521","x":"AcYAf5Ou0UvtehpeRvyhnvvrUQvjI4B3VCxfSmxK4gqKJGxO_jTB-nTdrHbBfmZpwmwYR86DppMg43E579K5MQ54","y":"ALkrId77iD0Ye2vBS5bTkLqPH-bo8urTpTXiNc6Ub-VOFbXfJrR0tQ8COvVXXu58BTu8jWV-1mtbjfJpDl3ISbcK"}]}';
+const SPEC_JWKS = JSON.stringify(VECTOR_JWKS);
+const DOCS_JWKS = JSON.stringify(DOCS_EXAMPLE_JWKS);
 write('jwks', 'spec', SPEC_JWKS);
 write('jwks', 'docs-11-4', DOCS_JWKS);
 const docs = JSON.parse(DOCS_JWKS).keys[0];

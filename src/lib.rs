@@ -3,30 +3,23 @@
 
 #[cfg(feature = "client")]
 pub mod client;
-pub mod delivery;
-pub mod digest;
 pub mod ecdsa;
 pub mod error;
-pub mod inspect;
-pub mod jwks;
-pub mod key_cache;
-pub mod message;
-pub mod policy;
+pub mod http_signature;
 #[cfg(feature = "client")]
 pub mod private_key;
-pub mod signature;
+pub mod signer;
 pub mod testing;
-pub mod warm_up;
+pub mod verify;
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod wasm;
 
-pub use delivery::{Event, parse_events};
 pub use error::{Error, ErrorCode, Result};
-pub use jwks::KeySet;
-pub use message::{Headers, HttpRequest};
-pub use policy::{Limits, VerifyPolicy};
-pub use signature::Verified;
+use http_signature::digest;
+pub use http_signature::{Headers, HttpRequest, Limits, Verified, VerifyPolicy};
+pub use verify::events::{Event, parse_events};
+pub use verify::jwks::KeySet;
 
 /// Verifies a delivery against a local key set and returns its events.
 ///
@@ -61,7 +54,7 @@ pub(crate) fn verify_delivery_with(
     now: i64,
     hashes: &digest::BodyHashes<'_>,
 ) -> Result<(Verified, Vec<Event>)> {
-    let prepared = signature::prepare_with(request, policy, now, hashes)?;
+    let prepared = http_signature::prepare_with(request, policy, now, hashes)?;
     let verified = prepared.verify_with(|kid| keys.get(kid).cloned())?;
     Ok((verified, parse_events(&request.body)?))
 }

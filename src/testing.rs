@@ -1,15 +1,20 @@
 //! Helpers for users' own tests: keys and deliveries signed exactly as
 //! Upvest signs them (v6 base, ECDSA P-521/SHA-512, DER, digest covered).
 
-use crate::digest::digest_sha256;
 use crate::ecdsa::EcdsaSigningKey;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jwks::public_jwk;
-use crate::message::RequestTarget;
-use crate::signature::{BaseForm, SignatureSpec, sign};
+use crate::http_signature::digest::digest_sha256;
+use crate::http_signature::message::RequestTarget;
+use crate::http_signature::{BaseForm, SignatureSpec, sign};
+use crate::verify::jwks::public_jwk;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
+
+#[doc(hidden)]
+pub mod vectors;
+#[doc(hidden)]
+pub mod xorshift;
 
 /// A delivery request ready to hand to a verifier or to `fetch`.
 #[derive(Debug, Clone, PartialEq, Eq)]

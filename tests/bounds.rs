@@ -54,7 +54,7 @@ fn jwks_parsing_is_linear_in_the_number_of_keys() {
 
 use base64::Engine as _;
 use upvest_webhooks::ecdsa::EcdsaSigningKey;
-use upvest_webhooks::signature::{parse_signature_input, prepare};
+use upvest_webhooks::http_signature::{parse_signature_input, prepare};
 use upvest_webhooks::testing::{TestDeliveryOptions, sign_test_delivery};
 use upvest_webhooks::{ErrorCode, Headers, HttpRequest, Limits, VerifyPolicy};
 
@@ -185,7 +185,7 @@ fn the_limits_hold_for_many_tiny_headers_and_many_signature_members() {
     // own, only maxHeaderBytes) parses in linear time.
     let members: Vec<String> = (0..10_000).map(|i| format!("s{i}=:AAAA:")).collect();
     let (parsed, took) =
-        time(|| upvest_webhooks::signature::parse_signatures(&members.join(",")).unwrap());
+        time(|| upvest_webhooks::http_signature::parse_signatures(&members.join(",")).unwrap());
     assert_eq!(parsed.len(), 10_000);
     assert!(took < Duration::from_secs(1), "{took:?}");
 }

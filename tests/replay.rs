@@ -21,11 +21,12 @@
 )]
 
 use std::sync::Arc;
-use upvest_webhooks::digest::{content_digest_sha512, digest_sha256};
 use upvest_webhooks::ecdsa::{EcdsaSigningKey, VerificationKey};
-use upvest_webhooks::signature::{
+use upvest_webhooks::http_signature::digest::{content_digest_sha512, digest_sha256};
+use upvest_webhooks::http_signature::{
     BaseForm, SIGNATURE_VERSION_HEADER, SignatureSpec, Verified, prepare, sign,
 };
+use upvest_webhooks::testing::xorshift::XorShift;
 use upvest_webhooks::{ErrorCode, Headers, HttpRequest, Result, VerifyPolicy};
 
 const NOW: i64 = 1_800_000_000;
@@ -219,24 +220,6 @@ fn a_label_repeated_in_signature_is_rejected() {
     assert_eq!(err.code(), ErrorCode::SignatureMalformed, "{err}");
 }
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
 /// Hostile `Signature-Input` headers built from the genuine member, a moved
 /// copy, and filler that either parser might read differently.
 fn generated_attacks(g: &Genuine, count: usize, seed: u64) -> Vec<String> {
@@ -260,7 +243,7 @@ fn generated_attacks(g: &Genuine, count: usize, seed: u64) -> Vec<String> {
         r#"(%"\" "x");q=%"\""#,
     ];
     const SPACE: &[&str] = &["", " ", "  ", "\t"];
-    let mut rng = Rng(seed);
+    let mut rng = XorShift(seed);
     (0..count)
         .map(|_| {
             let mut members: Vec<String> = Vec::new();

@@ -17,7 +17,7 @@ use libfuzzer_sys::fuzz_target;
 use sfv::visitor::{DictionaryVisitor, EntryVisitor, Ignored};
 use sfv::{Dictionary, KeyRef, List, ListEntry, Parser, Version};
 use upvest_webhooks::Limits;
-use upvest_webhooks::signature::{member_texts, parse_signature_input};
+use upvest_webhooks::http_signature::{member_texts, parse_signature_input};
 use upvest_webhooks_fuzz::selector;
 
 fuzz_target!(|data: &[u8]| {

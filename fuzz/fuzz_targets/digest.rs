@@ -2,7 +2,7 @@
 //! then the body. A value computed from the body must always match it.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use upvest_webhooks::digest::{DigestField, check_digest, content_digest_sha512, digest_sha256};
+use upvest_webhooks::http_signature::digest::{DigestField, check_digest, content_digest_sha512, digest_sha256};
 
 fuzz_target!(|data: &[u8]| {
     let (value, body) = match data.iter().position(|&b| b == 0) {

@@ -11,7 +11,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use upvest_webhooks::ecdsa::{EcdsaSignature, EcdsaSigningKey, VerificationKey};
-use upvest_webhooks::signature::MessageSigner;
+use upvest_webhooks::http_signature::MessageSigner;
 
 /// Scalars 1 (Q = G), 2, n-1 (Q = -G) and an ordinary one.
 fn keys() -> &'static [(EcdsaSigningKey, VerificationKey)] {

@@ -11,11 +11,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use upvest_webhooks::digest::work::take_hashed_bytes;
-use upvest_webhooks::digest::{content_digest_sha512, digest_sha256};
-use upvest_webhooks::inspect::inspect;
-use upvest_webhooks::signature::prepare;
+use upvest_webhooks::http_signature::digest::work::take_hashed_bytes;
+use upvest_webhooks::http_signature::digest::{content_digest_sha512, digest_sha256};
+use upvest_webhooks::verify::inspect::inspect;
+use upvest_webhooks::http_signature::prepare;
 use upvest_webhooks::{Headers, HttpRequest, VerifyPolicy};
+use upvest_webhooks::testing::vectors::SPEC_KID;
 use upvest_webhooks_fuzz::{SPEC_CREATED, spec_keys};
 
 fuzz_target!(|data: &[u8]| {
@@ -126,7 +127,7 @@ fn shape(u: &mut Unstructured<'_>) -> Result<(Headers, usize)> {
             }
         }
         let keyid = if u.arbitrary()? {
-            "11111111-2222-3333-4444-555555555555"
+            SPEC_KID
         } else {
             "k"
         };

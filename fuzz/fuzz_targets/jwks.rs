@@ -2,7 +2,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use upvest_webhooks::KeySet;
-use upvest_webhooks::jwks::public_jwk;
+use upvest_webhooks::verify::jwks::public_jwk;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(set) = KeySet::from_json(data) {
@@ -13,6 +13,6 @@ fuzz_target!(|data: &[u8]| {
             let again = KeySet::from_value(&serde_json::json!({ "keys": [public_jwk(kid, key)] })).expect("round trip");
             assert_eq!(**again.get(kid).expect("round-tripped kid"), **key);
         }
-        let _ = set.get("11111111-2222-3333-4444-555555555555");
+        let _ = set.get(upvest_webhooks::testing::vectors::SPEC_KID);
     }
 });

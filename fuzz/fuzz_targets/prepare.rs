@@ -5,8 +5,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
-use upvest_webhooks::inspect::inspect;
-use upvest_webhooks::signature::prepare;
+use upvest_webhooks::verify::inspect::inspect;
+use upvest_webhooks::http_signature::prepare;
 use upvest_webhooks::{Limits, VerifyPolicy, verify_delivery};
 use upvest_webhooks_fuzz::{SPEC_CREATED, parse_request, spec_keys};
 

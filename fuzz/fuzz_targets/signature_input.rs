@@ -3,7 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use upvest_webhooks::Limits;
-use upvest_webhooks::signature::parse_signature_input;
+use upvest_webhooks::http_signature::parse_signature_input;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(header) = std::str::from_utf8(data) else { return };

@@ -3,7 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use upvest_webhooks::ecdsa::EcdsaSignature;
-use upvest_webhooks::signature::parse_signatures;
+use upvest_webhooks::http_signature::parse_signatures;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(header) = std::str::from_utf8(data) else { return };

@@ -5,16 +5,14 @@
 use std::sync::OnceLock;
 use upvest_webhooks::{Headers, HttpRequest, KeySet};
 
-/// The JWKS of the key behind http-signatures.md §11.6/§11.7 (and tests/shared_vectors.rs).
-pub const SPEC_JWKS: &str = r#"{"keys":[{"kid":"11111111-2222-3333-4444-555555555555","kty":"EC","crv":"P-521","x":"AJeo7NU7sBWuEF8fd45lgZjHwEwlGn58E6lR4h2-OJ7q5WFiPhYkBqN3qPRbamvWuBjwlWvxyulZeYb_-B6zpk9E","y":"AfPDdHxb7N7oJL3219tmeemQRH5vhKWzv48Dn-E8zS_BlkqynL7NDUk4EGZ28ZVK4ohmqXdLD-4xpKQrPPVlfZ71"}]}"#;
+/// `created` of the http-signatures.md §11 vectors: the `now` the `prepare`
+/// target verifies at.
+pub use upvest_webhooks::testing::vectors::SPEC_CREATED;
 
-/// `created` of the spec vectors: the `now` the `prepare` target verifies at.
-pub const SPEC_CREATED: i64 = 1_700_000_000;
-
-/// The spec key set, parsed once.
+/// The key set of the §11 vectors, parsed once.
 pub fn spec_keys() -> &'static KeySet {
     static KEYS: OnceLock<KeySet> = OnceLock::new();
-    KEYS.get_or_init(|| KeySet::from_json(SPEC_JWKS.as_bytes()).expect("the spec JWKS parses"))
+    KEYS.get_or_init(|| upvest_webhooks::testing::vectors::spec_keys().expect("the spec JWKS parses"))
 }
 
 /// Splits `data` as

@@ -1,9 +1,10 @@
 //! Building and signing an API request as Upvest's v15 signers do
 //! (http-signatures.md §2.1, §3, §4).
 
-use crate::digest::content_digest_sha512;
 use crate::error::Result;
-use crate::signature::{BaseForm, MessageSigner, SignatureSpec, sign};
+use crate::http_signature::digest::content_digest_sha512;
+use crate::http_signature::{BaseForm, SignatureSpec, sign};
+use crate::signer::MessageSigner;
 
 /// Content types the API takes.
 pub const JSON: &str = "application/json";
@@ -166,9 +167,9 @@ impl ApiRequest {
 mod tests {
     use super::*;
     use crate::ecdsa::EcdsaSigningKey;
-    use crate::message::{Headers, HttpRequest};
-    use crate::policy::VerifyPolicy;
-    use crate::signature::prepare;
+    use crate::http_signature::message::{Headers, HttpRequest};
+    use crate::http_signature::policy::VerifyPolicy;
+    use crate::http_signature::prepare;
     use std::sync::Arc;
 
     /// The signed request as the verifier's core receives it.

@@ -2,7 +2,7 @@
 
 use super::errors::invalid_argument;
 use crate::error::{Error, ErrorCode, Result};
-use crate::message::Headers;
+use crate::http_signature::message::Headers;
 use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 

@@ -1,11 +1,11 @@
-//! `inspectDelivery`: the step-by-step report of `crate::inspect` for JS.
+//! `inspectDelivery`: the step-by-step report of `crate::verify::inspect` for JS.
 
 use super::convert::get;
 use super::errors::{invalid_argument, verification_error};
 use super::verifier::{read_policy, read_request};
 use crate::error::{Error, ErrorCode};
-use crate::inspect::{Inspection, Step, inspect};
-use crate::jwks::KeySet;
+use crate::verify::inspect::{Inspection, Step, inspect};
+use crate::verify::jwks::KeySet;
 use wasm_bindgen::prelude::*;
 
 /// `inspectDelivery({ method, url, headers, body }, { keys: jwks, now?, toleranceSeconds?, maxAgeSeconds?, label?, limits? })`

@@ -10,8 +10,8 @@ use super::js_io::{
 use super::runtime::shares_in_flight_work;
 use crate::ecdsa::VerificationKey;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jwks::KeySet;
-use crate::key_cache::{KeyCache, KeyCachePolicy, Plan};
+use crate::verify::jwks::KeySet;
+use crate::verify::key_cache::{KeyCache, KeyCachePolicy, Plan};
 use futures_util::FutureExt as _;
 use futures_util::future::{LocalBoxFuture, Shared};
 use js_sys::Function;

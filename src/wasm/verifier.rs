@@ -7,10 +7,10 @@ use super::keys::{Failure, KeyLoader, KeySource, RemoteSettings};
 use super::webcrypto::WebCrypto;
 use crate::ecdsa::{SignatureEncoding, VerificationKey};
 use crate::error::{Error, ErrorCode, Result};
-use crate::key_cache::KeyCachePolicy;
-use crate::message::HttpRequest;
-use crate::policy::{Limits, VerifyPolicy};
-use crate::signature::{PreparedVerification, Verified, prepare};
+use crate::http_signature::message::HttpRequest;
+use crate::http_signature::policy::{Limits, VerifyPolicy};
+use crate::http_signature::{PreparedVerification, Verified, prepare};
+use crate::verify::key_cache::KeyCachePolicy;
 use js_sys::{Function, Object, Promise};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -196,8 +196,8 @@ impl Inner {
                 });
             }
         };
-        let (text, _) =
-            crate::delivery::check_events(&request.body).map_err(|err| verification_error(&err))?;
+        let (text, _) = crate::verify::events::check_events(&request.body)
+            .map_err(|err| verification_error(&err))?;
         Ok(result_object(&verified, text))
     }
 
@@ -392,7 +392,7 @@ async fn read_stream(stream: &JsValue, max_body: usize) -> Result<Vec<u8>> {
 }
 
 /// Runs the verification code once on the delivery embedded in
-/// `crate::warm_up`, so a fresh isolate compiles it before the first
+/// `crate::verify::warm_up`, so a fresh isolate compiles it before the first
 /// request. The package's `workerd` entries call it at script start.
 ///
 /// A verifier made the way users make one verifies the delivery through the
@@ -418,7 +418,7 @@ pub fn warm_up() -> Promise {
 /// The warm-up's verifier (made from options, as users make one, then given
 /// a fixed clock and no WebAssembly ECDSA) and its request as a JS object.
 fn warm_up_verifier() -> Option<(Inner, JsValue)> {
-    use crate::warm_up::{BODY, CREATED, HEADERS, JWKS, URL};
+    use crate::verify::warm_up::{BODY, CREATED, HEADERS, JWKS, URL};
     let (options, request, headers) = (Object::new(), Object::new(), Object::new());
     set(&options, "keys", &js_sys::JSON::parse(JWKS).ok()?);
     set(&request, "method", &"POST".into());

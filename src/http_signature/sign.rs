@@ -2,15 +2,10 @@
 
 use super::base::{BaseForm, SignatureBase};
 use crate::error::{Error, ErrorCode, Result};
+use crate::signer::MessageSigner;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sfv::{DictSerializer, KeyRef, StringRef};
-
-/// Something that signs a signature base (ECDSA P-521 in DER, or Ed25519).
-pub trait MessageSigner {
-    /// Signs `message`, returning the signature bytes as they go on the wire.
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>>;
-}
 
 /// What to sign: the covered components with their values, and the parameters.
 #[derive(Debug, Clone)]

@@ -7,13 +7,13 @@
 //! keeps I/O out of the core.
 
 use super::base::{BaseForm, SignatureBase};
+use super::digest::{BodyHashes, DigestField, check_digest_with};
 use super::fields::parse_members;
 use super::input::{SignatureInput, parse_signature_input};
-use crate::digest::{BodyHashes, DigestField, check_digest_with};
+use super::message::{ComponentSource, HttpRequest};
+use super::policy::VerifyPolicy;
 use crate::ecdsa::{EcdsaSignature, SignatureEncoding, VerificationKey};
 use crate::error::{Error, ErrorCode, Result};
-use crate::message::{ComponentSource, HttpRequest};
-use crate::policy::VerifyPolicy;
 use std::sync::Arc;
 
 /// The header that makes Upvest's signers use the quoted (draft-15) base.
@@ -394,10 +394,10 @@ pub fn parse_signatures(header: &str) -> Result<Vec<(String, Vec<u8>)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::work::take_hashed_bytes;
-    use crate::digest::{content_digest_sha512, digest_sha256};
     use crate::ecdsa::EcdsaSigningKey;
-    use crate::message::Headers;
+    use crate::http_signature::digest::work::take_hashed_bytes;
+    use crate::http_signature::digest::{content_digest_sha512, digest_sha256};
+    use crate::http_signature::message::Headers;
     use crate::testing::{TestDeliveryOptions, sign_test_delivery};
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;

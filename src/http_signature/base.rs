@@ -1,8 +1,8 @@
 //! Signature bases: the exact bytes a signature is computed over.
 
 use super::input::SignatureInput;
+use super::message::ComponentSource;
 use crate::error::{Error, ErrorCode, Result};
-use crate::message::ComponentSource;
 
 /// How component names are written in the base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,7 +46,7 @@ impl SignatureBase {
         Self::from_lines(
             input.components().iter().map(|component| {
                 let name = component.name();
-                let value = message.component(name).ok_or_else(|| missing(name))?;
+                let value = message.value(component).ok_or_else(|| missing(name))?;
                 Ok((name, value))
             }),
             input.raw_params(),
@@ -123,36 +123,16 @@ fn missing(name: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::{Headers, HttpRequest};
-    use crate::policy::Limits;
-    use crate::signature::input::parse_signature_input;
-
-    const V6_INPUT: &str = r#"sig1=("@method" "@path" "content-length" "content-type" "digest");keyid="11111111-2222-3333-4444-555555555555";created=1700000000;expires=1700000005;nonce="o085M4cMgpbicuOL""#;
-
-    fn v6_request() -> HttpRequest {
-        let headers: Headers = [
-            ("Content-Length", "16"),
-            ("Content-Type", "application/json"),
-            (
-                "Digest",
-                "SHA-256=lyTB4g5uPk1/V+0l+dTvsAblCFkNUoyQ2ll/andcE+U=",
-            ),
-        ]
-        .into_iter()
-        .collect();
-        HttpRequest::new(
-            "POST",
-            "https://tenant.example/webhooks/upvest",
-            headers,
-            br#"{"key": "value"}"#.to_vec(),
-        )
-        .unwrap()
-    }
+    use crate::http_signature::input::parse_signature_input;
+    use crate::http_signature::message::{Headers, HttpRequest};
+    use crate::http_signature::policy::Limits;
+    use crate::testing::vectors::{SPEC_BODY, V6_INPUT, v6_request};
 
     #[test]
     fn builds_the_upvest_v6_base_from_shared_vector_11_7() {
         let input = &parse_signature_input(V6_INPUT, &Limits::default()).unwrap()[0];
-        let base = SignatureBase::build(input, &v6_request(), BaseForm::UpvestV6).unwrap();
+        let base = SignatureBase::build(input, &v6_request(SPEC_BODY).unwrap(), BaseForm::UpvestV6)
+            .unwrap();
         let expected = "@method: POST\n@path: /webhooks/upvest\ncontent-length: 16\ncontent-type: application/json\ndigest: SHA-256=lyTB4g5uPk1/V+0l+dTvsAblCFkNUoyQ2ll/andcE+U=\n@signature-params: (\"@method\" \"@path\" \"content-length\" \"content-type\" \"digest\");keyid=\"11111111-2222-3333-4444-555555555555\";created=1700000000;expires=1700000005;nonce=\"o085M4cMgpbicuOL\"";
         assert_eq!(base.as_str(), expected);
         assert_eq!(base.form().version(), 6);
@@ -161,7 +141,8 @@ mod tests {
     #[test]
     fn builds_the_quoted_form_with_quoted_names_and_no_trailing_newline() {
         let input = &parse_signature_input(V6_INPUT, &Limits::default()).unwrap()[0];
-        let base = SignatureBase::build(input, &v6_request(), BaseForm::Quoted).unwrap();
+        let base =
+            SignatureBase::build(input, &v6_request(SPEC_BODY).unwrap(), BaseForm::Quoted).unwrap();
         assert!(
             base.as_str()
                 .starts_with("\"@method\": POST\n\"@path\": /webhooks/upvest\n")
@@ -180,7 +161,8 @@ mod tests {
             &Limits::default(),
         )
         .unwrap()[0];
-        let err = SignatureBase::build(input, &v6_request(), BaseForm::UpvestV6).unwrap_err();
+        let err = SignatureBase::build(input, &v6_request(SPEC_BODY).unwrap(), BaseForm::UpvestV6)
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::ComponentMissing);
     }
 

@@ -1,6 +1,7 @@
 //! The HTTP request a signature is checked against, and how each covered
 //! component's value is derived from it.
 
+use super::component::CoveredComponent;
 use crate::error::{Error, ErrorCode, Result};
 use std::collections::HashMap;
 
@@ -172,7 +173,18 @@ impl RequestTarget {
 /// Anything a signature base can be built from (RFC 9421's message).
 pub trait ComponentSource {
     /// The value of a covered component, or `None` when the message lacks it.
-    fn component(&self, name: &str) -> Option<String>;
+    fn value(&self, component: &CoveredComponent) -> Option<String>;
+
+    /// The value of the component written `name`: a derived component
+    /// (`@method`) or a header field (any case). `None` for an `@` name this
+    /// library does not compute.
+    fn component(&self, name: &str) -> Option<String> {
+        if name.starts_with('@') {
+            self.value(&CoveredComponent::derived(name)?)
+        } else {
+            self.value(&CoveredComponent::Field(name.to_owned()))
+        }
+    }
 }
 
 /// A request as received: method, URL, header fields and raw body bytes.
@@ -214,20 +226,20 @@ impl HttpRequest {
 }
 
 impl ComponentSource for HttpRequest {
-    fn component(&self, name: &str) -> Option<String> {
+    fn value(&self, component: &CoveredComponent) -> Option<String> {
         let query = || format!("?{}", self.target.query.as_deref().unwrap_or(""));
-        match name {
-            "@method" => Some(self.method.to_ascii_uppercase()),
-            "@path" => Some(self.target.path.clone()),
+        match component {
+            CoveredComponent::Method => Some(self.method.to_ascii_uppercase()),
+            CoveredComponent::Path => Some(self.target.path.clone()),
             // RFC 9421 §2.2.7: an absent query is signed as "?".
-            "@query" => Some(query()),
-            "@authority" => self.authority(),
-            "@scheme" => self.target.scheme.clone(),
-            "@request-target" => Some(match &self.target.query {
+            CoveredComponent::Query => Some(query()),
+            CoveredComponent::Authority => self.authority(),
+            CoveredComponent::Scheme => self.target.scheme.clone(),
+            CoveredComponent::RequestTarget => Some(match &self.target.query {
                 Some(q) => format!("{}?{q}", self.target.path),
                 None => self.target.path.clone(),
             }),
-            "@target-uri" => {
+            CoveredComponent::TargetUri => {
                 let scheme = self.target.scheme.as_ref()?;
                 let authority = self.authority()?;
                 let query = self
@@ -238,8 +250,7 @@ impl ComponentSource for HttpRequest {
                     .unwrap_or_default();
                 Some(format!("{scheme}://{authority}{}{query}", self.target.path))
             }
-            _ if name.starts_with('@') => None,
-            _ => self.headers.get(name),
+            CoveredComponent::Field(name) => self.headers.get(name),
         }
     }
 }

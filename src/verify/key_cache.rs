@@ -2,8 +2,8 @@
 //! keys", decided once per verification for all its key ids. Pure state and
 //! time; the fetching itself happens at the edge.
 
+use super::jwks::KeySet;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jwks::KeySet;
 use std::sync::Arc;
 
 /// Timing rules for a remote key set, in milliseconds.
@@ -54,7 +54,6 @@ pub struct KeyCache {
     last_failure: Option<Error>,
     /// Fetches started and not yet stored or failed.
     in_flight: u32,
-    fetches: u64,
 }
 
 impl KeyCache {
@@ -135,7 +134,6 @@ impl KeyCache {
     pub fn fetch_started(&mut self, now: f64) {
         self.last_attempt = Some(now);
         self.in_flight = self.in_flight.saturating_add(1);
-        self.fetches += 1;
     }
 
     /// Records that a fetch failed at `now` with `error`: the cooldown starts
@@ -160,11 +158,6 @@ impl KeyCache {
     /// The current set, if any fetch has succeeded.
     pub fn keys(&self) -> Option<&Arc<KeySet>> {
         self.keys.as_ref()
-    }
-
-    /// How many fetches have started.
-    pub fn fetch_count(&self) -> u64 {
-        self.fetches
     }
 
     /// Whether a fetch is under way.
@@ -351,7 +344,6 @@ mod tests {
             cache.plan(&["a"], 30_099.0)
         );
         assert_eq!(cache.plan(&["a"], 30_100.0), Plan::Fetch);
-        assert_eq!(cache.fetch_count(), 1);
     }
 
     #[test]
@@ -374,7 +366,6 @@ mod tests {
         assert_eq!(cache.plan(&["a"], 700_001.0), Plan::UseCache);
         assert_eq!(cache.plan(&["b"], 700_001.0), Plan::UseCache);
         assert_eq!(cache.plan(&["a"], 730_000.0), Plan::Fetch);
-        assert_eq!(cache.fetch_count(), 2);
     }
 
     #[test]

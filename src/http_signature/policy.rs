@@ -1,7 +1,7 @@
 //! What a verifier accepts: time window, label and input limits.
 
+use super::params::SignatureParams;
 use crate::error::{Error, ErrorCode, Result};
-use crate::signature::SignatureParams;
 
 /// Bounds on untrusted input, so a hostile request costs little.
 #[derive(Debug, Clone, PartialEq, Eq)]

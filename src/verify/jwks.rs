@@ -151,11 +151,7 @@ fn decode_jwk(kid: &str, jwk: &Map<String, Value>) -> Result<VerificationKey> {
 
 /// Encodes a public key as a JWK object (`kid`, `kty`, `crv`, `x`, `y`).
 pub fn public_jwk(kid: &str, key: &VerificationKey) -> Value {
-    let sec1 = key.to_sec1();
-    let (x, y) = sec1
-        .get(1..)
-        .unwrap_or_default()
-        .split_at(FIELD_LEN.min(sec1.len().saturating_sub(1)));
+    let (x, y) = key.coordinates();
     serde_json::json!({
         "kid": kid,
         "kty": "EC",

@@ -1,8 +1,8 @@
 //! Body digests: `Content-Digest` (RFC 9530) and the legacy `Digest`
 //! (RFC 3230) that Upvest's v6 signatures use.
 
+use super::fields::parse_members;
 use crate::error::{Error, ErrorCode, Result};
-use crate::signature::parse_members;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest as _, Sha256, Sha512};

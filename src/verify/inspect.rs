@@ -2,14 +2,14 @@
 //! debugging: parsed inputs, the key, the digest, both signature bases, the
 //! signature and the time window. The verdict is the verifier's own.
 
-use crate::delivery::parse_events;
-use crate::digest::BodyHashes;
+use super::events::parse_events;
+use super::jwks::KeySet;
 use crate::ecdsa::EcdsaSignature;
 use crate::error::{Error, Result};
-use crate::jwks::KeySet;
-use crate::message::HttpRequest;
-use crate::policy::VerifyPolicy;
-use crate::signature::{
+use crate::http_signature::digest::BodyHashes;
+use crate::http_signature::message::HttpRequest;
+use crate::http_signature::policy::VerifyPolicy;
+use crate::http_signature::{
     BaseForm, SIGNATURE_VERSION_HEADER, SignatureBase, check_body_binding, parse_signature_input,
     parse_signatures,
 };

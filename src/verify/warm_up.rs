@@ -43,10 +43,10 @@ pub const CREATED: i64 = 1_764_201_600;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jwks::KeySet;
-    use crate::message::{Headers, HttpRequest};
-    use crate::policy::VerifyPolicy;
-    use crate::signature::prepare;
+    use crate::http_signature::message::{Headers, HttpRequest};
+    use crate::http_signature::policy::VerifyPolicy;
+    use crate::http_signature::prepare;
+    use crate::verify::jwks::KeySet;
     use std::sync::Arc;
 
     /// The embedded delivery is genuinely signed by the embedded key, so the
