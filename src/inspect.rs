@@ -3,7 +3,7 @@
 //! signature and the time window.
 //!
 //! The report is a view over one run of the verifier: `verify_delivery`
-//! reports each check it makes to a [`Record`] (see
+//! reports each check it makes to a `Record` (see
 //! `signature/verify/trace.rs`), and this module renders that record. It
 //! decides nothing itself, so the report and the verdict cannot disagree: a
 //! check the verifier did not make is shown as `skip`.
@@ -135,7 +135,7 @@ struct SignatureRecord {
 /// The record of one verification: each check the verifier made, with
 /// its outcome, as the verifier reported it.
 #[derive(Debug, Default)]
-pub(crate) struct Record {
+struct Record {
     header_bytes: Recorded,
     body_bytes: Recorded,
     signature_headers: Recorded,
