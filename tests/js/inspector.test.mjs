@@ -62,7 +62,11 @@ test(`inspectDelivery gives verify()'s verdict and code on ${CASES} mutations (s
       }
     }
   }
-  console.log(`inspector agreement: ${cases} cases, seed ${SEED}: ${[...verdicts].sort().map(([v, n]) => `${v} ${n}`).join(', ')}`);
+  const summary = [...verdicts]
+    .sort()
+    .map(([verdict, n]) => `${verdict} ${n}`)
+    .join(', ');
+  console.log(`inspector agreement: ${cases} cases, seed ${SEED}: ${summary}`);
   assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${cases} cases disagree`);
   // The corpus reaches acceptance and the main rejections.
   for (const code of ['ok', 'ERR_DIGEST_MISMATCH', 'ERR_SIGNATURE_INVALID', 'ERR_KEY_NOT_FOUND', 'ERR_SIGNATURE_EXPIRED', 'ERR_SIGNATURE_INPUT_MALFORMED']) {
