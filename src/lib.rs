@@ -16,7 +16,6 @@ pub mod verify;
 pub mod wasm;
 
 pub use error::{Error, ErrorCode, Result};
-use http_signature::digest;
 pub use http_signature::{Headers, HttpRequest, Limits, Verified, VerifyPolicy};
 pub use verify::events::{Event, parse_events};
 pub use verify::jwks::KeySet;
@@ -36,25 +35,25 @@ pub fn verify_delivery(
     policy: &VerifyPolicy,
     now: i64,
 ) -> Result<(Verified, Vec<Event>)> {
-    verify_delivery_with(
-        request,
-        keys,
-        policy,
-        now,
-        &digest::BodyHashes::new(&request.body),
-    )
+    verify_delivery_observed(request, keys, policy, now, &mut ())
 }
 
-/// [`verify_delivery`] with the body's digests shared with the caller
-/// (`inspect`, which checks the same request again step by step).
-pub(crate) fn verify_delivery_with(
+/// [`verify_delivery`], reporting each check it makes to `observer`: the
+/// record `inspect` renders. With `&mut ()` it is `verify_delivery`.
+pub(crate) fn verify_delivery_observed<O: http_signature::Observer + ?Sized>(
     request: &HttpRequest,
     keys: &KeySet,
     policy: &VerifyPolicy,
     now: i64,
-    hashes: &digest::BodyHashes<'_>,
+    observer: &mut O,
 ) -> Result<(Verified, Vec<Event>)> {
-    let prepared = http_signature::prepare_with(request, policy, now, hashes)?;
-    let verified = prepared.verify_with(|kid| keys.get(kid).cloned())?;
-    Ok((verified, parse_events(&request.body)?))
+    let prepared = http_signature::prepare_observed(request, policy, now, observer)?;
+    let verified = prepared.verify_observed(
+        |kid| keys.get(kid).cloned(),
+        |attempt| attempt.key.verify(attempt.message, attempt.signature),
+        observer,
+    )?;
+    let events = parse_events(&request.body);
+    observer.checked(http_signature::Check::Payload(events.as_ref().map(|_| ())));
+    Ok((verified, events?))
 }

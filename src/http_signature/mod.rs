@@ -33,4 +33,4 @@ pub use verify::{
     Attempt, PreparedSignature, PreparedVerification, SIGNATURE_VERSION_HEADER, Verified,
     parse_signatures, prepare,
 };
-pub(crate) use verify::{check_body_binding, prepare_with};
+pub(crate) use verify::{Check, Observer, Outcome, prepare_observed};

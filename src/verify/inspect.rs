@@ -1,18 +1,19 @@
 //! A step-by-step report of how a delivery fares, for the playground and for
 //! debugging: parsed inputs, the key, the digest, both signature bases, the
-//! signature and the time window. The verdict is the verifier's own.
+//! signature and the time window.
+//!
+//! The report is a view over one run of the verifier: `verify_delivery`
+//! reports each check it makes to a `Record` (see
+//! `signature/verify/trace.rs`), and this module renders that record. It
+//! decides nothing itself, so the report and the verdict cannot disagree: a
+//! check the verifier did not make is shown as `skip`.
 
-use super::events::parse_events;
 use super::jwks::KeySet;
-use crate::ecdsa::EcdsaSignature;
-use crate::error::{Error, Result};
-use crate::http_signature::digest::BodyHashes;
+use crate::ecdsa::SignatureEncoding;
+use crate::error::Error;
 use crate::http_signature::message::HttpRequest;
 use crate::http_signature::policy::VerifyPolicy;
-use crate::http_signature::{
-    BaseForm, SIGNATURE_VERSION_HEADER, SignatureBase, check_body_binding, parse_signature_input,
-    parse_signatures,
-};
+use crate::http_signature::{BaseForm, Check, Observer, Outcome, SignatureBase, SignatureInput};
 use serde::Serialize;
 
 /// The outcome of one check.
@@ -100,10 +101,123 @@ fn fail(name: &'static str, err: &Error) -> Step {
     }
 }
 
-fn outcome(name: &'static str, result: Result<String>) -> Step {
-    match result {
-        Ok(summary) => pass(name, summary),
-        Err(err) => fail(name, &err),
+fn skip(name: &'static str, summary: &str) -> Step {
+    Step {
+        name,
+        status: "skip",
+        summary: summary.to_owned(),
+        code: None,
+    }
+}
+
+/// A recorded outcome, owned.
+type Recorded<T = ()> = Option<Result<T, Error>>;
+
+fn own<T>(outcome: Outcome<'_, T>) -> Result<T, Error> {
+    outcome.map_err(Error::clone)
+}
+
+/// What the verifier did with one signature.
+#[derive(Debug)]
+struct SignatureRecord {
+    input: SignatureInput,
+    /// Whether `Signature` has its label (only then is it checked).
+    signed: bool,
+    time: Recorded,
+    body_binding: Recorded,
+    decode: Recorded<SignatureEncoding>,
+    /// The bases the verifier built, in the order it built them.
+    bases: Vec<(BaseForm, Result<String, Error>)>,
+    key: Recorded,
+    verify: Recorded<BaseForm>,
+}
+
+/// The record of one verification: each check the verifier made, with
+/// its outcome, as the verifier reported it.
+#[derive(Debug, Default)]
+struct Record {
+    header_bytes: Recorded,
+    body_bytes: Recorded,
+    signature_headers: Recorded,
+    /// The labels of `Signature-Input`'s members.
+    signature_input: Recorded<Vec<String>>,
+    signature: Recorded,
+    selection: Recorded,
+    forms: Vec<BaseForm>,
+    signatures: Vec<SignatureRecord>,
+    payload: Recorded,
+}
+
+impl Record {
+    fn signature(&mut self, label: &str) -> Option<&mut SignatureRecord> {
+        self.signatures
+            .iter_mut()
+            .find(|record| record.input.label() == label)
+    }
+}
+
+impl Observer for Record {
+    fn checked(&mut self, check: Check<'_>) {
+        match check {
+            Check::HeaderBytes(outcome) => self.header_bytes = Some(own(outcome)),
+            Check::BodyBytes(outcome) => self.body_bytes = Some(own(outcome)),
+            Check::SignatureHeaders(outcome) => self.signature_headers = Some(own(outcome)),
+            Check::SignatureInput(outcome) => {
+                self.signature_input = Some(
+                    own(outcome)
+                        .map(|inputs| inputs.iter().map(|i| i.label().to_owned()).collect()),
+                );
+            }
+            Check::Signature(outcome) => self.signature = Some(own(outcome)),
+            Check::Candidate { input, signed } => self.signatures.push(SignatureRecord {
+                input: input.clone(),
+                signed,
+                time: None,
+                body_binding: None,
+                decode: None,
+                bases: Vec::new(),
+                key: None,
+                verify: None,
+            }),
+            Check::Selection(outcome) => self.selection = Some(own(outcome)),
+            Check::Forms(forms) => self.forms = forms.to_vec(),
+            Check::Payload(outcome) => self.payload = Some(own(outcome)),
+            Check::Time { label, outcome } => {
+                if let Some(record) = self.signature(label) {
+                    record.time = Some(own(outcome));
+                }
+            }
+            Check::BodyBinding { label, outcome } => {
+                if let Some(record) = self.signature(label) {
+                    record.body_binding = Some(own(outcome));
+                }
+            }
+            Check::Decode { label, outcome } => {
+                if let Some(record) = self.signature(label) {
+                    record.decode = Some(own(outcome));
+                }
+            }
+            Check::Base {
+                label,
+                form,
+                outcome,
+            } => {
+                if let Some(record) = self.signature(label) {
+                    let text = own(outcome).map(|base| base.as_str().to_owned());
+                    record.bases.push((form, text));
+                }
+            }
+            Check::Key { label, outcome } => {
+                if let Some(record) = self.signature(label) {
+                    record.key = Some(own(outcome));
+                }
+            }
+            Check::Verify { label, outcome } => {
+                if let Some(record) = self.signature(label) {
+                    record.verify = Some(own(outcome));
+                }
+            }
+        }
     }
 }
 
@@ -114,200 +228,34 @@ pub fn inspect(
     policy: &VerifyPolicy,
     now: i64,
 ) -> Inspection {
-    // One set of digests for the verdict and the steps below: the body is
-    // hashed at most once per algorithm, as in the verifier.
-    let hashes = BodyHashes::new(&request.body);
-    let verdict = crate::verify_delivery_with(request, keys, policy, now, &hashes);
-    let (ok, code, message) = match &verdict {
-        Ok(_) => (true, None, None),
-        Err(err) => (
-            false,
-            Some(err.code().as_str()),
-            Some(err.message().to_owned()),
-        ),
-    };
+    let mut record = Record::default();
+    let verdict = crate::verify_delivery_observed(request, keys, policy, now, &mut record);
     let mut steps = Vec::new();
-    let mut signatures = Vec::new();
-    let headers = (
-        request.headers.get("signature-input"),
-        request.headers.get("signature"),
-    );
-    let (Some(input_header), Some(signature_header)) = headers else {
-        steps.push(Step {
-            name: "headers",
-            status: "fail",
-            summary: "Signature-Input or Signature is missing".into(),
-            code: Some("ERR_SIGNATURE_HEADERS_MISSING"),
-        });
-        return Inspection {
-            ok,
-            code,
-            message,
-            steps,
-            signatures,
-        };
-    };
-    steps.push(pass("headers", "Signature-Input and Signature are present"));
-    let inputs = match parse_signature_input(&input_header, &policy.limits) {
-        Ok(inputs) => {
-            steps.push(pass(
-                "signature-input",
-                format!(
-                    "{} signature input(s): {}",
-                    inputs.len(),
-                    inputs
-                        .iter()
-                        .map(|i| i.label())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-            inputs
-        }
-        Err(err) => {
-            steps.push(fail("signature-input", &err));
-            return Inspection {
-                ok,
-                code,
-                message,
-                steps,
-                signatures,
-            };
-        }
-    };
-    let signature_values = match parse_signatures(&signature_header) {
-        Ok(values) => values,
-        Err(err) => {
-            steps.push(fail("signature", &err));
-            return Inspection {
-                ok,
-                code,
-                message,
-                steps,
-                signatures,
-            };
-        }
-    };
-    let tried: &[BaseForm] = match request.headers.get(SIGNATURE_VERSION_HEADER).as_deref() {
-        Some("15") => &[BaseForm::Quoted],
-        _ => &[BaseForm::UpvestV6, BaseForm::Quoted],
-    };
-    for input in inputs
-        .iter()
-        .filter(|i| policy.label.as_deref().is_none_or(|l| l == i.label()))
-    {
-        let params = input.params();
-        let mut report = SignatureReport {
-            label: input.label().to_owned(),
-            components: input
-                .components()
-                .iter()
-                .map(|c| c.name().to_owned())
-                .collect(),
-            keyid: params.keyid.clone(),
-            created: params.created,
-            expires: params.expires,
-            nonce: params.nonce.clone(),
-            params: input.raw_params().to_owned(),
-            bases: Vec::new(),
-            steps: Vec::new(),
-        };
-        let key = keys.get(&params.keyid);
-        report.steps.push(outcome(
-            "key",
-            key.as_ref()
-                .map(|_| format!("found P-521 key {:?}", params.keyid))
-                .map_err(Error::clone),
-        ));
-        report.steps.push(outcome(
-            "digest",
-            check_body_binding(input, request, &hashes).map(|()| {
-                if request.body.is_empty() {
-                    "the body is empty".to_owned()
-                } else {
-                    format!(
-                        "the body ({} bytes) is bound by a covered digest",
-                        request.body.len()
-                    )
-                }
-            }),
-        ));
-        let signature = signature_values
-            .iter()
-            .find(|(label, _)| label == input.label())
-            .ok_or_else(|| {
-                Error::new(
-                    crate::ErrorCode::SignatureLabelNotFound,
-                    format!("Signature has no member {:?}", input.label()),
-                )
-            })
-            .and_then(|(_, bytes)| EcdsaSignature::decode(bytes));
-        for form in [BaseForm::UpvestV6, BaseForm::Quoted] {
-            match SignatureBase::build(input, request, form) {
-                Ok(base) => {
-                    let verified = matches!((&key, &signature), (Ok(key), Ok(sig)) if key.verify(base.as_bytes(), sig));
-                    report.bases.push(BaseReport {
-                        version: form.version(),
-                        tried: tried.contains(&form),
-                        verified,
-                        text: base.as_str().to_owned(),
-                    });
-                }
-                Err(err) => {
-                    report.steps.push(fail("base", &err));
-                    break;
-                }
-            }
-        }
-        if report.bases.len() == 2 {
-            report
-                .steps
-                .push(pass("base", "built the v6 (unquoted) and quoted bases"));
-        }
-        let verified_with = report
-            .bases
-            .iter()
-            .find(|b| b.tried && b.verified)
-            .map(|b| b.version);
-        report.steps.push(match (&signature, verified_with) {
-            (Err(err), _) => fail("signature", err),
-            (Ok(sig), Some(version)) => pass(
-                "signature",
-                format!(
-                    "ECDSA P-521/SHA-512 ({:?}) verifies over the v{version} base",
-                    sig.encoding()
-                ),
-            ),
-            (Ok(_), None) => Step {
-                name: "signature",
-                status: if key.is_ok() { "fail" } else { "skip" },
-                summary: "the signature verifies over no tried base".into(),
-                code: Some("ERR_SIGNATURE_INVALID"),
-            },
-        });
-        report.steps.push(outcome(
-            "time",
-            policy
-                .check_time(params, now)
-                .map(|()| match params.expires {
-                    Some(expires) => format!(
-                        "created {} s ago, expires in {} s (tolerance {} s)",
-                        now.saturating_sub(params.created),
-                        expires.saturating_sub(now),
-                        policy.tolerance_seconds
-                    ),
-                    None => format!(
-                        "created {} s ago, no expires (max age {} s)",
-                        now.saturating_sub(params.created),
-                        policy.max_age_seconds
-                    ),
-                }),
-        ));
-        signatures.push(report);
+    if let Some(Err(err)) = &record.header_bytes {
+        steps.push(fail("headers", err));
     }
-    steps.push(outcome(
-        "payload",
-        parse_events(&request.body).map(|events| {
+    match &record.signature_headers {
+        Some(Ok(())) => steps.push(pass("headers", "Signature-Input and Signature are present")),
+        Some(Err(err)) => steps.push(fail("headers", err)),
+        None => {}
+    }
+    match &record.signature_input {
+        Some(Ok(labels)) => steps.push(pass(
+            "signature-input",
+            format!("{} signature input(s): {}", labels.len(), labels.join(", ")),
+        )),
+        Some(Err(err)) => steps.push(fail("signature-input", err)),
+        None => {}
+    }
+    for outcome in [&record.signature, &record.selection] {
+        if let Some(Err(err)) = outcome {
+            steps.push(fail("signature", err));
+        }
+    }
+    let payload = match (&record.body_bytes, &record.payload, &verdict) {
+        (Some(Err(err)), _, _) | (_, Some(Err(err)), _) => fail("payload", err),
+        (_, Some(Ok(())), Ok((_, events))) => pass(
+            "payload",
             format!(
                 "{} event(s): {}",
                 events.len(),
@@ -316,9 +264,27 @@ pub fn inspect(
                     .map(|e| e.event_type.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            )
-        }),
-    ));
+            ),
+        ),
+        _ => skip(
+            "payload",
+            "not read: the events are read only once a signature verified",
+        ),
+    };
+    let signatures = record
+        .signatures
+        .iter()
+        .map(|signature| signature_report(signature, &record.forms, request, policy, now))
+        .collect();
+    steps.push(payload);
+    let (ok, code, message) = match &verdict {
+        Ok(_) => (true, None, None),
+        Err(err) => (
+            false,
+            Some(err.code().as_str()),
+            Some(err.message().to_owned()),
+        ),
+    };
     Inspection {
         ok,
         code,
@@ -328,98 +294,136 @@ pub fn inspect(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ecdsa::EcdsaSigningKey;
-    use crate::testing::{TestDeliveryOptions, sign_test_delivery};
-
-    fn delivery(body: &[u8]) -> (HttpRequest, KeySet) {
-        let key = EcdsaSigningKey::generate().unwrap();
-        let mut keys = KeySet::default();
-        keys.insert("k", key.verification_key());
-        let signed = sign_test_delivery(
-            &key,
-            &TestDeliveryOptions {
-                key_id: "k",
-                url: "https://t.example/hooks",
-                body: body.to_vec(),
-                created: 1_700_000_000,
-                expires: Some(1_700_000_060),
-            },
-        )
-        .unwrap();
-        let headers = signed
-            .headers
+/// One signature's report: its steps in a fixed order, each as the
+/// verifier's record has it, or `skip` when the verifier did not get there.
+fn signature_report(
+    record: &SignatureRecord,
+    forms: &[BaseForm],
+    request: &HttpRequest,
+    policy: &VerifyPolicy,
+    now: i64,
+) -> SignatureReport {
+    let input = &record.input;
+    let params = input.params();
+    let not_reached = if !record.signed {
+        "not checked: Signature has no member of this label"
+    } else if [&record.time, &record.body_binding, &record.key]
+        .iter()
+        .any(|outcome| matches!(outcome, Some(Err(_))))
+        || matches!(record.decode, Some(Err(_)))
+        || record.bases.iter().any(|(_, text)| text.is_err())
+    {
+        "not checked: an earlier check of this signature failed"
+    } else {
+        "not checked: the verifier stopped before this check"
+    };
+    let step = |name, outcome: &Recorded, summary: &dyn Fn() -> String| match outcome {
+        Some(Ok(())) => pass(name, summary()),
+        Some(Err(err)) => fail(name, err),
+        None => skip(name, not_reached),
+    };
+    let key = step("key", &record.key, &|| {
+        format!("found P-521 key {:?}", params.keyid)
+    });
+    let digest = step("digest", &record.body_binding, &|| {
+        if request.body.is_empty() {
+            "the body is empty".to_owned()
+        } else {
+            format!(
+                "the body ({} bytes) is bound by a covered digest",
+                request.body.len()
+            )
+        }
+    });
+    let base = match record
+        .bases
+        .iter()
+        .find_map(|(_, text)| text.as_ref().err())
+    {
+        Some(err) => fail("base", err),
+        None if record.bases.is_empty() => skip("base", not_reached),
+        None => pass(
+            "base",
+            format!(
+                "built the base(s) the verifier tries: {}",
+                record
+                    .bases
+                    .iter()
+                    .map(|(form, _)| format!("v{}", form.version()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+    };
+    let signature = match (&record.decode, &record.verify) {
+        (Some(Err(err)), _) | (_, Some(Err(err))) => fail("signature", err),
+        (Some(Ok(encoding)), Some(Ok(form))) => pass(
+            "signature",
+            format!(
+                "ECDSA P-521/SHA-512 ({encoding:?}) verifies over the v{} base",
+                form.version()
+            ),
+        ),
+        _ => skip("signature", not_reached),
+    };
+    let time = step("time", &record.time, &|| match params.expires {
+        Some(expires) => format!(
+            "created {} s ago, expires in {} s (tolerance {} s)",
+            now.saturating_sub(params.created),
+            expires.saturating_sub(now),
+            policy.tolerance_seconds
+        ),
+        None => format!(
+            "created {} s ago, no expires (max age {} s)",
+            now.saturating_sub(params.created),
+            policy.max_age_seconds
+        ),
+    });
+    SignatureReport {
+        label: input.label().to_owned(),
+        components: input
+            .components()
             .iter()
-            .map(|(n, v)| (n.as_str(), v.clone()))
-            .collect();
-        (
-            HttpRequest::new("POST", &signed.url, headers, signed.body).unwrap(),
-            keys,
-        )
+            .map(|c| c.name().to_owned())
+            .collect(),
+        keyid: params.keyid.clone(),
+        created: params.created,
+        expires: params.expires,
+        nonce: params.nonce.clone(),
+        params: input.raw_params().to_owned(),
+        bases: bases(record, forms, request),
+        steps: vec![key, digest, base, signature, time],
     }
+}
 
-    const BODY: &[u8] = br#"{"payload":[{"id":"e","created_at":"2021-07-21T14:10:00.00Z","type":"ORDER.FILLED","object":{},"webhook_id":"w"}]}"#;
-
-    #[test]
-    fn reports_every_step_passing_for_a_good_delivery() {
-        let (request, keys) = delivery(BODY);
-        let report = inspect(&request, &keys, &VerifyPolicy::default(), 1_700_000_000);
-        assert!(report.ok);
-        let signature = &report.signatures[0];
-        assert!(
-            signature.steps.iter().all(|s| s.status == "pass"),
-            "{:?}",
-            signature.steps
-        );
-        assert_eq!(
-            signature
+/// Both bases, v6 then quoted: the verifier's own text where it built one,
+/// else built here for display only (`tried` and `verified` are the
+/// verifier's: the form was in its list, and its base verified).
+fn bases(record: &SignatureRecord, forms: &[BaseForm], request: &HttpRequest) -> Vec<BaseReport> {
+    let verified = match &record.verify {
+        Some(Ok(form)) => Some(*form),
+        _ => None,
+    };
+    [BaseForm::UpvestV6, BaseForm::Quoted]
+        .into_iter()
+        .filter_map(|form| {
+            let built = record
                 .bases
                 .iter()
-                .map(|b| (b.version, b.verified))
-                .collect::<Vec<_>>(),
-            [(6, true), (15, false)]
-        );
-        assert!(
-            signature.bases[0]
-                .text
-                .starts_with("@method: POST\n@path: /hooks\n")
-        );
-    }
-
-    #[test]
-    fn agrees_with_the_verifier_and_names_the_failing_step() {
-        let (mut request, keys) = delivery(BODY);
-        request.body = BODY
-            .iter()
-            .map(|b| if *b == b'F' { b'G' } else { *b })
-            .collect();
-        let report = inspect(&request, &keys, &VerifyPolicy::default(), 1_700_000_000);
-        assert_eq!(
-            (report.ok, report.code),
-            (false, Some("ERR_DIGEST_MISMATCH"))
-        );
-        let digest = report.signatures[0]
-            .steps
-            .iter()
-            .find(|s| s.name == "digest")
-            .unwrap();
-        assert_eq!(digest.code, Some("ERR_DIGEST_MISMATCH"));
-        let late = inspect(
-            &delivery(BODY).0,
-            &delivery(BODY).1,
-            &VerifyPolicy::default(),
-            1_800_000_000,
-        );
-        assert!(!late.ok);
-    }
-
-    #[test]
-    fn reports_missing_headers() {
-        let request = HttpRequest::new("POST", "/", crate::Headers::new(), vec![]).unwrap();
-        let report = inspect(&request, &KeySet::default(), &VerifyPolicy::default(), 0);
-        assert_eq!(report.steps[0].code, Some("ERR_SIGNATURE_HEADERS_MISSING"));
-        assert_eq!(report.code, Some("ERR_SIGNATURE_HEADERS_MISSING"));
-    }
+                .find(|(built, _)| *built == form)
+                .map(|(_, text)| text.clone());
+            let text = built
+                .unwrap_or_else(|| {
+                    SignatureBase::build(&record.input, request, form)
+                        .map(|base| base.as_str().to_owned())
+                })
+                .ok()?;
+            Some(BaseReport {
+                version: form.version(),
+                tried: forms.contains(&form),
+                verified: verified == Some(form),
+                text,
+            })
+        })
+        .collect()
 }

@@ -1,9 +1,10 @@
 //! `inspectDelivery`: the step-by-step report of `crate::verify::inspect` for JS.
 
-use super::convert::get;
+use super::convert::{get, headers};
 use super::errors::{invalid_argument, verification_error};
 use super::verifier::{read_policy, read_request};
 use crate::error::{Error, ErrorCode};
+use crate::http_signature::Limits;
 use crate::verify::inspect::{Inspection, Step, inspect};
 use crate::verify::jwks::KeySet;
 use wasm_bindgen::prelude::*;
@@ -39,7 +40,9 @@ pub fn inspect_delivery(request: JsValue, options: JsValue) -> Result<JsValue, J
         let report = match read_request(&request, &policy.limits) {
             Ok(request) => inspect(&request, &keys, &policy, (now_ms / 1000.0).floor() as i64),
             // Too large to copy in: the verifier's verdict, and nothing inspected.
-            Err(err) if err.code() == ErrorCode::LimitExceeded => refused(&err),
+            Err(err) if err.code() == ErrorCode::LimitExceeded => {
+                refused(&err, refused_part(&request, &policy.limits))
+            }
             Err(err) => return Err(err),
         };
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
@@ -49,20 +52,26 @@ pub fn inspect_delivery(request: JsValue, options: JsValue) -> Result<JsValue, J
     .map_err(|err| verification_error(&err))
 }
 
+/// Which part of `request` `read_request` refused with `ERR_LIMIT_EXCEEDED`:
+/// it reads the headers, refusing them over `limits.max_header_bytes`, and
+/// only then the body. So the refusal was the headers' if they alone are
+/// refused again (read up to the limit at most), else the body's.
+fn refused_part(request: &JsValue, limits: &Limits) -> &'static str {
+    match headers(&get(request, "headers"), limits.max_header_bytes) {
+        Err(err) if err.code() == ErrorCode::LimitExceeded => "headers",
+        _ => "payload",
+    }
+}
+
 /// The report for a request whose headers or body were refused before they
-/// were read (over `limits.maxHeaderBytes` or `limits.maxBodyBytes`).
-fn refused(err: &Error) -> Inspection {
-    let name = if err.message().contains("limits.maxHeaderBytes") {
-        "headers"
-    } else {
-        "payload"
-    };
+/// were read: the failing step is `part` (`headers` or `payload`).
+fn refused(err: &Error, part: &'static str) -> Inspection {
     Inspection {
         ok: false,
         code: Some(err.code().as_str()),
         message: Some(err.message().to_owned()),
         steps: vec![Step {
-            name,
+            name: part,
             status: "fail",
             summary: err.message().to_owned(),
             code: Some(err.code().as_str()),
