@@ -207,21 +207,23 @@ pub(crate) fn prepare_with(
         return Err(Error::new(
             ErrorCode::LimitExceeded,
             format!(
-                "the headers total {} bytes; the limit is {} (limits.maxHeaderBytes)",
+                "the headers total {} bytes; the limit is {}",
                 request.headers.byte_len(),
                 limits.max_header_bytes
             ),
-        ));
+        )
+        .with_setting(crate::error::Setting::MaxHeaderBytes));
     }
     if request.body.len() > limits.max_body_bytes {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
             format!(
-                "the body is {} bytes; the limit is {} (limits.maxBodyBytes)",
+                "the body is {} bytes; the limit is {}",
                 request.body.len(),
                 limits.max_body_bytes
             ),
-        ));
+        )
+        .with_setting(crate::error::Setting::MaxBodyBytes));
     }
     let (Some(input_header), Some(signature_header)) = (
         request.headers.get("signature-input"),
