@@ -14,6 +14,8 @@ pub mod message;
 pub mod policy;
 #[cfg(feature = "client")]
 pub mod private_key;
+#[doc(hidden)]
+pub mod random;
 pub mod signature;
 pub mod testing;
 pub mod warm_up;

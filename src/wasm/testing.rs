@@ -24,30 +24,13 @@ fn from_js(value: &JsValue, what: &str) -> Result<Value> {
         .map_err(|_| invalid_argument(format!("{what} must be a JSON object")))
 }
 
-fn random_kid() -> Result<String> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|_| invalid_argument("no secure random number generator"))?;
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    ))
-}
-
 /// `generateTestKeyPair({ kid? })` → `{ jwks, privateJwk }`.
 #[wasm_bindgen(js_name = generateTestKeyPair)]
 pub fn generate_test_key_pair(options: JsValue) -> Result<JsValue, JsValue> {
     (|| {
         let kid = match convert::string_option(&options, "kid")? {
             Some(kid) => kid,
-            None => random_kid()?,
+            None => crate::random::uuid_v4()?,
         };
         let private_jwk = generate_private_jwk(&kid)?;
         let mut public = private_jwk.clone();
