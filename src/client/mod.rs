@@ -1,7 +1,12 @@
 //! The Upvest API client's core: request building and signing, validation,
-//! tokens, retries and error bodies. Synchronous and I/O-free; the wasm edge
-//! (`src/wasm/client.rs`) performs the HTTP calls.
+//! tokens, the retry and refresh loop ([`call`]), paging ([`pager`]), the
+//! private key's text forms ([`key`]) and error bodies. Synchronous and
+//! I/O-free; the wasm edge (`src/wasm/client.rs`) converts values, sends the
+//! requests and runs the timers the state machines ask for.
 
+pub mod call;
+mod key;
+pub mod pager;
 pub mod problem;
 pub mod request;
 pub mod retry;
