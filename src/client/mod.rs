@@ -1,8 +1,8 @@
 //! The Upvest API client's core: request building and signing, validation,
 //! tokens, the retry and refresh loop ([`call`]), paging ([`pager`]), the
-//! private key's text forms ([`key`]) and error bodies. Synchronous and
-//! I/O-free; the wasm edge (`src/wasm/client.rs`) converts values, sends the
-//! requests and runs the timers the state machines ask for.
+//! private key's text forms (`SigningKey::from_text`) and error bodies.
+//! Synchronous and I/O-free; the wasm edge (`src/wasm/client/`) converts
+//! values, sends the requests and runs the timers the state machines ask for.
 
 pub mod call;
 mod key;

@@ -16,11 +16,7 @@ fn to_js(value: &Value) -> JsValue {
 }
 
 fn from_js(value: &JsValue, what: &str) -> Result<Value> {
-    let text = js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| invalid_argument(format!("{what} must be a JSON object")))?;
-    serde_json::from_str(&text)
+    convert::json(value, usize::MAX)
         .map_err(|_| invalid_argument(format!("{what} must be a JSON object")))
 }
 
