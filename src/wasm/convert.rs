@@ -264,7 +264,9 @@ const MAX_DEPTH: usize = 128;
 /// walked: every string (member names included) is measured in UTF-16 code
 /// units, never more than its UTF-8 bytes, before it is copied into
 /// WebAssembly memory, and the walk stops as soon as the running total
-/// passes the bound. A value whose JSON text fits is never refused.
+/// passes the bound. The total never exceeds the text's length (a number
+/// counts as one character, escapes as none), so a value whose JSON text
+/// fits is never refused.
 pub(crate) fn json(value: &JsValue, max_bytes: usize) -> Result<serde_json::Value, JsonError> {
     if is_skipped(value) {
         // JSON.stringify(undefined) is undefined, not JSON text.
@@ -408,7 +410,9 @@ impl<'de> serde::de::Visitor<'de> for JsonVisitor<'_> {
         let depth = self.nest()?;
         let mut items = Vec::new();
         while let Some(item) = seq.next_element_seed(Raw)? {
-            self.budget.charge(1)?;
+            if !items.is_empty() {
+                self.budget.charge(1)?; // the comma
+            }
             items.push(if is_skipped(&item) {
                 self.budget.charge(4)?;
                 serde_json::Value::Null
@@ -436,7 +440,8 @@ impl<'de> serde::de::Visitor<'de> for JsonVisitor<'_> {
                 .dyn_ref::<JsString>()
                 .ok_or_else(|| serde::de::Error::custom("a member name is not a string"))?;
             let name = self.budget.string(name)?;
-            self.budget.charge(2)?;
+            // The colon, and the comma before every member but the first.
+            self.budget.charge(if object.is_empty() { 1 } else { 2 })?;
             let value = self
                 .budget
                 .convert(value, depth)

@@ -82,7 +82,7 @@ pub fn sign_test_delivery_js(options: JsValue) -> Result<JsValue, JsValue> {
             serde_json::to_vec(&serde_json::json!({ "payload": events }))
                 .map_err(|_| invalid_argument("events must be JSON"))?
         };
-        let now = (js_sys::Date::now() / 1000.0).floor();
+        let now = (super::runtime::Clock::System.now_ms() / 1000.0).floor();
         let created = convert::number_option(&options, "created", now)? as i64;
         let expires = match get(&options, "expires") {
             v if v.is_null() => None,
