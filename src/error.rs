@@ -4,6 +4,11 @@
 //! of the public API: JavaScript users `switch (err.code)` on it, so a code is
 //! never renamed. Messages say what went wrong and what to do about it, and
 //! never contain key material, signatures or secrets.
+//!
+//! Messages speak the core's own terms ("the limit is 4"). When a setting's
+//! value decided the failure, the error also carries that [`Setting`] as a
+//! typed value, and each boundary names it in its own terms: the JavaScript
+//! one appends "(option limits.maxSignatures)" (`src/wasm/errors.rs`).
 
 use std::fmt;
 
@@ -109,11 +114,40 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// A caller's setting whose value decided a failure: a limit that was hit,
+/// a window that was missed, an input that was needed. The core names the
+/// setting by this value, never by an option name of one of its boundaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// How far `created`/`expires` may be off (`VerifyPolicy::tolerance_seconds`).
+    Tolerance,
+    /// How old a signature without `expires` may be (`VerifyPolicy::max_age_seconds`).
+    MaxAge,
+    /// `Limits::max_header_bytes`.
+    MaxHeaderBytes,
+    /// `Limits::max_body_bytes`.
+    MaxBodyBytes,
+    /// `Limits::max_signatures`.
+    MaxSignatures,
+    /// `Limits::max_components`.
+    MaxComponents,
+    /// How long key fetches pause after a failure (`KeyCachePolicy::cooldown_ms`).
+    KeysCooldown,
+    /// The private key itself.
+    PrivateKey,
+    /// The passphrase of an encrypted private key.
+    PrivateKeyPassphrase,
+    /// The page size of a paged listing.
+    PageSize,
+}
+
 /// A failure with a stable [`ErrorCode`] and a human-readable message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     code: ErrorCode,
     message: String,
+    setting: Option<Setting>,
 }
 
 impl Error {
@@ -122,7 +156,20 @@ impl Error {
         Error {
             code,
             message: message.into(),
+            setting: None,
         }
+    }
+
+    /// The same error, naming the setting that decided it.
+    #[must_use]
+    pub fn with_setting(mut self, setting: Setting) -> Self {
+        self.setting = Some(setting);
+        self
+    }
+
+    /// The setting whose value decided the failure, if one did.
+    pub fn setting(&self) -> Option<Setting> {
+        self.setting
     }
 
     /// The stable code.
@@ -150,6 +197,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn carries_the_setting_apart_from_the_message() {
+        let plain = Error::new(ErrorCode::LimitExceeded, "9 members; the limit is 8");
+        assert_eq!(plain.setting(), None);
+        let err = plain.clone().with_setting(Setting::MaxSignatures);
+        assert_eq!(err.setting(), Some(Setting::MaxSignatures));
+        assert_eq!(err.message(), plain.message());
+        assert_eq!(err.code(), ErrorCode::LimitExceeded);
+        assert_ne!(err, plain);
+        assert_eq!(
+            err.to_string(),
+            "ERR_LIMIT_EXCEEDED: 9 members; the limit is 8"
+        );
+    }
 
     #[test]
     fn codes_are_unique_and_prefixed() {

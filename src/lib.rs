@@ -8,6 +8,8 @@ pub mod error;
 pub mod http_signature;
 #[cfg(feature = "client")]
 pub mod private_key;
+#[doc(hidden)]
+pub mod random;
 pub mod signer;
 pub mod testing;
 pub mod verify;

@@ -138,13 +138,7 @@ pub fn sign_test_delivery(
 /// 16 random alphanumerics, like Upvest's Java and Go signers.
 fn nonce() -> Result<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|_| {
-        Error::new(
-            ErrorCode::PrivateKeyInvalid,
-            "no secure random number generator is available",
-        )
-    })?;
+    let bytes: [u8; 16] = crate::random::bytes()?;
     Ok(bytes
         .iter()
         .map(|b| {

@@ -54,6 +54,7 @@ fn jwks_parsing_is_linear_in_the_number_of_keys() {
 
 use base64::Engine as _;
 use upvest_webhooks::ecdsa::EcdsaSigningKey;
+use upvest_webhooks::error::Setting;
 use upvest_webhooks::http_signature::{parse_signature_input, prepare};
 use upvest_webhooks::testing::{TestDeliveryOptions, sign_test_delivery};
 use upvest_webhooks::{ErrorCode, Headers, HttpRequest, Limits, VerifyPolicy};
@@ -93,7 +94,7 @@ fn limit_error(request: &HttpRequest, limits: Limits) -> upvest_webhooks::Error 
 }
 
 #[test]
-fn each_limit_gives_limit_exceeded_naming_its_option() {
+fn each_limit_gives_limit_exceeded_naming_its_setting() {
     let body = br#"{"payload":[]}"#;
     // Exactly at each limit passes prepare; one past fails.
     let request = signed_request(body, &[]);
@@ -120,7 +121,7 @@ fn each_limit_gives_limit_exceeded_naming_its_option() {
         },
     );
     assert!(
-        err.message().contains("limits.maxHeaderBytes")
+        err.setting() == Some(Setting::MaxHeaderBytes)
             && err.message().contains(&header_bytes.to_string()),
         "{err}"
     );
@@ -131,7 +132,7 @@ fn each_limit_gives_limit_exceeded_naming_its_option() {
             ..Limits::default()
         },
     );
-    assert!(err.message().contains("limits.maxBodyBytes"), "{err}");
+    assert_eq!(err.setting(), Some(Setting::MaxBodyBytes), "{err}");
     let err = limit_error(
         &request,
         Limits {
@@ -140,7 +141,7 @@ fn each_limit_gives_limit_exceeded_naming_its_option() {
         },
     ); // the test signer covers 5
     assert!(
-        err.message().contains("limits.maxComponents") && err.message().contains("covers 5"),
+        err.setting() == Some(Setting::MaxComponents) && err.message().contains("covers 5"),
         "{err}"
     );
 
@@ -151,7 +152,7 @@ fn each_limit_gives_limit_exceeded_naming_its_option() {
     let err = parse_signature_input(&members.join(", "), &Limits::default()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::LimitExceeded);
     assert!(
-        err.message().contains("limits.maxSignatures") && err.message().contains("9 members"),
+        err.setting() == Some(Setting::MaxSignatures) && err.message().contains("9 members"),
         "{err}"
     );
 }

@@ -59,9 +59,10 @@ fn asks_for_the_passphrase_of_an_encrypted_key() {
         "p256-sec1-aes128.pem",
     ] {
         let err = refuse(&fixture(name), None);
-        assert_mentions(
-            &err,
-            &["encrypted", "pass its passphrase", "privateKeyPassphrase"],
+        assert_mentions(&err, &["encrypted", "pass its passphrase"]);
+        assert_eq!(
+            err.setting(),
+            Some(upvest_webhooks::error::Setting::PrivateKeyPassphrase)
         );
     }
 }

@@ -88,7 +88,9 @@ impl ApiError {
             }
         }
         message.push_str(match code {
-            ErrorCode::ApiUnauthorized => "; check clientId, clientSecret, keyId and privateKey",
+            ErrorCode::ApiUnauthorized => {
+                "; check the client id, client secret, key id and private key"
+            }
             ErrorCode::ApiForbidden => {
                 "; the token lacks a scope for this call (webhooks:read or webhooks:admin)"
             }

@@ -80,6 +80,41 @@ impl AccessToken {
     }
 }
 
+/// The client's current token. Concurrent calls share it: a call that got
+/// a 401 drops the token it sent, unless another call has replaced it since.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    token: Option<AccessToken>,
+}
+
+impl TokenCache {
+    /// The `authorization` header of the cached token, if it is fresh at `now_ms`.
+    pub fn fresh(&self, now_ms: f64) -> Option<String> {
+        self.token
+            .as_ref()
+            .filter(|token| token.is_fresh(now_ms))
+            .map(AccessToken::authorization)
+    }
+
+    /// The `authorization` header of the cached token, fresh or not.
+    pub fn current(&self) -> Option<String> {
+        self.token.as_ref().map(AccessToken::authorization)
+    }
+
+    /// Keeps a newly fetched token.
+    pub fn store(&mut self, token: AccessToken) {
+        self.token = Some(token);
+    }
+
+    /// Drops the token whose header was `authorization` (refused with 401);
+    /// a newer token that another call stored meanwhile stays.
+    pub fn refused(&mut self, authorization: &str) {
+        if self.current().as_deref() == Some(authorization) {
+            self.token = None;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +161,37 @@ mod tests {
             AccessToken::from_response(br#"{"access_token":"secret-token","expires_in":10}"#, 0.0)
                 .unwrap();
         assert!(!format!("{token:?}").contains("secret-token"));
+    }
+
+    fn token(value: &str, expires_in: u32, now_ms: f64) -> AccessToken {
+        let body = format!(r#"{{"access_token":"{value}","expires_in":{expires_in}}}"#);
+        AccessToken::from_response(body.as_bytes(), now_ms).unwrap()
+    }
+
+    #[test]
+    fn the_cache_serves_a_fresh_token_only() {
+        let mut cache = TokenCache::default();
+        assert_eq!(cache.fresh(0.0), None);
+        assert_eq!(cache.current(), None);
+        cache.store(token("a", 10, 0.0));
+        assert_eq!(cache.fresh(8_999.0).as_deref(), Some("Bearer a"));
+        assert_eq!(
+            cache.fresh(9_000.0),
+            None,
+            "stale at expiry minus the margin"
+        );
+        assert_eq!(cache.current().as_deref(), Some("Bearer a"));
+    }
+
+    #[test]
+    fn a_refused_token_is_dropped_unless_replaced_meanwhile() {
+        let mut cache = TokenCache::default();
+        cache.store(token("a", 10, 0.0));
+        cache.refused("Bearer a");
+        assert_eq!(cache.current(), None);
+        cache.store(token("b", 10, 0.0));
+        cache.refused("Bearer a");
+        assert_eq!(cache.current().as_deref(), Some("Bearer b"));
+        assert!(!format!("{cache:?}").contains("Bearer b"));
     }
 }

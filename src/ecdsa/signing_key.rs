@@ -23,13 +23,7 @@ impl EcdsaSigningKey {
     /// A fresh random key from the operating system's (or WebCrypto's) RNG.
     pub fn generate() -> Result<Self> {
         loop {
-            let mut scalar = [0u8; FIELD_LEN];
-            getrandom::fill(&mut scalar).map_err(|_| {
-                Error::new(
-                    ErrorCode::PrivateKeyInvalid,
-                    "no secure random number generator is available",
-                )
-            })?;
+            let mut scalar: [u8; FIELD_LEN] = crate::random::bytes()?;
             // n < 2^521: keep 521 bits, then retry the rare values >= n.
             scalar[0] &= 0x01;
             if let Ok(key) = Self::from_scalar(&scalar) {

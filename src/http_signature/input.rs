@@ -58,11 +58,12 @@ pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<Signat
         return Err(Error::new(
             ErrorCode::LimitExceeded,
             format!(
-                "Signature-Input has {} members; the limit is {} (option limits.maxSignatures)",
+                "Signature-Input has {} members; the limit is {}",
                 members.len(),
                 limits.max_signatures
             ),
-        ));
+        )
+        .with_setting(crate::error::Setting::MaxSignatures));
     }
     let mut inputs = Vec::with_capacity(members.len());
     for member in &members {
@@ -76,11 +77,12 @@ pub fn parse_signature_input(header: &str, limits: &Limits) -> Result<Vec<Signat
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
                 format!(
-                    "signature {label:?} covers {} components; the limit is {} (option limits.maxComponents)",
+                    "signature {label:?} covers {} components; the limit is {}",
                     list.items.len(),
                     limits.max_components
                 ),
-            ));
+            )
+            .with_setting(crate::error::Setting::MaxComponents));
         }
         let mut components: Vec<CoveredComponent> = Vec::with_capacity(list.items.len());
         // Names seen so far: duplicate detection stays linear when

@@ -1,7 +1,7 @@
 //! What a verifier accepts: time window, label and input limits.
 
 use super::params::SignatureParams;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result, Setting};
 
 /// Bounds on untrusted input, so a hostile request costs little.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,31 +59,34 @@ impl VerifyPolicy {
             return Err(Error::new(
                 ErrorCode::SignatureNotYetValid,
                 format!(
-                    "the signature was created {} s in the future, more than the {} s tolerance; check the server clock or raise toleranceSeconds",
+                    "the signature was created {} s in the future, more than the {} s tolerance; check the server clock or raise the tolerance",
                     params.created.saturating_sub(now),
                     self.tolerance_seconds
                 ),
-            ));
+            )
+            .with_setting(Setting::Tolerance));
         }
         match params.expires {
             Some(expires) if expires.saturating_add(self.tolerance_seconds) < now => {
                 Err(Error::new(
                     ErrorCode::SignatureExpired,
                     format!(
-                        "the signature expired {} s ago, beyond the {} s tolerance (toleranceSeconds)",
+                        "the signature expired {} s ago, beyond the {} s tolerance",
                         now.saturating_sub(expires),
                         self.tolerance_seconds
                     ),
-                ))
+                )
+                .with_setting(Setting::Tolerance))
             }
             None if now.saturating_sub(params.created) > self.max_age_seconds => Err(Error::new(
                 ErrorCode::SignatureExpired,
                 format!(
-                    "the signature is {} s old and has no expires; the limit is maxAgeSeconds = {}",
+                    "the signature is {} s old and has no expires; the limit is {} s",
                     now.saturating_sub(params.created),
                     self.max_age_seconds
                 ),
-            )),
+            )
+            .with_setting(Setting::MaxAge)),
             _ => Ok(()),
         }
     }

@@ -240,11 +240,12 @@ pub(crate) fn prepare_observed<O: Observer + ?Sized>(
         Err(Error::new(
             ErrorCode::LimitExceeded,
             format!(
-                "the headers total {} bytes; the limit is {} (limits.maxHeaderBytes)",
+                "the headers total {} bytes; the limit is {}",
                 request.headers.byte_len(),
                 limits.max_header_bytes
             ),
-        ))
+        )
+        .with_setting(crate::error::Setting::MaxHeaderBytes))
     } else {
         Ok(())
     };
@@ -254,11 +255,12 @@ pub(crate) fn prepare_observed<O: Observer + ?Sized>(
         Err(Error::new(
             ErrorCode::LimitExceeded,
             format!(
-                "the body is {} bytes; the limit is {} (limits.maxBodyBytes)",
+                "the body is {} bytes; the limit is {}",
                 request.body.len(),
                 limits.max_body_bytes
             ),
-        ))
+        )
+        .with_setting(crate::error::Setting::MaxBodyBytes))
     } else {
         Ok(())
     };

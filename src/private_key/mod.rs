@@ -195,8 +195,9 @@ fn invalid(message: impl Into<String>) -> Error {
 
 fn needs_passphrase(what: &str) -> Error {
     invalid(format!(
-        "the private key is encrypted ({what}); pass its passphrase (privateKeyPassphrase)"
+        "the private key is encrypted ({what}); pass its passphrase"
     ))
+    .with_setting(crate::error::Setting::PrivateKeyPassphrase)
 }
 
 fn wrong_passphrase(passphrase: &[u8]) -> Error {
@@ -206,8 +207,9 @@ fn wrong_passphrase(passphrase: &[u8]) -> Error {
         ""
     };
     invalid(format!(
-        "could not decrypt the private key: the passphrase is wrong{empty}, or the key file is damaged; pass the passphrase the key was encrypted with (privateKeyPassphrase)"
+        "could not decrypt the private key: the passphrase is wrong{empty}, or the key file is damaged; pass the passphrase the key was encrypted with"
     ))
+    .with_setting(crate::error::Setting::PrivateKeyPassphrase)
 }
 
 fn unsupported_cipher(name: &str) -> Error {

@@ -124,10 +124,11 @@ impl KeyCache {
         Error::new(
             ErrorCode::JwksFetchFailed,
             format!(
-                "no verification keys: the last fetch failed ({last}); the next fetch may start in {wait} ms (keysCooldownMs is {} ms)",
+                "no verification keys: the last fetch failed ({last}); the next fetch may start in {wait} ms (the cooldown is {} ms)",
                 self.policy.cooldown_ms
             ),
         )
+        .with_setting(crate::error::Setting::KeysCooldown)
     }
 
     /// Records that a fetch starts at `now`.
@@ -329,11 +330,7 @@ mod tests {
             };
             assert_eq!(err.code(), ErrorCode::JwksFetchFailed);
             assert!(err.message().contains("HTTP 500"), "{}", err.message());
-            assert!(
-                err.message().contains("keysCooldownMs"),
-                "{}",
-                err.message()
-            );
+            assert_eq!(err.setting(), Some(crate::error::Setting::KeysCooldown));
         }
         let Plan::Fail(err) = cache.plan(&["a"], 100.0) else {
             panic!("expected Fail");

@@ -5,7 +5,7 @@
 //! instantiating the module. Without registration (wasm-bindgen tests) a
 //! plain `Error` with the same `name` and `code` is thrown.
 
-use crate::error::{Error, ErrorCode};
+use crate::error::{Error, ErrorCode, Setting};
 use js_sys::{Array, Function, Object, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -54,8 +54,34 @@ impl ErrorClass {
     }
 }
 
+/// The package's option for a core [`Setting`].
+fn option_name(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Tolerance => "toleranceSeconds",
+        Setting::MaxAge => "maxAgeSeconds",
+        Setting::MaxHeaderBytes => "limits.maxHeaderBytes",
+        Setting::MaxBodyBytes => "limits.maxBodyBytes",
+        Setting::MaxSignatures => "limits.maxSignatures",
+        Setting::MaxComponents => "limits.maxComponents",
+        Setting::KeysCooldown => "keysCooldownMs",
+        Setting::PrivateKey => "privateKey",
+        Setting::PrivateKeyPassphrase => "privateKeyPassphrase",
+        Setting::PageSize => "pageSize",
+    }
+}
+
+/// The message a JS user reads: the core's, plus the option that decided
+/// the failure, e.g. "… the limit is 4 (option limits.maxSignatures)".
+pub(crate) fn js_message(err: &Error) -> String {
+    match err.setting() {
+        Some(setting) => format!("{} (option {})", err.message(), option_name(setting)),
+        None => err.message().to_owned(),
+    }
+}
+
 /// Builds the JS error for `err`, keeping `cause` when given.
 pub(crate) fn to_js(class: ErrorClass, err: &Error, cause: Option<JsValue>) -> JsValue {
+    let message = js_message(err);
     let options = Object::new();
     let _ = Reflect::set(&options, &"code".into(), &err.code().as_str().into());
     if let Some(cause) = &cause {
@@ -68,12 +94,14 @@ pub(crate) fn to_js(class: ErrorClass, err: &Error, cause: Option<JsValue>) -> J
             .and_then(|c| c.dyn_into::<Function>().ok())
     });
     if let Some(constructor) = constructor
-        && let Ok(instance) =
-            Reflect::construct(&constructor, &Array::of2(&err.message().into(), &options))
+        && let Ok(instance) = Reflect::construct(
+            &constructor,
+            &Array::of2(&message.as_str().into(), &options),
+        )
     {
         return instance;
     }
-    let fallback = js_sys::Error::new(err.message());
+    let fallback = js_sys::Error::new(&message);
     fallback.set_name(class.name());
     let _ = Reflect::set(&fallback, &"code".into(), &err.code().as_str().into());
     if let Some(cause) = cause {

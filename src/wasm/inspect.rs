@@ -20,13 +20,11 @@ pub fn inspect_delivery(request: JsValue, options: JsValue) -> Result<JsValue, J
             ));
         }
         let keys = get(&options, "keys");
-        let text = js_sys::JSON::stringify(&keys)
-            .ok()
-            .and_then(|s| s.as_string())
-            .filter(|_| keys.is_object());
-        let keys = KeySet::from_json(
-            text.ok_or_else(|| invalid_argument("option keys must be a JWKS object"))?
-                .as_bytes(),
+        let jwks = Some(&keys)
+            .filter(|keys| keys.is_object())
+            .and_then(|keys| super::convert::json(keys, usize::MAX).ok());
+        let keys = KeySet::from_value(
+            &jwks.ok_or_else(|| invalid_argument("option keys must be a JWKS object"))?,
         )?;
         let (policy, _) = read_policy(&options)?;
         let now_ms = match super::convert::function_option(&options, "now")? {

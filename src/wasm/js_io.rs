@@ -11,6 +11,7 @@
 //! typed error.
 
 use super::convert::get;
+use super::runtime::Clock;
 use gloo_net::http::{Headers, Response};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 #[cfg(feature = "client")]
@@ -284,7 +285,7 @@ pub(crate) async fn read_stream(
     let mut total: usize = 0;
     loop {
         let read = call_method(&reader, "read").map_err(ReadError::Failed)?;
-        let remaining = (deadline - js_sys::Date::now()).max(0.0);
+        let remaining = (deadline - Clock::System.now_ms()).max(0.0);
         let result = match await_settled(read, remaining, signal).await {
             Outcome::Resolved(result) => result,
             Outcome::Rejected(cause) => return Err(ReadError::Failed(cause)),
@@ -456,7 +457,7 @@ pub(crate) async fn fetch_bytes(
         }
         error
     };
-    let deadline = js_sys::Date::now() + timeout_ms;
+    let deadline = Clock::System.now_ms() + timeout_ms;
     let pending = fetch
         .call1(&js_sys::global(), &request)
         .map_err(|cause| HttpError::Network("fetch threw", Some(cause)))?;

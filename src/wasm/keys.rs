@@ -3,18 +3,18 @@
 //! [`KeyCache`] rules. Concurrent verifications share one load, except in
 //! workerd (see `runtime.rs`), where each does its own.
 
-use super::convert::get;
+use super::convert::{self, JsonError, get};
 use super::js_io::{
     HttpError, Outcome, await_with_timeout, fetch_bytes, get_json_request, global_fetch,
 };
-use super::runtime::shares_in_flight_work;
+use super::runtime::{Clock, SingleFlight, shares_in_flight_work};
 use crate::ecdsa::VerificationKey;
 use crate::error::{Error, ErrorCode, Result};
 use crate::verify::jwks::KeySet;
 use crate::verify::key_cache::{KeyCache, KeyCachePolicy, Plan};
 use futures_util::FutureExt as _;
-use futures_util::future::{LocalBoxFuture, Shared};
-use js_sys::Function;
+use futures_util::future::LocalBoxFuture;
+use js_sys::{Function, JsString};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -56,14 +56,12 @@ pub(crate) struct RemoteSettings {
     pub cache: KeyCachePolicy,
 }
 
-type SharedLoad = Shared<LocalBoxFuture<'static, Result<(), Failure>>>;
-
 pub(crate) struct RemoteKeys {
     loader: Loader,
     settings: RemoteSettings,
     cache: RefCell<KeyCache>,
     /// The load under way, shared by concurrent verifications (never in workerd).
-    in_flight: RefCell<Option<SharedLoad>>,
+    in_flight: SingleFlight<Result<(), Failure>>,
     /// The JS cause of the last failed load, kept while its cooldown runs.
     last_cause: RefCell<Option<JsValue>>,
 }
@@ -82,7 +80,7 @@ impl KeySource {
             loader: Loader::Custom(loader),
             settings,
             cache,
-            in_flight: RefCell::new(None),
+            in_flight: SingleFlight::new(),
             last_cause: RefCell::new(None),
         }))
     }
@@ -115,9 +113,9 @@ impl KeySource {
                 fetch,
             }
         } else if value.is_object() {
-            return Ok(KeySource::Static(KeySet::from_json(
-                stringify(value)?.as_bytes(),
-            )?));
+            // The caller's own object: no size limit, as for any option.
+            let jwks = convert::json(value, usize::MAX).map_err(|_| not_json())?;
+            return Ok(KeySource::Static(KeySet::from_value(&jwks)?));
         } else {
             return Err(invalid());
         };
@@ -126,7 +124,7 @@ impl KeySource {
             loader,
             settings,
             cache,
-            in_flight: RefCell::new(None),
+            in_flight: SingleFlight::new(),
             last_cause: RefCell::new(None),
         })))
     }
@@ -166,16 +164,14 @@ impl KeySource {
             Plan::UseCache => None,
             Plan::Join => {
                 // Single-flight (never in workerd, where plan_alone never joins).
-                let in_flight = remote.in_flight.borrow().clone();
-                match in_flight {
+                match remote.in_flight.join() {
                     Some(load) => load.await.err(),
                     None => None,
                 }
             }
-            Plan::Fetch if shares_in_flight_work() => {
-                RemoteKeys::load_shared(remote, now).await.err()
-            }
-            Plan::Fetch => remote.load_alone(now).await.err(),
+            // One load for all concurrent verifications, or, in workerd, this
+            // verification's own.
+            Plan::Fetch => RemoteKeys::load(remote, now).await.err(),
             Plan::Fail(error) => {
                 // Within the cooldown after a failure, without keys: the
                 // failure's own JS value (a network error, say) stays the cause.
@@ -205,43 +201,24 @@ impl KeySource {
 }
 
 impl RemoteKeys {
-    /// Loads once for all concurrent callers (Node, browsers): the first
-    /// caller starts the load, the others join it.
-    async fn load_shared(this: &Rc<Self>, now: &dyn Fn() -> f64) -> Result<(), Failure> {
-        let existing = this.in_flight.borrow().clone();
-        let shared = match existing {
-            Some(shared) => shared,
-            None => {
-                let started_at = now();
-                this.cache.borrow_mut().fetch_started(started_at);
-                let me = Rc::clone(this);
-                let future = async move {
-                    let result = me.fetch_and_store(started_at).await;
-                    me.in_flight.borrow_mut().take();
-                    result
-                }
-                .boxed_local()
-                .shared();
-                *this.in_flight.borrow_mut() = Some(future.clone());
-                future
-            }
-        };
-        shared.await
-    }
-
-    /// Loads for this caller alone (workerd): the future is awaited only by
-    /// the verification that started it, in its own request.
-    async fn load_alone(&self, now: &dyn Fn() -> f64) -> Result<(), Failure> {
-        let started_at = now();
-        self.cache.borrow_mut().fetch_started(started_at);
-        self.fetch_and_store(started_at).await
+    /// Loads the keys: the first caller starts the load and concurrent
+    /// callers join it (Node, browsers); in workerd the load is awaited
+    /// only by the verification that started it, in its own request.
+    async fn load(this: &Rc<Self>, now: &dyn Fn() -> f64) -> Result<(), Failure> {
+        let load = this.in_flight.run(|| {
+            let started_at = now();
+            this.cache.borrow_mut().fetch_started(started_at);
+            let me = Rc::clone(this);
+            async move { me.fetch_and_store(started_at).await }.boxed_local()
+        });
+        load.await
     }
 
     /// Fetches, then stores the set or records the failure. The failure's
     /// time is `started_at` plus the real time the fetch took (the verifier's
     /// clock may be the caller's, which need not move by itself).
     async fn fetch_and_store(&self, started_at: f64) -> Result<(), Failure> {
-        let began = js_sys::Date::now();
+        let began = Clock::System.now_ms();
         match self.fetch_key_set().await {
             Ok(set) => {
                 self.cache.borrow_mut().store(set, started_at);
@@ -249,7 +226,7 @@ impl RemoteKeys {
                 Ok(())
             }
             Err(failure) => {
-                let failed_at = started_at + (js_sys::Date::now() - began).max(0.0);
+                let failed_at = started_at + (Clock::System.now_ms() - began).max(0.0);
                 self.cache
                     .borrow_mut()
                     .fetch_failed(failure.error.clone(), failed_at);
@@ -286,12 +263,22 @@ impl RemoteKeys {
                         ));
                     }
                 };
-                let text = match value.as_string() {
-                    Some(text) => text,
-                    None => stringify(&value)?,
-                };
-                self.check_size(text.len())?;
-                text.into_bytes()
+                if let Some(text) = value.dyn_ref::<JsString>() {
+                    // Each UTF-16 code unit is at least one UTF-8 byte: a string
+                    // too long is refused before it is copied.
+                    self.check_size(text.length() as usize)?;
+                    let text = String::from(text);
+                    self.check_size(text.len())?;
+                    text.into_bytes()
+                } else {
+                    // Bounded as it is converted, before the keys are read.
+                    let jwks = match convert::json(&value, self.settings.max_bytes) {
+                        Ok(jwks) => jwks,
+                        Err(JsonError::TooLarge) => return Err(self.too_large()),
+                        Err(JsonError::NotJson) => return Err(not_json().into()),
+                    };
+                    return Ok(KeySet::from_value(&jwks)?);
+                }
             }
         };
         Ok(KeySet::from_json(&text)?)
@@ -299,15 +286,19 @@ impl RemoteKeys {
 
     fn check_size(&self, len: usize) -> Result<(), Failure> {
         if len > self.settings.max_bytes {
-            return Err(fetch_failed(
-                &format!(
-                    "the JWKS is larger than {} bytes (limits.maxJwksBytes)",
-                    self.settings.max_bytes
-                ),
-                None,
-            ));
+            return Err(self.too_large());
         }
         Ok(())
+    }
+
+    fn too_large(&self) -> Failure {
+        fetch_failed(
+            &format!(
+                "the JWKS is larger than {} bytes (limits.maxJwksBytes)",
+                self.settings.max_bytes
+            ),
+            None,
+        )
     }
 
     async fn fetch_url(&self, url: &str, fetch: Option<&Function>) -> Result<Vec<u8>, Failure> {
@@ -382,14 +373,9 @@ fn fetch_failed(message: &str, cause: Option<JsValue>) -> Failure {
     }
 }
 
-fn stringify(value: &JsValue) -> Result<String> {
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::JwksInvalid,
-                "the JWKS could not be serialized as JSON",
-            )
-        })
+fn not_json() -> Error {
+    Error::new(
+        ErrorCode::JwksInvalid,
+        "the JWKS could not be serialized as JSON",
+    )
 }

@@ -1,13 +1,100 @@
-//! Which runtime the module runs in, where that changes how async work may
-//! be shared. In Cloudflare Workers (workerd) a promise created during one
-//! request and awaited or resolved during another gets the second request
-//! cancelled ("the Workers runtime canceled this request because it
-//! detected that your Worker's code had hung"). So there, no verification
-//! or client call waits for a key or token load another one started.
+//! The runtime's services the boundary shares: the one clock ([`Clock`]),
+//! and the one way to share in-flight work ([`SingleFlight`]) with the rule
+//! of the runtime the module runs in. In Cloudflare Workers (workerd) a
+//! promise created during one request and awaited or resolved during
+//! another gets the second request cancelled ("the Workers runtime canceled
+//! this request because it detected that your Worker's code had hung"). So
+//! there, no verification or client call waits for a key or token load
+//! another one started.
 
-use super::convert::get;
-use std::cell::Cell;
+use super::convert::{self, get};
+use crate::error::Result;
+use futures_util::FutureExt;
+use futures_util::future::{LocalBoxFuture, Shared};
+use js_sys::Function;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+
+/// Where a verifier or client reads the time, in milliseconds since the
+/// UNIX epoch.
+pub(crate) enum Clock {
+    /// `Date.now()`.
+    System,
+    /// The caller's `now` option (`Date.now()` if it throws or returns no number).
+    Js(Function),
+    /// A fixed time (the warm-up's embedded delivery).
+    Fixed(f64),
+}
+
+impl Clock {
+    /// The `now` option of `options`: a function, or absent for the system clock.
+    pub(crate) fn from_option(options: &JsValue) -> Result<Self> {
+        Ok(convert::function_option(options, "now")?.map_or(Clock::System, Clock::Js))
+    }
+
+    /// The time now.
+    pub(crate) fn now_ms(&self) -> f64 {
+        match self {
+            Clock::System => js_sys::Date::now(),
+            Clock::Js(now) => now
+                .call0(&JsValue::UNDEFINED)
+                .ok()
+                .and_then(|value| value.as_f64())
+                .unwrap_or_else(js_sys::Date::now),
+            Clock::Fixed(ms) => *ms,
+        }
+    }
+}
+
+type SharedWork<T> = Shared<LocalBoxFuture<'static, T>>;
+
+/// One piece of async work (a key or token load) shared by the concurrent
+/// callers that need it, where the runtime allows (see [`shares_in_flight_work`]).
+pub(crate) struct SingleFlight<T: Clone + 'static> {
+    in_flight: Rc<RefCell<Option<SharedWork<T>>>>,
+}
+
+impl<T: Clone + 'static> SingleFlight<T> {
+    pub(crate) fn new() -> Self {
+        SingleFlight {
+            in_flight: Rc::new(RefCell::new(None)),
+        }
+    }
+
+    /// The work under way, to wait for without starting any. Always `None`
+    /// in workerd, where nothing is ever shared.
+    pub(crate) fn join(&self) -> Option<LocalBoxFuture<'static, T>> {
+        let shared = self.in_flight.borrow().clone();
+        shared.map(FutureExt::boxed_local)
+    }
+
+    /// Joins the work under way, or starts it with `start` (called at once,
+    /// so its synchronous part runs before this returns). In workerd every
+    /// caller starts and awaits its own.
+    pub(crate) fn run(
+        &self,
+        start: impl FnOnce() -> LocalBoxFuture<'static, T>,
+    ) -> LocalBoxFuture<'static, T> {
+        if !shares_in_flight_work() {
+            return start();
+        }
+        if let Some(joined) = self.join() {
+            return joined;
+        }
+        let slot = Rc::clone(&self.in_flight);
+        let work = start();
+        let shared = async move {
+            let result = work.await;
+            slot.borrow_mut().take();
+            result
+        }
+        .boxed_local()
+        .shared();
+        *self.in_flight.borrow_mut() = Some(shared.clone());
+        shared.boxed_local()
+    }
+}
 
 thread_local! {
     /// Set by the package's `workerd` entries through `configureRuntime`.

@@ -16,29 +16,8 @@ fn to_js(value: &Value) -> JsValue {
 }
 
 fn from_js(value: &JsValue, what: &str) -> Result<Value> {
-    let text = js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| invalid_argument(format!("{what} must be a JSON object")))?;
-    serde_json::from_str(&text)
+    convert::json(value, usize::MAX)
         .map_err(|_| invalid_argument(format!("{what} must be a JSON object")))
-}
-
-fn random_kid() -> Result<String> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|_| invalid_argument("no secure random number generator"))?;
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    ))
 }
 
 /// `generateTestKeyPair({ kid? })` → `{ jwks, privateJwk }`.
@@ -47,7 +26,7 @@ pub fn generate_test_key_pair(options: JsValue) -> Result<JsValue, JsValue> {
     (|| {
         let kid = match convert::string_option(&options, "kid")? {
             Some(kid) => kid,
-            None => random_kid()?,
+            None => crate::random::uuid_v4()?,
         };
         let private_jwk = generate_private_jwk(&kid)?;
         let mut public = private_jwk.clone();
@@ -103,7 +82,7 @@ pub fn sign_test_delivery_js(options: JsValue) -> Result<JsValue, JsValue> {
             serde_json::to_vec(&serde_json::json!({ "payload": events }))
                 .map_err(|_| invalid_argument("events must be JSON"))?
         };
-        let now = (js_sys::Date::now() / 1000.0).floor();
+        let now = (super::runtime::Clock::System.now_ms() / 1000.0).floor();
         let created = convert::number_option(&options, "created", now)? as i64;
         let expires = match get(&options, "expires") {
             v if v.is_null() => None,

@@ -4,6 +4,7 @@ use super::convert::{self, get};
 use super::errors::{invalid_argument, verification_error};
 use super::js_io::{self, ReadError, call_method, set};
 use super::keys::{Failure, KeyLoader, KeySource, RemoteSettings};
+use super::runtime::Clock;
 use super::webcrypto::WebCrypto;
 use crate::ecdsa::{SignatureEncoding, VerificationKey};
 use crate::error::{Error, ErrorCode, Result};
@@ -11,7 +12,7 @@ use crate::http_signature::message::HttpRequest;
 use crate::http_signature::policy::{Limits, VerifyPolicy};
 use crate::http_signature::{PreparedVerification, Verified, prepare};
 use crate::verify::key_cache::KeyCachePolicy;
-use js_sys::{Function, Object, Promise};
+use js_sys::{Object, Promise};
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -26,14 +27,6 @@ struct Inner {
     /// says no: where WebCrypto cannot answer, it rejects instead of running
     /// the point arithmetic unoptimised at script start.
     wasm_ecdsa: bool,
-}
-
-/// Where the verifier reads the time.
-enum Clock {
-    System,
-    Js(Function),
-    /// The warm-up's: its embedded delivery's `created`, in milliseconds.
-    Fixed(f64),
 }
 
 /// Verifies Upvest webhook deliveries. See the README for options.
@@ -118,7 +111,7 @@ impl WebhookVerifier {
                 KeySource::from_option(&keys_option, fetch, settings)?
             }
         };
-        let now = convert::function_option(options, "now")?.map_or(Clock::System, Clock::Js);
+        let now = Clock::from_option(options)?;
         let webcrypto = WebCrypto::from_global(convert::bool_option(options, "webCrypto", true)?);
         Ok(WebhookVerifier {
             inner: Rc::new(Inner {
@@ -134,15 +127,7 @@ impl WebhookVerifier {
 
 impl Inner {
     fn now_ms(&self) -> f64 {
-        match &self.now {
-            Clock::System => js_sys::Date::now(),
-            Clock::Js(f) => f
-                .call0(&JsValue::UNDEFINED)
-                .ok()
-                .and_then(|v| v.as_f64())
-                .unwrap_or_else(js_sys::Date::now),
-            Clock::Fixed(ms) => *ms,
-        }
+        self.now.now_ms()
     }
 
     async fn verify(&self, request: HttpRequest) -> Result<JsValue, JsValue> {

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { UUID, UUID_V4, assertAllVerified, clientFor, covered, entriesFor, sample, setup } from './helpers.mjs';
+import { UUID, UUID_V4, assertAllVerified, clientFor, covered, entriesFor, failure, sample, setup } from './helpers.mjs';
 
 describe('UpvestClient round trip against the fake Upvest API', () => {
   let fake;
@@ -88,6 +88,21 @@ describe('UpvestClient round trip against the fake Upvest API', () => {
     assert.deepEqual(hook.type, ['ALL']);
     const entry = entriesFor(fake, 'POST', '/webhooks').at(-1);
     assert.deepEqual(JSON.parse(entry.body), { title: 'minimal', url: 'https://hooks.example.com/min' });
+  });
+
+  test('arguments are read as JSON.stringify reads them: undefined members left out, NaN as null, key order kept', async () => {
+    const hook = await upvest.webhooks.create({ url: 'https://hooks.example.com/json', title: 'as JSON', type: undefined, exclude_type: undefined });
+    const entry = entriesFor(fake, 'POST', '/webhooks').at(-1);
+    assert.equal(entry.body, JSON.stringify({ url: 'https://hooks.example.com/json', title: 'as JSON' }));
+    await upvest.webhooks.update(hook.id, { title: 'renamed', url: undefined, enabled: undefined });
+    assert.equal(entriesFor(fake, 'PATCH', `/webhooks/${hook.id}`).at(-1).body, '{"title":"renamed"}');
+    const nan = await failure(() => upvest.webhooks.update(hook.id, { config: { delay: Number.NaN } }));
+    assert.equal(nan.field, 'config.delay', 'NaN arrives as null, as in JSON');
+    const cycle = { title: 'loop' };
+    cycle.self = cycle;
+    const err = await failure(() => upvest.webhooks.update(hook.id, cycle));
+    assert.equal(err.code, 'ERR_VALIDATION');
+    assert.equal(err.field, 'body');
   });
 
   describe('on the wire', () => {

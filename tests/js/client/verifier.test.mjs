@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startFakeUpvest } from '../support/fake-upvest.mjs';
-import { WebhookVerificationError, WebhookVerifier, assertAllVerified, clientFor, entriesFor, failure, sample } from './helpers.mjs';
+import { WebhookVerificationError, WebhookVerifier, assertAllVerified, clientFor, entriesFor, failure, pkg, sample } from './helpers.mjs';
 
 const URL_ = 'https://tenant.example.com/upvest/webhooks';
 const event = (over = {}) => ({
@@ -133,5 +133,35 @@ describe('verificationKeys() and webhookVerifier()', () => {
     } finally {
       fake.clearFaults();
     }
+  });
+});
+
+describe('a JWKS object from a keys function is converted without JSON text, within limits.maxJwksBytes', () => {
+  const { generateTestKeyPair, signTestDelivery } = pkg;
+  const { jwks, privateJwk } = generateTestKeyPair({ kid: 'bounded' });
+  const delivery = signTestDelivery({ privateJwk, url: URL_, events: [event()] });
+  const verifierFor = (keys, maxJwksBytes) => new WebhookVerifier({ keys: async () => keys, limits: { maxJwksBytes } });
+
+  test('a JWKS whose JSON text is exactly the limit verifies; one byte more is refused', async () => {
+    const base = JSON.stringify({ ...jwks, padding: '' }).length;
+    const limit = base + 1000;
+    const fits = { ...jwks, padding: 'A'.repeat(1000), skipped: undefined };
+    assert.equal(JSON.stringify(fits).length, limit);
+    assert.equal((await verifierFor(fits, limit).verify(delivery)).keyId, 'bounded');
+    const err = await failure(() => verifierFor(fits, limit - 1).verify(delivery));
+    assert.ok(err instanceof WebhookVerificationError);
+    assert.equal(err.code, 'ERR_JWKS_FETCH_FAILED');
+    assert.match(err.message, /limits\.maxJwksBytes/);
+  });
+
+  test('a 4 MiB string member is refused by its length, and a cycle is not JSON', async () => {
+    const huge = { ...jwks, padding: 'A'.repeat(4 * 1024 * 1024) };
+    const err = await failure(() => verifierFor(huge, 65536).verify(delivery));
+    assert.equal(err.code, 'ERR_JWKS_FETCH_FAILED');
+    assert.match(err.message, /larger than 65536 bytes/);
+    const cycle = { ...jwks };
+    cycle.self = cycle;
+    const looped = await failure(() => verifierFor(cycle, 1 << 20).verify(delivery));
+    assert.equal(looped.code, 'ERR_JWKS_INVALID');
   });
 });
