@@ -229,7 +229,7 @@ pub fn inspect(
     now: i64,
 ) -> Inspection {
     let mut record = Record::default();
-    let verdict = crate::verify_delivery_observed(request, keys, policy, now, &mut record);
+    let verdict = super::verify_delivery_observed(request, keys, policy, now, &mut record);
     let mut steps = Vec::new();
     if let Some(Err(err)) = &record.header_bytes {
         steps.push(fail("headers", err));

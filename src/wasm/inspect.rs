@@ -2,6 +2,7 @@
 
 use super::convert::{get, headers};
 use super::errors::{invalid_argument, verification_error};
+use super::runtime::Clock;
 use super::verifier::{read_policy, read_request};
 use crate::error::{Error, ErrorCode};
 use crate::http_signature::Limits;
@@ -27,14 +28,7 @@ pub fn inspect_delivery(request: JsValue, options: JsValue) -> Result<JsValue, J
             &jwks.ok_or_else(|| invalid_argument("option keys must be a JWKS object"))?,
         )?;
         let (policy, _) = read_policy(&options)?;
-        let now_ms = match super::convert::function_option(&options, "now")? {
-            Some(now) => now
-                .call0(&JsValue::UNDEFINED)
-                .ok()
-                .and_then(|v| v.as_f64())
-                .unwrap_or_else(js_sys::Date::now),
-            None => js_sys::Date::now(),
-        };
+        let now_ms = Clock::from_option(&options)?.now_ms();
         let report = match read_request(&request, &policy.limits) {
             Ok(request) => inspect(&request, &keys, &policy, (now_ms / 1000.0).floor() as i64),
             // Too large to copy in: the verifier's verdict, and nothing inspected.
