@@ -90,6 +90,23 @@ pub fn signing_key_from_jwk(jwk: &Value) -> Result<EcdsaSigningKey> {
     Ok(key)
 }
 
+/// The components an Upvest delivery covers before its digest: `@method`
+/// (POST), `@path`, `@query` when there is one, `content-type` and
+/// `content-length`, with their values for `target` and a body of `body_len`.
+#[doc(hidden)]
+pub fn delivery_components(target: &RequestTarget, body_len: usize) -> Vec<(&'static str, String)> {
+    let mut components = vec![
+        ("@method", "POST".to_owned()),
+        ("@path", target.path().to_owned()),
+    ];
+    if let Some(query) = target.query() {
+        components.push(("@query", format!("?{query}")));
+    }
+    components.push(("content-type", "application/json".to_owned()));
+    components.push(("content-length", body_len.to_string()));
+    components
+}
+
 /// Signs a delivery as Upvest does: `@method`, `@path`, `@query` (when the
 /// URL has one), `content-type`, `content-length` and `digest` covered, in
 /// the unquoted v6 base form, DER signature, label `sig1`.
@@ -99,15 +116,7 @@ pub fn sign_test_delivery(
 ) -> Result<TestDelivery> {
     let target = RequestTarget::parse(options.url)?;
     let nonce = nonce()?;
-    let mut components = vec![
-        ("@method", "POST".to_owned()),
-        ("@path", target.path().to_owned()),
-    ];
-    if let Some(query) = target.query() {
-        components.push(("@query", format!("?{query}")));
-    }
-    components.push(("content-type", "application/json".to_owned()));
-    components.push(("content-length", options.body.len().to_string()));
+    let mut components = delivery_components(&target, options.body.len());
     components.push(("digest", digest_sha256(&options.body)));
     let spec = SignatureSpec {
         label: "sig1",

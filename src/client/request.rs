@@ -208,15 +208,28 @@ mod tests {
         }
     }
 
+    /// A request without a query string.
+    fn api_request(
+        method: &'static str,
+        path: &str,
+        body: Option<(&'static str, Vec<u8>)>,
+    ) -> ApiRequest {
+        ApiRequest {
+            method,
+            path: path.into(),
+            query: vec![],
+            body,
+        }
+    }
+
     #[test]
     fn signs_a_json_post_covering_body_authorization_and_idempotency_key() {
         let key = EcdsaSigningKey::generate().unwrap();
-        let request = ApiRequest {
-            method: "POST",
-            path: "/webhooks".into(),
-            query: vec![],
-            body: Some((JSON, br#"{"key": "value"}"#.to_vec())),
-        };
+        let request = api_request(
+            "POST",
+            "/webhooks",
+            Some((JSON, br#"{"key": "value"}"#.to_vec())),
+        );
         let signed = request
             .sign(&signer(&key), Some("Bearer t"), Some("2133825797664cad"))
             .unwrap();
@@ -280,12 +293,7 @@ mod tests {
         );
         verify_with_core(&signed, &key).unwrap();
 
-        let get = ApiRequest {
-            method: "GET",
-            path: "/auth/verify_keys".into(),
-            query: vec![],
-            body: None,
-        };
+        let get = api_request("GET", "/auth/verify_keys", None);
         let signed = get.sign(&signer(&key), Some("Bearer t"), None).unwrap();
         assert!(
             !signed
@@ -350,12 +358,7 @@ mod tests {
         let key = EcdsaSigningKey::generate().unwrap();
         let body =
             crate::client::token::token_request_body("id", "top-secret", &["webhooks:read".into()]);
-        let token = ApiRequest {
-            method: "POST",
-            path: "/auth/token".into(),
-            query: vec![],
-            body: Some((FORM, body)),
-        };
+        let token = api_request("POST", "/auth/token", Some((FORM, body)));
         assert!(!format!("{token:?}").contains("top-secret"));
         let signed = token
             .sign(&signer(&key), Some("Bearer secret-token"), None)
@@ -370,12 +373,11 @@ mod tests {
     #[test]
     fn the_token_request_has_no_authorization() {
         let key = EcdsaSigningKey::generate().unwrap();
-        let token = ApiRequest {
-            method: "POST",
-            path: "/auth/token".into(),
-            query: vec![],
-            body: Some((FORM, b"grant_type=client_credentials".to_vec())),
-        };
+        let token = api_request(
+            "POST",
+            "/auth/token",
+            Some((FORM, b"grant_type=client_credentials".to_vec())),
+        );
         let signed = token.sign(&signer(&key), None, None).unwrap();
         assert!(!signed.headers.iter().any(|(n, _)| n == "authorization"));
         verify_with_core(&signed, &key).unwrap();

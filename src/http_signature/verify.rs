@@ -137,16 +137,15 @@ impl PreparedVerification {
 
     /// [`verify_with_checker`](Self::verify_with_checker), reporting each
     /// key lookup and each candidate's ECDSA outcome to `observer`.
-    pub(crate) fn verify_observed<F, C, O>(
+    pub(crate) fn verify_observed<F, C>(
         &self,
         mut lookup: F,
         mut check: C,
-        observer: &mut O,
+        observer: &mut dyn Observer,
     ) -> Result<Verified>
     where
         F: FnMut(&str) -> Result<Arc<VerificationKey>>,
         C: FnMut(&Attempt<'_>) -> bool,
-        O: Observer + ?Sized,
     {
         let mut first_error = self.first_error.clone();
         for (candidate_index, candidate) in self.candidates.iter().enumerate() {
@@ -229,11 +228,11 @@ pub fn prepare(
 }
 
 /// [`prepare`], reporting each check it makes to `observer`.
-pub(crate) fn prepare_observed<O: Observer + ?Sized>(
+pub(crate) fn prepare_observed(
     request: &HttpRequest,
     policy: &VerifyPolicy,
     now: i64,
-    observer: &mut O,
+    observer: &mut dyn Observer,
 ) -> Result<PreparedVerification> {
     let limits = &policy.limits;
     let header_bytes = if request.headers.byte_len() > limits.max_header_bytes {
@@ -344,13 +343,13 @@ pub(crate) fn prepare_observed<O: Observer + ?Sized>(
     }
 }
 
-fn prepare_one<O: Observer + ?Sized>(
+fn prepare_one(
     request: &HttpRequest,
     policy: &VerifyPolicy,
     now: i64,
     (input, signature): (&SignatureInput, &[u8]),
     (hashes, forms): (&BodyHashes<'_>, &[BaseForm]),
-    observer: &mut O,
+    observer: &mut dyn Observer,
 ) -> Result<PreparedSignature> {
     let label = input.label();
     let time = policy.check_time(input.params(), now);

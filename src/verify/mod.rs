@@ -35,12 +35,12 @@ pub fn verify_delivery(
 
 /// [`verify_delivery`], reporting each check it makes to `observer`: the
 /// record [`inspect`] renders. With `&mut ()` it is `verify_delivery`.
-pub(crate) fn verify_delivery_observed<O: http_signature::Observer + ?Sized>(
+pub(crate) fn verify_delivery_observed(
     request: &HttpRequest,
     keys: &KeySet,
     policy: &VerifyPolicy,
     now: i64,
-    observer: &mut O,
+    observer: &mut dyn http_signature::Observer,
 ) -> Result<(Verified, Vec<Event>)> {
     let prepared = http_signature::prepare_observed(request, policy, now, observer)?;
     let verified = prepared.verify_observed(

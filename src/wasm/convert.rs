@@ -245,7 +245,7 @@ pub(crate) fn body_too_large(what: &str, max_bytes: usize) -> Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JsonError {
     /// Not JSON data: a cycle or nesting deeper than 128 levels, a BigInt,
-    /// a Map, Set or typed array.
+    /// or a member that throws when read.
     NotJson,
     /// Its JSON text would be longer than the bound.
     TooLarge,
@@ -254,11 +254,12 @@ pub(crate) enum JsonError {
 /// Nesting deeper than this is refused (a cycle ends here too).
 const MAX_DEPTH: usize = 128;
 
-/// The JSON value `JSON.stringify` would write for `value`, converted
-/// directly with `serde_wasm_bindgen` (no text in between): members that
-/// are `undefined`, functions or symbols are left out of objects and become
-/// `null` in arrays, and NaN and ±Infinity become `null`, as in JSON.
-/// (`toJSON` methods are not called: a `Date` becomes `{}`.)
+/// The JSON value `JSON.stringify` would write for `value`, read directly
+/// from the JS value (no text in between): members that are `undefined`,
+/// functions or symbols are left out of objects and become `null` in
+/// arrays, and NaN and ±Infinity become `null`, as in JSON. (`toJSON`
+/// methods are not called: a `Date` becomes `{}`.) A BigInt, a cycle or
+/// nesting deeper than 128 levels is not JSON.
 ///
 /// `max_bytes` bounds the size of that JSON text, checked as the value is
 /// walked: every string (member names included) is measured in UTF-16 code
@@ -272,182 +273,90 @@ pub(crate) fn json(value: &JsValue, max_bytes: usize) -> Result<serde_json::Valu
         // JSON.stringify(undefined) is undefined, not JSON text.
         return Err(JsonError::NotJson);
     }
-    let budget = Budget {
-        left: std::cell::Cell::new(max_bytes),
-        exceeded: std::cell::Cell::new(false),
-    };
-    budget.convert(value.clone(), 0).map_err(|_| {
-        if budget.exceeded.get() {
-            JsonError::TooLarge
-        } else {
-            JsonError::NotJson
-        }
-    })
+    Budget { left: max_bytes }.convert(value, 0)
 }
-
-type SwbResult<T> = std::result::Result<T, serde_wasm_bindgen::Error>;
 
 /// What is left of the size bound.
 struct Budget {
-    left: std::cell::Cell<usize>,
-    exceeded: std::cell::Cell<bool>,
+    left: usize,
 }
 
 impl Budget {
-    fn charge<E: serde::de::Error>(&self, bytes: usize) -> std::result::Result<(), E> {
-        match self.left.get().checked_sub(bytes) {
-            Some(left) => {
-                self.left.set(left);
-                Ok(())
-            }
-            None => {
-                self.exceeded.set(true);
-                Err(E::custom("the JSON text would be too large"))
-            }
-        }
+    fn charge(&mut self, bytes: usize) -> Result<(), JsonError> {
+        self.left = self.left.checked_sub(bytes).ok_or(JsonError::TooLarge)?;
+        Ok(())
     }
 
     /// A string, measured before it is copied.
-    fn string<E: serde::de::Error>(&self, text: &JsString) -> std::result::Result<String, E> {
+    fn string(&mut self, text: &JsString) -> Result<String, JsonError> {
         self.charge(text.length() as usize + 2)?;
         Ok(String::from(text))
     }
 
-    fn convert(&self, value: JsValue, depth: usize) -> SwbResult<serde_json::Value> {
+    fn convert(&mut self, value: &JsValue, depth: usize) -> Result<serde_json::Value, JsonError> {
+        use serde_json::Value;
         if let Some(text) = value.dyn_ref::<JsString>() {
-            return self.string(text).map(serde_json::Value::String);
+            return self.string(text).map(Value::String);
         }
-        if value.is_bigint() {
-            // JSON.stringify throws on BigInts.
-            return Err(serde::de::Error::custom("a BigInt is not JSON"));
+        if value.is_null() {
+            self.charge(4)?;
+            return Ok(Value::Null);
         }
-        serde::Deserializer::deserialize_any(
-            serde_wasm_bindgen::Deserializer::from(value),
-            JsonVisitor {
-                budget: self,
-                depth,
-            },
-        )
+        if let Some(flag) = value.as_bool() {
+            self.charge(4)?;
+            return Ok(Value::Bool(flag));
+        }
+        if let Some(number) = value.as_f64() {
+            self.charge(1)?;
+            // Integers within JS's safe range stay integers, as JSON writes them.
+            const SAFE: f64 = 9_007_199_254_740_991.0;
+            return Ok(if number.fract() == 0.0 && number.abs() <= SAFE {
+                Value::from(number as i64)
+            } else {
+                serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number)
+            });
+        }
+        if !value.is_object() || value.is_bigint() {
+            // A BigInt (JSON.stringify throws on one) or a skipped value.
+            return Err(JsonError::NotJson);
+        }
+        self.charge(2)?; // the brackets or braces
+        if depth >= MAX_DEPTH {
+            return Err(JsonError::NotJson);
+        }
+        if let Some(array) = value.dyn_ref::<Array>() {
+            let mut items = Vec::with_capacity(array.length().min(1024) as usize);
+            for (index, item) in array.iter().enumerate() {
+                if index > 0 {
+                    self.charge(1)?; // the comma
+                }
+                items.push(if is_skipped(&item) {
+                    self.charge(4)?;
+                    Value::Null
+                } else {
+                    self.convert(&item, depth + 1)?
+                });
+            }
+            return Ok(Value::Array(items));
+        }
+        let mut object = serde_json::Map::new();
+        for name in Object::keys(value.unchecked_ref::<Object>()).iter() {
+            let member = Reflect::get(value, &name).map_err(|_| JsonError::NotJson)?;
+            if is_skipped(&member) {
+                continue;
+            }
+            let name = name.dyn_ref::<JsString>().ok_or(JsonError::NotJson)?;
+            let name = self.string(name)?;
+            // The colon, and the comma before every member but the first.
+            self.charge(if object.is_empty() { 1 } else { 2 })?;
+            let member = self.convert(&member, depth + 1)?;
+            object.insert(name, member);
+        }
+        Ok(Value::Object(object))
     }
 }
 
 /// Whether `JSON.stringify` skips the value (in objects) or writes `null` (in arrays).
 fn is_skipped(value: &JsValue) -> bool {
     value.is_undefined() || value.is_function() || value.is_symbol()
-}
-
-/// Hands over an element or member as the JS value itself, unconverted.
-struct Raw;
-
-impl<'de> serde::de::DeserializeSeed<'de> for Raw {
-    type Value = JsValue;
-
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> std::result::Result<JsValue, D::Error> {
-        serde_wasm_bindgen::preserve::deserialize(deserializer)
-    }
-}
-
-struct JsonVisitor<'b> {
-    budget: &'b Budget,
-    depth: usize,
-}
-
-impl JsonVisitor<'_> {
-    fn nest<E: serde::de::Error>(&self) -> std::result::Result<usize, E> {
-        self.budget.charge(2)?;
-        if self.depth >= MAX_DEPTH {
-            return Err(E::custom("nested too deeply"));
-        }
-        Ok(self.depth + 1)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for JsonVisitor<'_> {
-    type Value = serde_json::Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("JSON data")
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
-        self.budget.charge(4)?;
-        Ok(serde_json::Value::Null)
-    }
-
-    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
-        self.budget.charge(4)?;
-        Ok(serde_json::Value::Bool(v))
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
-        self.budget.charge(1)?;
-        Ok(v.into())
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
-        self.budget.charge(1)?;
-        Ok(v.into())
-    }
-
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
-        self.budget.charge(1)?;
-        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
-    }
-
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
-        // Strings are taken before they reach a visitor; kept for completeness.
-        self.budget.charge(v.len() + 2)?;
-        Ok(serde_json::Value::String(v.to_owned()))
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        let depth = self.nest()?;
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(Raw)? {
-            if !items.is_empty() {
-                self.budget.charge(1)?; // the comma
-            }
-            items.push(if is_skipped(&item) {
-                self.budget.charge(4)?;
-                serde_json::Value::Null
-            } else {
-                self.budget
-                    .convert(item, depth)
-                    .map_err(serde::de::Error::custom)?
-            });
-        }
-        Ok(serde_json::Value::Array(items))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        let depth = self.nest()?;
-        let mut object = serde_json::Map::new();
-        while let Some(name) = map.next_key_seed(Raw)? {
-            let value = map.next_value_seed(Raw)?;
-            if is_skipped(&value) {
-                continue;
-            }
-            let name = name
-                .dyn_ref::<JsString>()
-                .ok_or_else(|| serde::de::Error::custom("a member name is not a string"))?;
-            let name = self.budget.string(name)?;
-            // The colon, and the comma before every member but the first.
-            self.budget.charge(if object.is_empty() { 1 } else { 2 })?;
-            let value = self
-                .budget
-                .convert(value, depth)
-                .map_err(serde::de::Error::custom)?;
-            object.insert(name, value);
-        }
-        Ok(serde_json::Value::Object(object))
-    }
 }

@@ -107,15 +107,7 @@ pub fn signed(s: &Signing, keys: &[EcdsaSigningKey; 2]) -> Delivery {
         BaseForm::UpvestV6 => ("digest", digest_sha256(&s.body)),
         BaseForm::Quoted => ("content-digest", content_digest_sha512(&s.body)),
     };
-    let mut components = vec![
-        ("@method", "POST".to_owned()),
-        ("@path", target.path().to_owned()),
-    ];
-    if let Some(query) = target.query() {
-        components.push(("@query", format!("?{query}")));
-    }
-    components.push(("content-type", "application/json".to_owned()));
-    components.push(("content-length", s.body.len().to_string()));
+    let mut components = upvest_webhooks::testing::delivery_components(&target, s.body.len());
     if s.digest_header && s.cover_digest {
         components.push((digest_name, digest_value.clone()));
     }

@@ -87,14 +87,7 @@ fn reports_every_step_passing_for_a_good_delivery() {
         "{:?}",
         signature.steps
     );
-    assert_eq!(
-        signature
-            .bases
-            .iter()
-            .map(|b| (b.version, b.tried, b.verified))
-            .collect::<Vec<_>>(),
-        [(6, true, true), (15, true, false)]
-    );
+    assert_eq!(base_flags(signature), [(6, true, true), (15, true, false)]);
     assert!(
         signature.bases[0]
             .text
@@ -167,11 +160,7 @@ fn shows_which_base_forms_the_verifier_tried() {
     assert_eq!(report.code, Some("ERR_SIGNATURE_INVALID"));
     let signature = &report.signatures[0];
     assert_eq!(
-        signature
-            .bases
-            .iter()
-            .map(|b| (b.version, b.tried, b.verified))
-            .collect::<Vec<_>>(),
+        base_flags(signature),
         [(6, false, false), (15, true, false)]
     );
     assert_eq!(
@@ -394,4 +383,15 @@ fn the_inspector_and_the_verifier_agree_on_every_mutation() {
         );
     }
     assert!(cases > 1000, "{cases} cases");
+}
+
+/// Each base's `(version, tried, verified)`.
+fn base_flags(
+    signature: &upvest_webhooks::verify::inspect::SignatureReport,
+) -> Vec<(u8, bool, bool)> {
+    signature
+        .bases
+        .iter()
+        .map(|b| (b.version, b.tried, b.verified))
+        .collect()
 }
