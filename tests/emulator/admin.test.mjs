@@ -10,7 +10,7 @@ import { EVENT_CATEGORIES, EVENT_TYPES, UNDOCUMENTED_CATEGORIES, examplesOf } fr
 import { WEBHOOK_TYPES } from '../../pkg/emulator/validation.mjs';
 import { buildSamples, findOpenApi, render, rfc3339 } from '../../scripts/gen-sample-events.mjs';
 import { parseOpenApi } from '../../scripts/openapi.mjs';
-import { admin, assertProblem, contractHolds, session, startEmulator, startReceiver, waitFor } from './support.mjs';
+import { admin, assertProblem, closeRig, contractHolds, openRig, waitFor } from './support.mjs';
 
 const SAMPLES = JSON.parse(readFileSync(new URL('../../pkg/emulator/sample-events.json', import.meta.url), 'utf8'));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -101,15 +101,8 @@ describe('admin API', () => {
   let emu;
   let rx;
   let s;
-  before(async () => {
-    emu = await startEmulator({ timeFactor: 0.01 });
-    rx = await startReceiver();
-    s = await session(emu);
-  });
-  after(async () => {
-    await emu.close();
-    await rx.close();
-  });
+  before(async () => ({ emu, rx, s } = await openRig()));
+  after(() => closeRig({ emu, rx }));
 
   test('GET /emulator/info: base URL, test client credentials, key id, private key PEM, scopes', async () => {
     const r = await admin(emu, '/emulator/info');

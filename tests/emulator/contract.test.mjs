@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ALLOWED_EXTRA, createContract } from './contract.mjs';
-import { admin, session, startEmulator, startReceiver, waitFor } from './support.mjs';
+import { admin, closeRig, openRig, waitFor } from './support.mjs';
 
 const requestId = () => crypto.randomUUID();
 const json = (status, value, type = 'application/json') => ({
@@ -111,15 +111,8 @@ describe('the contract check is wired into the emulator suites (support.mjs star
   let emu;
   let rx;
   let s;
-  before(async () => {
-    emu = await startEmulator({ timeFactor: 0.01 });
-    rx = await startReceiver();
-    s = await session(emu);
-  });
-  after(async () => {
-    await emu.close();
-    await rx.close();
-  });
+  before(async () => ({ emu, rx, s } = await openRig()));
+  after(() => closeRig({ emu, rx }));
   test('an emitted event made schema-invalid on purpose is recorded once delivered; then forgotten so this file stays green', async () => {
     const { contract } = await import('./support.mjs');
     const hook = await s.hook(rx.url());

@@ -222,6 +222,23 @@ export async function session(emu, scopes = ['webhooks:read', 'webhooks:admin'])
   };
 }
 
+/**
+ * An emulator (time factor 0.01), a receiver and an admin session for a
+ * `describe` block: `before(async () => ({ emu, rx, s } = await openRig()))`,
+ * `after(() => closeRig({ emu, rx }))`.
+ */
+export async function openRig() {
+  const emu = await startEmulator({ timeFactor: 0.01 });
+  const rx = await startReceiver();
+  return { emu, rx, s: await session(emu) };
+}
+
+/** Closes what `openRig` opened (either may be missing if it failed). */
+export async function closeRig({ emu, rx }) {
+  await emu?.close();
+  await rx?.close();
+}
+
 /** Calls an admin route on `emu`; resolves `{ status, ok, headers, text, json }` whatever the status. */
 export function admin(emu, path, options) {
   return callAdmin(emu.baseUrl, path, options);
