@@ -60,7 +60,7 @@ split_portable() {
 split_portable
 run "Types (tsc)" count_node node --test --test-reporter=tap tests/types/
 run "Emulator" count_node node --test --test-reporter=tap tests/emulator/
-run "Emulator types (tsc -p pkg/emulator)" count_plain bash -c 'tsc -p pkg/emulator && echo "tsc: 1 passed, 0 failed"'   # checkJs over the emulator; server.d.mts against server.mjs
+run "Emulator types (tsc)" count_plain bash -c 'tsc -p pkg/emulator && echo "tsc: 1 passed, 0 failed"'   # checkJs over the emulator; server.d.mts against server.mjs
 run "Demo (make demo)" count_demo node scripts/demo.mjs
 run "Workers (workerd)" count_node with_wrangler_node node --test --test-reporter=tap 'tests/workers/**/*.test.mjs'
 run "Package (publint, attw, smoke)" count_node with_wrangler_node node --test --test-reporter=tap 'tests/package/**/*.test.mjs'
