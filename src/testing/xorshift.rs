@@ -21,6 +21,11 @@ impl XorShift {
         }
     }
 
+    /// A fair coin.
+    pub fn chance(&mut self) -> bool {
+        self.next_u64() & 1 == 0
+    }
+
     /// One of `items`, chosen uniformly; `""` when there are none.
     pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         let at = self.below(items.len());

@@ -11,23 +11,8 @@ use upvest_webhooks::http_signature::{BaseForm, SIGNATURE_VERSION_HEADER, Signat
 /// The verification time of every case.
 pub const NOW: i64 = 1_800_000_000;
 
-/// A small deterministic generator (xorshift), so a failing case reproduces.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    pub fn chance(&mut self) -> bool {
-        self.next() & 1 == 0
-    }
-}
+/// The deterministic generator of the cases, so a failing case reproduces.
+pub use upvest_webhooks::testing::xorshift::XorShift as Rng;
 
 /// A delivery as a receiver gets it.
 #[derive(Debug, Clone)]
@@ -160,7 +145,7 @@ pub fn scenario(r: &mut Rng) -> Signing {
         .map(|i| format!(r#"{{"id":"e{i}","created_at":"2021-07-21T14:10:00.00Z","type":"ORDER.FILLED","object":{{"pad":"{}"}},"webhook_id":"w"}}"#, "x".repeat(r.below(2_000))))
         .collect();
     let query = if r.chance() {
-        format!("?limit={}&cursor=c{}", r.below(100), r.next())
+        format!("?limit={}&cursor=c{}", r.below(100), r.next_u64())
     } else {
         String::new()
     };

@@ -95,20 +95,8 @@ fn hostile_headers_without_digest(headers: &[(String, String)]) -> Vec<(String, 
         .collect()
 }
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+// A small deterministic generator (xorshift), so failures reproduce.
+use crate::testing::xorshift::XorShift as Rng;
 
 #[test]
 fn whatever_the_header_shape_the_body_is_hashed_at_most_once_per_algorithm() {
