@@ -2,19 +2,28 @@
 // by the two entries' setup files. It imports no glue itself, so a bundle of
 // one entry never pulls in the other entry's module.
 import * as errors from './errors.js';
+import { bodyHelpers } from './body.js';
 
 /** `setupSync` and `setup` for the module behind `glue` (a glue namespace). */
-export function instantiation({ default: init, initSync, registerErrorClasses }) {
+export function instantiation({ default: init, initSync, registerErrorClasses, registerBodyHelpers }) {
+  const register = (digest, nativeDigestMinBytes) => {
+    registerErrorClasses(errors);
+    registerBodyHelpers(bodyHelpers(digest, nativeDigestMinBytes));
+  };
   return {
-    /** Synchronous set-up from a WebAssembly.Module or the module's bytes. */
-    setupSync(module) {
+    /**
+     * Synchronous set-up from a WebAssembly.Module or the module's bytes;
+     * `digest` is the runtime's native SHA (default: WebCrypto's), used
+     * from `nativeDigestMinBytes` bytes on (see pkg/src/body.js).
+     */
+    setupSync(module, { digest, nativeDigestMinBytes } = {}) {
       initSync({ module });
-      registerErrorClasses(errors);
+      register(digest, nativeDigestMinBytes);
     },
     /** Asynchronous set-up; without an argument the .wasm is fetched next to the glue. */
-    async setup(moduleOrPath) {
+    async setup(moduleOrPath, { digest, nativeDigestMinBytes } = {}) {
       await init(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
-      registerErrorClasses(errors);
+      register(digest, nativeDigestMinBytes);
     },
   };
 }

@@ -28,18 +28,45 @@ impl DigestField {
     }
 }
 
+/// A digest algorithm a digest header may name.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Algorithm {
+pub enum Algorithm {
+    /// SHA-256.
     Sha256,
+    /// SHA-512.
     Sha512,
+}
+
+impl Algorithm {
+    /// Its name in WebCrypto (`SHA-256`) and, lowercased without the dash, in node:crypto.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Sha256 => "SHA-256",
+            Algorithm::Sha512 => "SHA-512",
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Algorithm::Sha256 => 32,
+            Algorithm::Sha512 => 64,
+        }
+    }
 }
 
 /// A request body and its digests, each computed at most once however many
 /// signatures and digest entries ask for it: a request's hashing work is at
 /// most one pass per algorithm over its body.
+///
+/// The digests of a body that is not in this memory (a large body the
+/// JavaScript boundary hashed with the runtime's native SHA) can be given
+/// instead, with its length: the checks then compare those, exactly as they
+/// would compare their own. A digest asked for but neither given nor
+/// computable fails the check (fail closed).
 #[derive(Debug)]
 pub struct BodyHashes<'a> {
-    body: &'a [u8],
+    body: Option<&'a [u8]>,
+    len: usize,
     sha256: OnceCell<Vec<u8>>,
     sha512: OnceCell<Vec<u8>>,
 }
@@ -48,26 +75,89 @@ impl<'a> BodyHashes<'a> {
     /// No digest computed yet.
     pub fn new(body: &'a [u8]) -> Self {
         BodyHashes {
-            body,
+            body: Some(body),
+            len: body.len(),
             sha256: OnceCell::new(),
             sha512: OnceCell::new(),
         }
     }
 
-    fn get(&self, algorithm: Algorithm) -> &[u8] {
-        let cell = match algorithm {
+    /// A body of `len` bytes that is not here, known only by `digests`
+    /// (each of the right length for its algorithm; others are dropped).
+    pub fn precomputed(
+        len: usize,
+        digests: impl IntoIterator<Item = (Algorithm, Vec<u8>)>,
+    ) -> Self {
+        let hashes = BodyHashes {
+            body: None,
+            len,
+            sha256: OnceCell::new(),
+            sha512: OnceCell::new(),
+        };
+        for (algorithm, digest) in digests {
+            if digest.len() == algorithm.len() {
+                let _ = hashes.cell(algorithm).set(digest);
+            }
+        }
+        hashes
+    }
+
+    /// The body's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the body is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn cell(&self, algorithm: Algorithm) -> &OnceCell<Vec<u8>> {
+        match algorithm {
             Algorithm::Sha256 => &self.sha256,
             Algorithm::Sha512 => &self.sha512,
-        };
-        cell.get_or_init(|| {
-            #[cfg(any(test, fuzzing))]
-            work::HASHED.with(|n| n.set(n.get() + self.body.len()));
-            match algorithm {
-                Algorithm::Sha256 => Sha256::digest(self.body).to_vec(),
-                Algorithm::Sha512 => Sha512::digest(self.body).to_vec(),
-            }
-        })
+        }
     }
+
+    fn get(&self, algorithm: Algorithm) -> Option<&[u8]> {
+        let cell = self.cell(algorithm);
+        if let Some(digest) = cell.get() {
+            return Some(digest);
+        }
+        let body = self.body?;
+        Some(cell.get_or_init(|| {
+            #[cfg(any(test, fuzzing))]
+            work::HASHED.with(|n| n.set(n.get() + body.len()));
+            match algorithm {
+                Algorithm::Sha256 => Sha256::digest(body).to_vec(),
+                Algorithm::Sha512 => Sha512::digest(body).to_vec(),
+            }
+        }))
+    }
+}
+
+/// The supported algorithms the request's digest headers name (each once,
+/// SHA-256 first): what a caller holding the body elsewhere must hash for
+/// [`BodyHashes::precomputed`]. Read with the same parsers as the checks; a
+/// header that does not parse names nothing (its check fails before any
+/// digest is needed).
+pub fn named_algorithms(content_digest: Option<&str>, digest: Option<&str>) -> Vec<Algorithm> {
+    let mut named = Vec::new();
+    let entries = [
+        content_digest.and_then(|v| parse_content_digest(v).ok()),
+        digest.and_then(|v| parse_legacy_digest(v).ok()),
+    ];
+    for algorithm in [Algorithm::Sha256, Algorithm::Sha512] {
+        if entries
+            .iter()
+            .flatten()
+            .flatten()
+            .any(|(named, _)| *named == algorithm)
+        {
+            named.push(algorithm);
+        }
+    }
+    named
 }
 
 /// Checks a digest header value against the body.
@@ -95,7 +185,7 @@ pub fn check_digest_with(field: DigestField, value: &str, body: &BodyHashes<'_>)
         ));
     }
     for (algorithm, expected) in entries {
-        if body.get(algorithm) != expected {
+        if body.get(algorithm) != Some(expected.as_slice()) {
             return Err(Error::new(
                 ErrorCode::DigestMismatch,
                 format!(

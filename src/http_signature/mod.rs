@@ -31,6 +31,6 @@ pub use policy::{Limits, VerifyPolicy};
 pub use sign::{SignatureSpec, SignedHeaders, sign};
 pub use verify::{
     Attempt, PreparedSignature, PreparedVerification, SIGNATURE_VERSION_HEADER, Verified,
-    parse_signatures, prepare,
+    parse_signatures, prepare, prepare_digested,
 };
 pub(crate) use verify::{Check, Observer, Outcome, prepare_observed};

@@ -227,9 +227,41 @@ pub fn prepare(
     prepare_observed(request, policy, now, &mut ())
 }
 
+/// [`prepare`] for a request whose body is not in `request.body` (which is
+/// empty) but known by its length and digests: the WebAssembly boundary
+/// hashes a large body with the runtime's native SHA, for the algorithms
+/// [`named_algorithms`](super::digest::named_algorithms) lists, and this
+/// compares them exactly as [`prepare`] compares its own. Every other check
+/// is the same.
+pub fn prepare_digested(
+    request: &HttpRequest,
+    body: &BodyHashes<'_>,
+    policy: &VerifyPolicy,
+    now: i64,
+) -> Result<PreparedVerification> {
+    prepare_checked(request, body, policy, now, &mut ())
+}
+
 /// [`prepare`], reporting each check it makes to `observer`.
 pub(crate) fn prepare_observed(
     request: &HttpRequest,
+    policy: &VerifyPolicy,
+    now: i64,
+    observer: &mut dyn Observer,
+) -> Result<PreparedVerification> {
+    // Each digest is computed at most once, however many signatures ask.
+    prepare_checked(
+        request,
+        &BodyHashes::new(&request.body),
+        policy,
+        now,
+        observer,
+    )
+}
+
+fn prepare_checked(
+    request: &HttpRequest,
+    hashes: &BodyHashes<'_>,
     policy: &VerifyPolicy,
     now: i64,
     observer: &mut dyn Observer,
@@ -250,12 +282,12 @@ pub(crate) fn prepare_observed(
     };
     observer.checked(Check::HeaderBytes(outcome(&header_bytes)));
     header_bytes?;
-    let body_bytes = if request.body.len() > limits.max_body_bytes {
+    let body_bytes = if hashes.len() > limits.max_body_bytes {
         Err(Error::new(
             ErrorCode::LimitExceeded,
             format!(
                 "the body is {} bytes; the limit is {}",
-                request.body.len(),
+                hashes.len(),
                 limits.max_body_bytes
             ),
         )
@@ -322,12 +354,10 @@ pub(crate) fn prepare_observed(
     };
     observer.checked(Check::Forms(forms));
 
-    // Each digest is computed at most once, however many signatures ask.
-    let hashes = BodyHashes::new(&request.body);
     let mut candidates = Vec::new();
     let mut first_error = None;
     for signed in selected {
-        match prepare_one(request, policy, now, signed, (&hashes, forms), observer) {
+        match prepare_one(request, policy, now, signed, (hashes, forms), observer) {
             Ok(candidate) => candidates.push(candidate),
             Err(err) => {
                 first_error.get_or_insert(err);
@@ -389,7 +419,7 @@ fn prepare_one(
 
 /// The body must be covered: by a digest header that matches it, and by a
 /// `content-length` that equals its length when that is covered. `hashes`
-/// holds `request.body`'s digests, shared across the request's signatures.
+/// holds the body's length and digests, shared across the request's signatures.
 fn check_body_binding(
     input: &SignatureInput,
     request: &HttpRequest,
@@ -405,12 +435,12 @@ fn check_body_binding(
     };
     if input.covers("content-length") {
         let declared = header("content-length")?;
-        if declared.parse::<u64>().ok() != u64::try_from(request.body.len()).ok() {
+        if declared.parse::<u64>().ok() != u64::try_from(hashes.len()).ok() {
             return Err(Error::new(
                 ErrorCode::ContentLengthMismatch,
                 format!(
                     "the signed content-length is {declared:?} but the body has {} bytes; pass the raw body exactly as received",
-                    request.body.len()
+                    hashes.len()
                 ),
             ));
         }
@@ -422,7 +452,7 @@ fn check_body_binding(
             covered_digest = true;
         }
     }
-    if request.body.is_empty() || covered_digest {
+    if hashes.is_empty() || covered_digest {
         return Ok(());
     }
     if request.headers.contains("content-digest") || request.headers.contains("digest") {

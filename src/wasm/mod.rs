@@ -2,6 +2,7 @@
 //! and maps errors to the package's error classes. No verification logic
 //! lives here.
 
+pub mod body;
 #[cfg(feature = "client")]
 pub mod client;
 mod convert;

@@ -1,5 +1,6 @@
 //! `WebhookVerifier`: the JS class users construct.
 
+use super::body::{self, Body};
 use super::convert::{self, get};
 use super::errors::{invalid_argument, verification_error};
 use super::js_io::{self, ReadError, call_method, set};
@@ -8,9 +9,10 @@ use super::runtime::Clock;
 use super::webcrypto::WebCrypto;
 use crate::ecdsa::{SignatureEncoding, VerificationKey};
 use crate::error::{Error, ErrorCode, Result};
+use crate::http_signature::digest::BodyHashes;
 use crate::http_signature::message::HttpRequest;
 use crate::http_signature::policy::{Limits, VerifyPolicy};
-use crate::http_signature::{PreparedVerification, Verified, prepare};
+use crate::http_signature::{PreparedVerification, Verified, prepare, prepare_digested};
 use crate::verify::key_cache::KeyCachePolicy;
 use js_sys::{Object, Promise};
 use std::rc::Rc;
@@ -27,6 +29,8 @@ struct Inner {
     /// says no: where WebCrypto cannot answer, it rejects instead of running
     /// the point arithmetic unoptimised at script start.
     wasm_ecdsa: bool,
+    /// Bodies at least this long are hashed with the runtime's SHA (see `body.rs`).
+    native_digest_min_bytes: f64,
 }
 
 /// Verifies Upvest webhook deliveries. See the README for options.
@@ -47,10 +51,15 @@ impl WebhookVerifier {
     /// events and signature details, or rejects with a `WebhookVerificationError`.
     pub fn verify(&self, request: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
+        // Read now: the body is what it is when verify() is called.
+        let read = read_request_body(
+            &request,
+            &inner.policy.limits,
+            inner.native_digest_min_bytes,
+        );
         future_to_promise(async move {
-            let request = read_request(&request, &inner.policy.limits)
-                .map_err(|err| verification_error(&err))?;
-            inner.verify(request).await
+            let (request, body) = read.map_err(|err| verification_error(&err))?;
+            inner.verify(request, body).await
         })
     }
 
@@ -62,7 +71,7 @@ impl WebhookVerifier {
             let request = read_fetch_request(&request, &inner.policy.limits)
                 .await
                 .map_err(|err| verification_error(&err))?;
-            inner.verify(request).await
+            inner.verify(request, Body::Here { text: None }).await
         })
     }
 }
@@ -120,6 +129,7 @@ impl WebhookVerifier {
                 now,
                 webcrypto,
                 wasm_ecdsa: true,
+                native_digest_min_bytes: native_digest_min_bytes(options)?,
             }),
         })
     }
@@ -130,7 +140,7 @@ impl Inner {
         self.now.now_ms()
     }
 
-    async fn verify(&self, request: HttpRequest) -> Result<JsValue, JsValue> {
+    async fn verify(&self, request: HttpRequest, body: Body) -> Result<JsValue, JsValue> {
         let fail = |failure: Failure| {
             super::errors::to_js(
                 super::errors::ErrorClass::Verification,
@@ -139,8 +149,25 @@ impl Inner {
             )
         };
         let now_seconds = (self.now_ms() / 1000.0).floor() as i64;
-        let prepared =
-            prepare(&request, &self.policy, now_seconds).map_err(|err| verification_error(&err))?;
+        let max_body = self.policy.limits.max_body_bytes;
+        let copied; // the native route's bytes, when its SHA failed
+        let prepared = match &body {
+            Body::Here { .. } => prepare(&request, &self.policy, now_seconds),
+            Body::Native { bytes, len } => {
+                match body::native_digests(bytes, *len, &request.headers, max_body).await {
+                    Some(digests) => {
+                        let hashes = BodyHashes::precomputed(*len, digests);
+                        prepare_digested(&request, &hashes, &self.policy, now_seconds)
+                    }
+                    None => {
+                        copied = bytes.to_vec();
+                        let hashes = BodyHashes::new(&copied);
+                        prepare_digested(&request, &hashes, &self.policy, now_seconds)
+                    }
+                }
+            }
+        }
+        .map_err(|err| verification_error(&err))?;
         let now = || self.now_ms();
         // Each candidate's key, or why it could not be had (kept with its JS cause).
         // One decision and at most one key load for all candidates' key ids.
@@ -181,9 +208,8 @@ impl Inner {
                 });
             }
         };
-        let (text, _) = crate::verify::events::check_events(&request.body)
-            .map_err(|err| verification_error(&err))?;
-        Ok(result_object(&verified, text))
+        let events = body::events(&body, &request.body).map_err(|err| verification_error(&err))?;
+        Ok(result_object(&verified, &events))
     }
 
     /// Runs the ECDSA checks in `verify_with`'s order until one succeeds,
@@ -221,6 +247,16 @@ impl Inner {
     }
 }
 
+/// `nativeDigestMinBytes`: a non-negative number; `Infinity` keeps every
+/// body in WebAssembly.
+fn native_digest_min_bytes(options: &JsValue) -> Result<f64> {
+    let name = "nativeDigestMinBytes";
+    match get(options, name).as_f64() {
+        Some(n) if n == f64::INFINITY => Ok(n),
+        _ => convert::number_option(options, name, body::default_native_digest_min_bytes()),
+    }
+}
+
 /// Reads the time-window, label and limit options shared by `WebhookVerifier`
 /// and `inspectDelivery`; also returns `limits.maxJwksBytes`.
 pub(crate) fn read_policy(options: &JsValue) -> Result<(VerifyPolicy, usize)> {
@@ -250,15 +286,10 @@ pub(crate) fn read_policy(options: &JsValue) -> Result<(VerifyPolicy, usize)> {
     Ok((policy, max_jwks_bytes))
 }
 
-/// `body` is the delivery's text, already checked as UTF-8 JSON of the
-/// expected shape by `check_events`.
-fn result_object(verified: &Verified, body: &str) -> JsValue {
+/// `events`: the checked `payload` array (see `body::events`).
+fn result_object(verified: &Verified, events: &JsValue) -> JsValue {
     let result = Object::new();
-    // JSON.parse gives native JS objects fastest.
-    let events = js_sys::JSON::parse(body)
-        .map(|doc| get(&doc, "payload"))
-        .unwrap_or_default();
-    set(&result, "events", &events);
+    set(&result, "events", events);
     set(&result, "keyId", &verified.key_id.as_str().into());
     set(&result, "label", &verified.label.as_str().into());
     set(
@@ -287,9 +318,20 @@ fn result_object(verified: &Verified, body: &str) -> JsValue {
     result.into()
 }
 
-/// Reads `{ method, url, headers, body }`. Headers and a body over their
-/// `limits` are refused before they are copied into WebAssembly memory.
+/// Reads `{ method, url, headers, body }` with the body in WebAssembly
+/// memory. Headers and a body over their `limits` are refused before they
+/// are copied in.
 pub(crate) fn read_request(value: &JsValue, limits: &Limits) -> Result<HttpRequest> {
+    read_request_body(value, limits, f64::INFINITY).map(|(request, _)| request)
+}
+
+/// [`read_request`], where a body of at least `native_min` bytes may stay in
+/// JavaScript (see `body.rs`).
+fn read_request_body(
+    value: &JsValue,
+    limits: &Limits,
+    native_min: f64,
+) -> Result<(HttpRequest, Body)> {
     if !value.is_object() {
         return Err(invalid_argument(
             "verify() takes { method, url, headers, body }",
@@ -304,8 +346,8 @@ pub(crate) fn read_request(value: &JsValue, limits: &Limits) -> Result<HttpReque
         )
     })?;
     let headers = convert::headers(&get(value, "headers"), limits.max_header_bytes)?;
-    let body = convert::body(&get(value, "body"), limits.max_body_bytes)?;
-    HttpRequest::new(&method, &url, headers, body)
+    let (bytes, body) = body::read(&get(value, "body"), limits.max_body_bytes, native_min)?;
+    Ok((HttpRequest::new(&method, &url, headers, bytes)?, body))
 }
 
 /// Reads a WHATWG `Request`. Its body is refused without being read when
@@ -390,10 +432,12 @@ pub fn warm_up() -> Promise {
     let boundary = warm_up_verifier();
     future_to_promise(async move {
         let verified = match boundary {
-            Some((inner, request)) => match read_request(&request, &inner.policy.limits) {
-                Ok(request) => inner.verify(request).await.is_ok(),
-                Err(_) => false,
-            },
+            Some((inner, request)) => {
+                match read_request_body(&request, &inner.policy.limits, f64::INFINITY) {
+                    Ok((request, body)) => inner.verify(request, body).await.is_ok(),
+                    Err(_) => false,
+                }
+            }
             None => false,
         };
         Ok(JsValue::from(verified))

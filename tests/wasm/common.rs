@@ -125,16 +125,37 @@ fn delivery_options(private_jwk: &JsValue) -> JsValue {
     options.into()
 }
 
+/// Registers the package's body helpers (pkg/src/body.js, its `export`s
+/// dropped), as the package's entry files do.
+fn register_body_helpers() {
+    let source = include_str!("../../pkg/src/body.js").replace("export function", "function");
+    let make = js_sys::Function::new_no_args(&format!("{source}\nreturn bodyHelpers();"));
+    upvest_webhooks::wasm::body::register_body_helpers(make.call0(&JsValue::NULL).unwrap());
+}
+
 async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
     JsFuture::from(promise).await
 }
 
 #[wasm_bindgen_test]
 async fn verifier_accepts_a_signed_delivery_and_rejects_a_tampered_one() {
+    // Bodies hashed here, then with the runtime's SHA (WebCrypto).
+    for native_digest_min_bytes in [f64::INFINITY, 0.0] {
+        accepts_a_signed_delivery_and_rejects_a_tampered_one(native_digest_min_bytes).await;
+    }
+}
+
+async fn accepts_a_signed_delivery_and_rejects_a_tampered_one(native_digest_min_bytes: f64) {
+    register_body_helpers();
     let pair = generate_test_key_pair(JsValue::UNDEFINED).unwrap();
     let delivery = sign_test_delivery_js(delivery_options(&get(&pair, "privateJwk"))).unwrap();
     let options = js_sys::Object::new();
     set(&options, "keys", &get(&pair, "jwks"));
+    set(
+        &options,
+        "nativeDigestMinBytes",
+        &native_digest_min_bytes.into(),
+    );
     let verifier = WebhookVerifier::new(options.into()).unwrap();
 
     let result = settle(verifier.verify(delivery.clone())).await.unwrap();
@@ -156,6 +177,24 @@ async fn verifier_accepts_a_signed_delivery_and_rejects_a_tampered_one() {
     assert_eq!(
         get(&error, "name").as_string().as_deref(),
         Some("WebhookVerificationError")
+    );
+    // The same body as bytes.
+    let bytes = js_sys::Object::assign(&js_sys::Object::new(), delivery.unchecked_ref());
+    set(
+        &bytes,
+        "body",
+        &js_sys::Uint8Array::from(body.as_bytes()).into(),
+    );
+    assert!(settle(verifier.verify(bytes.clone().into())).await.is_ok());
+    set(
+        &bytes,
+        "body",
+        &js_sys::Uint8Array::from(body.replace("USER", "USEX").as_bytes()).into(),
+    );
+    let error = settle(verifier.verify(bytes.into())).await.unwrap_err();
+    assert_eq!(
+        get(&error, "code").as_string().as_deref(),
+        Some("ERR_DIGEST_MISMATCH")
     );
 
     // The instance keeps working after failures.

@@ -193,3 +193,98 @@ fn whatever_the_header_shape_the_body_is_hashed_at_most_once_per_algorithm() {
         assert!(verdicts.contains_key(code), "{verdicts:?}");
     }
 }
+
+/// `prepare_digested` with the digests a caller computed for the
+/// algorithms `named_algorithms` lists gives `prepare`'s verdict, whatever
+/// the digest headers say; a digest it was not given fails closed.
+#[test]
+fn digests_computed_elsewhere_give_the_same_verdict() {
+    use crate::http_signature::digest::{Algorithm, BodyHashes, named_algorithms};
+    use sha2::{Digest as _, Sha256, Sha512};
+    let (headers, body) = delivery(3000);
+    let right256 = digest_sha256(&body);
+    let right512 = content_digest_sha512(&body);
+    let wrong256 = digest_sha256(b"other");
+    let variants: Vec<(&str, String)> = vec![
+        ("digest", right256.clone()),
+        ("digest", wrong256.clone()),
+        (
+            "digest",
+            format!(
+                "{right256}, SHA-512={}",
+                STANDARD.encode(Sha512::digest(&body))
+            ),
+        ),
+        (
+            "digest",
+            format!("{right256}, SHA-512={}", STANDARD.encode([0u8; 64])),
+        ),
+        ("digest", format!("{right256}, {right256}")),
+        ("digest", "MD5=abc".to_owned()),
+        ("digest", "SHA-256=not base64!".to_owned()),
+        ("content-digest", right512.clone()),
+        (
+            "content-digest",
+            format!(
+                "{right512}, sha-256=:{}:",
+                STANDARD.encode(Sha256::digest(&body))
+            ),
+        ),
+        ("content-digest", "sha-512=:AAAA:".to_owned()),
+        ("content-digest", "sha-512=(1 2)".to_owned()),
+    ];
+    let mut mismatches = 0;
+    for (name, value) in variants {
+        let mut changed = Headers::new();
+        for (n, v) in &headers {
+            if n.as_str() == "digest" {
+                changed.append(name, value.as_str());
+            } else {
+                changed.append(n, v.as_str());
+            }
+        }
+        let request = HttpRequest::new(
+            "POST",
+            "https://tenant.example/hooks",
+            changed,
+            body.clone(),
+        )
+        .unwrap();
+        let expected =
+            prepare(&request, &VerifyPolicy::default(), NOW).map(|p| p.candidates().len());
+        let named = named_algorithms(
+            request.headers.get("content-digest").as_deref(),
+            request.headers.get("digest").as_deref(),
+        );
+        let digests = named.iter().map(|&algorithm| {
+            let digest = match algorithm {
+                Algorithm::Sha256 => Sha256::digest(&body).to_vec(),
+                Algorithm::Sha512 => Sha512::digest(&body).to_vec(),
+            };
+            (algorithm, digest)
+        });
+        let mut elsewhere = request.clone();
+        elsewhere.body = Vec::new();
+        let hashes = BodyHashes::precomputed(body.len(), digests);
+        let got = prepare_digested(&elsewhere, &hashes, &VerifyPolicy::default(), NOW)
+            .map(|p| p.candidates().len());
+        assert_eq!(
+            got.as_ref().map_err(Error::code),
+            expected.as_ref().map_err(Error::code),
+            "{name}: {value}"
+        );
+        mismatches += usize::from(
+            expected
+                .as_ref()
+                .is_err_and(|e| e.code() == ErrorCode::DigestMismatch),
+        );
+        // Without the digests it needs, the check fails closed.
+        if !named.is_empty() {
+            let none = BodyHashes::precomputed(body.len(), []);
+            let got = prepare_digested(&elsewhere, &none, &VerifyPolicy::default(), NOW);
+            assert!(got.is_err(), "{name}: {value}");
+        }
+    }
+    // (the content-digest variants replace the covered `digest`: component missing)
+    assert_eq!(mismatches, 2);
+}

@@ -1,0 +1,73 @@
+// The delivery body's JavaScript side (src/wasm/body.rs decides the route):
+// the events come from one JSON.parse of the body's text, checked here for
+// Upvest's shape; large bodies are hashed with the runtime's native SHA.
+// Registered into each WebAssembly module by instantiate.js.
+
+const encoder = new TextEncoder();
+// Strict UTF-8, as the core's check: invalid bytes fail, and a BOM is kept
+// (so JSON.parse refuses it, as RFC 8259 allows a parser to).
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The text whose UTF-8 bytes were hashed: a string as is, with any lone
+ * surrogate as U+FFFD (what TextEncoder and the copy into WebAssembly
+ * write); bytes decoded as strict UTF-8, or undefined when they are not.
+ */
+function textOf(body) {
+  if (typeof body === 'string') {
+    if (typeof body.isWellFormed === 'function') return body.isWellFormed() ? body : body.toWellFormed();
+    return decoder.decode(encoder.encode(body));
+  }
+  try {
+    return decoder.decode(body);
+  } catch {
+    return undefined;
+  }
+}
+
+const own = Object.hasOwn;
+const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+const STRING_FIELDS = ['id', 'created_at', 'type', 'webhook_id'];
+
+/**
+ * The events of a delivery body (a string or bytes): `JSON.parse` of its
+ * text, checked to be `{"payload":[{id, created_at, type, object, webhook_id}, …]}`
+ * with the four strings and `object` present (own members; others are
+ * allowed). Returns the `payload` array, or a string saying what is wrong.
+ */
+export function payload(body) {
+  const text = textOf(body);
+  if (text === undefined) return 'it is not valid UTF-8';
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return `it is not JSON: ${err?.message ?? err}`;
+  }
+  if (!isObject(doc)) return 'it is not a JSON object';
+  const events = own(doc, 'payload') ? doc.payload : undefined;
+  if (!Array.isArray(events)) return 'its payload is missing or not an array';
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    if (!isObject(event)) return `event #${i} is not an object`;
+    for (const field of STRING_FIELDS) {
+      if (!own(event, field) || typeof event[field] !== 'string') return `event #${i} has no string ${field}`;
+    }
+    if (!own(event, 'object')) return `event #${i} has no object`;
+  }
+  return events;
+}
+
+/** WebCrypto's SHA (a promise of an ArrayBuffer), where the runtime has it. */
+const webCryptoDigest = globalThis.crypto?.subtle?.digest ? (name, bytes) => globalThis.crypto.subtle.digest(name, bytes) : undefined;
+
+/**
+ * The helpers src/wasm/body.rs calls. `digest(name, bytes)`, for 'SHA-256'
+ * or 'SHA-512', returns the digest's bytes or a promise of them; the Node
+ * entries pass node:crypto's (synchronous), the others get WebCrypto's.
+ * `nativeDigestMinBytes`: the default threshold from which bodies are
+ * hashed with it (measured by `make bench`'s body-size sweep).
+ */
+export function bodyHelpers(digest = webCryptoDigest, nativeDigestMinBytes = undefined) {
+  return { encode: (text) => encoder.encode(text), payload, digest, nativeDigestMinBytes };
+}
