@@ -127,9 +127,10 @@ bench: consumer
 	@node bench/parse-scaling.mjs
 	@node bench/hostile.mjs
 
-## make bench-quick: the same phases with small samples (under a minute), for a smoke test; README untouched
-bench-quick:
-	@BENCH_QUICK=1 $(MAKE) --no-print-directory bench
+## make bench-quick: bench/run.mjs with small samples (under a minute), a smoke test; README untouched
+bench-quick: consumer
+	@scripts/ensure-tools.sh node24
+	@BENCH_QUICK=1 $(WRANGLER_NODE) node bench/run.mjs
 
 clean:
 	rm -rf target/consumer target/npm pkg/dist

@@ -42,9 +42,9 @@ function ints(name, full, quick) {
   });
 }
 
-const PHASES = ['size', 'native', 'node', 'large', 'fresh', 'client', 'memory', 'workerd', 'cold'];
+const PHASES = ['size', 'native', 'node', 'memory', 'large', 'fresh', 'client', 'workerd', 'cold'];
 /** The phases that run once per Node (BENCH_NODES), in a child process under that Node. */
-export const NODE_PHASES = ['node', 'large', 'fresh', 'client', 'memory'];
+export const NODE_PHASES = ['node', 'memory', 'large', 'fresh', 'client'];
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')
   .map((s) => s.trim())
@@ -61,11 +61,11 @@ export const config = Object.freeze({
   // Operations per interleaved batch in Node (candidates alternate batch by batch).
   nodeBatch: int('BENCH_NODE_BATCH', 10, 10),
   // Large deliveries: the largest body of each size (bytes; 1,048,576 is Upvest's max_package_size), and the
-  // timed operations per candidate at 1 MiB (smaller sizes run up to 5× more, ∝ √(1 MiB / size)).
+  // timed operations per candidate at 1 MiB (smaller sizes run up to 4× more, ∝ √(1 MiB / size)).
   largeSizes: ints('BENCH_LARGE_SIZES', [16_384, 65_536, 262_144, 1_048_576], [16_384, 262_144, 1_048_576]),
-  largeOps: int('BENCH_LARGE_OPS', 120, 12),
+  largeOps: int('BENCH_LARGE_OPS', 100, 12),
   // Fresh Node processes per candidate (import + key + first verify).
-  freshRounds: int('BENCH_FRESH_ROUNDS', 24, 4),
+  freshRounds: int('BENCH_FRESH_ROUNDS', 20, 4),
   // The Nodes that run the Node phases: major versions (node_modules/nodeNN/bin/node, or `node` on PATH when it
   // is that major) or paths to a node binary.
   nodes: (process.env.BENCH_NODES ?? '20,24')
@@ -81,7 +81,7 @@ export const config = Object.freeze({
   coldRounds: int('BENCH_COLD_ROUNDS', 24, 4),
   // Memory: verifications (half failing), and a time cap in seconds (0 = none).
   memoryOps: int('BENCH_MEMORY_N', 100_000, 4_000),
-  memorySeconds: int('BENCH_MEMORY_SECONDS', 40, 3),
+  memorySeconds: int('BENCH_MEMORY_SECONDS', 25, 3),
   out: process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(BENCH_DIR, QUICK ? 'results.quick.json' : 'results.json'),
 });
 

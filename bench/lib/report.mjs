@@ -128,7 +128,10 @@ export function report(r) {
     const labels = { verifier: '(a) /verifier', full: '(a′) whole pkg', webcrypto: '(b) WebCrypto' };
     const names = Object.keys(c.candidates);
     const rows = [['step (mean / median)', ...names.flatMap((n) => [`${labels[n]}, cold process`, 'warm process'])]];
-    const line = (label, f) => rows.push([label, ...names.flatMap((n) => [f(n, 'processCold'), f(n, 'processWarm')])]);
+    const line = (label, f) => {
+      const cells = names.flatMap((n) => [f(n, 'processCold'), f(n, 'processWarm')]);
+      if (cells.some((c) => c !== '')) rows.push([label, ...cells]); // script-start rows are empty when not measurable
+    };
     const start = (step) => (n, g) => (g === 'processCold' && c.candidates[n].scriptStartMs?.[step] ? cell(c.candidates[n].scriptStartMs[step]) : '');
     line('script start: compile the .wasm (unique bytes)', start('compile'));
     line('script start: instantiate + error classes', start('instantiate'));
@@ -147,7 +150,7 @@ export function report(r) {
       `Cold start in workerd (${c.rounds} rounds × 3 candidates, each a fresh workerd process; per candidate ${perCandidate} + ${perCandidate} isolates timed inside, ` +
         `the same number from outside. "cold process": the first isolate of the process to run a request; "warm process": a second isolate, which shares V8's compiled wasm. ` +
         `Script-start steps run in every isolate, before any request, and are not billed to a request's CPU time: means over all isolates)\n${table(rows)}\n` +
-        `Clock advances during CPU work in this workerd: ${c.clockAdvancedDuringCpu ? 'yes' : 'no (frozen between I/O)'}; ` +
+        `Clock advances during CPU work in this workerd: in a request ${c.clockAdvancedDuringCpu ? 'yes' : 'no (frozen between I/O)'}, at script start ${c.candidates.verifier?.scriptStartMs ? 'yes' : 'no (so the script-start steps are not reported)'}; ` +
         `resolution 1 ms, so single values are quantized: read the means. Fresh Miniflare start: ${ms(c.miniflareStartupMs.median)} median.` +
         (r.ratios.workerdColdStartToWebcrypto
           ? `\nCold start from outside, cold process, ÷ WebCrypto alone (means): /verifier ${times(r.ratios.workerdColdStartToWebcrypto.mean)}, whole package ${times(r.ratios.workerdColdStartToWebcrypto.fullPackageMean)}.`

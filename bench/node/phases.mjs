@@ -1,4 +1,4 @@
-// The Node phases of `make bench` (node, large, fresh, client, memory) under
+// The Node phases of `make bench` (node, memory, large, fresh, client) under
 // the Node that runs this file. bench/run.mjs starts it once per Node of
 // BENCH_NODES and merges what it writes to BENCH_CHILD_OUT. It can be run
 // on its own, under any Node:
@@ -25,10 +25,17 @@ if (runs('node')) {
   const { benchNodeVerify } = await import('./verify.mjs');
   out.node = await benchNodeVerify({ pkg, verifierPkg, fx, ops: config.nodeOps, warmupOps: config.nodeWarmupOps, batch: config.nodeBatch });
 }
+// Memory before the large deliveries, which grow the wasm memory to hold a 1 MiB body.
+if (runs('memory')) {
+  progress(`memory: ${config.memoryOps} verifications, half failing${config.memorySeconds ? `, at most ${config.memorySeconds} s` : ''}`);
+  const { benchMemory } = await import('./memory.mjs');
+  out.memory = await benchMemory({ pkg, memory, fx, ops: config.memoryOps, seconds: config.memorySeconds });
+  out.memory.wasmMemoryBytes = { atPackageLoad: wasmBytesAtLoad, ...out.memory.wasmMemoryBytes };
+}
 if (runs('large')) {
   const sizes = config.largeSizes.map((bytes) => ({
     bytes,
-    ops: Math.round(config.largeOps * Math.min(5, Math.sqrt(1_048_576 / bytes))),
+    ops: Math.round(config.largeOps * Math.min(4, Math.sqrt(1_048_576 / bytes))),
   }));
   progress(`large deliveries (${sizes.map((s) => `${s.bytes} B × ${s.ops}`).join(', ')}) vs node:crypto SHA-256 + verify + JSON.parse`);
   const { benchLarge } = await import('./large.mjs');
@@ -43,12 +50,6 @@ if (runs('client')) {
   progress(`client: webhooks.list() vs node:crypto sign, ${config.clientOps} calls each`);
   const { benchClient } = await import('./client.mjs');
   out.client = await benchClient({ pkg, ops: config.clientOps, warmupOps: Math.min(100, config.clientOps), batch: config.nodeBatch });
-}
-if (runs('memory')) {
-  progress(`memory: ${config.memoryOps} verifications, half failing${config.memorySeconds ? `, at most ${config.memorySeconds} s` : ''}`);
-  const { benchMemory } = await import('./memory.mjs');
-  out.memory = await benchMemory({ pkg, memory, fx, ops: config.memoryOps, seconds: config.memorySeconds });
-  out.memory.wasmMemoryBytes = { atPackageLoad: wasmBytesAtLoad, ...out.memory.wasmMemoryBytes };
 }
 out.phases = NODE_PHASES.filter(runs);
 out.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
