@@ -47,7 +47,7 @@ export function readmeSection(r) {
     if (big) {
       const s = big.stats;
       rows.push([
-        `Node ${key}: \`verify()\`, ${bytes(big.bodyBytes)} body, string \\| bytes`,
+        `Node ${key}: \`verify()\`, ${big.bodyBytes.toLocaleString('en')}-byte body, string \\| bytes`,
         `${ms(s.verifyString.median)} \\| ${ms(s.verifyBytes.median)}`,
         `${ms(s.fullString.median)} \\| ${ms(s.fullBytes.median)}`,
         `${ms(s.refString.median)} \\| ${ms(s.refBytes.median)} (node:crypto SHA-256 + verify + \`JSON.parse\`)`,

@@ -62,7 +62,7 @@ export const config = Object.freeze({
   nodeBatch: int('BENCH_NODE_BATCH', 10, 10),
   // Large deliveries: the largest body of each size (bytes; 1,048,576 is Upvest's max_package_size), and the
   // timed operations per candidate at 1 MiB (smaller sizes run up to 4× more, ∝ √(1 MiB / size)).
-  largeSizes: ints('BENCH_LARGE_SIZES', [16_384, 65_536, 262_144, 1_048_576], [16_384, 262_144, 1_048_576]),
+  largeSizes: ints('BENCH_LARGE_SIZES', [4_096, 16_384, 65_536, 262_144, 1_048_576], [16_384, 262_144, 1_048_576]),
   largeOps: int('BENCH_LARGE_OPS', 100, 12),
   // Fresh Node processes per candidate (import + key + first verify).
   freshRounds: int('BENCH_FRESH_ROUNDS', 20, 4),

@@ -3,11 +3,12 @@
 // (a) verify() of `upvest-webhooks/verifier` and (a′) of `upvest-webhooks`,
 // each with the body as a string and as bytes (a Buffer), against the
 // reference a user could write with node:crypto alone: SHA-256 of the body
-// compared with the Digest header, ECDSA verify of the base (DER, KeyObject)
-// and JSON.parse of the text (decoded from the bytes with a fatal
-// TextDecoder for the bytes variant, as the verifier checks UTF-8; the string
-// as is for the string variant). The steps alone are timed in the same
-// rotation. Each operation is timed alone; candidates alternate in batches,
+// compared with the Digest header (node:crypto encodes a string body as
+// UTF-8 itself), ECDSA verify of the base (DER, KeyObject) and JSON.parse of
+// the text (decoded from the bytes with a fatal TextDecoder for the bytes
+// variant, as the verifier checks UTF-8; the string as is for the string
+// variant). The steps alone are timed in the same rotation, with WebCrypto's
+// subtle.digest (for a native-digest threshold). Each operation is timed alone; candidates alternate in batches,
 // rotating order.
 
 import { createHash, verify as nodeVerify } from 'node:crypto';
@@ -22,6 +23,7 @@ export const LARGE_CANDIDATES = {
   refString: 'reference, string: SHA-256 + ECDSA verify + JSON.parse',
   refBytes: 'reference, bytes: SHA-256 + ECDSA verify + decode + JSON.parse',
   sha256: '  alone: node:crypto SHA-256 of the bytes',
+  subtleDigest: '  alone: WebCrypto subtle.digest SHA-256 of the bytes',
   jsonParse: '  alone: JSON.parse of the text',
   decode: '  alone: TextDecoder (fatal) of the bytes',
   ecdsa: '  alone: node:crypto ECDSA verify of the base',
@@ -58,6 +60,7 @@ export async function benchLarge({ pkg, verifierPkg, fx, sizes, warmupOps, batch
       refString: () => reference(text, JSON.parse),
       refBytes: () => reference(bodyBytes, (b) => JSON.parse(decoder.decode(b))),
       sha256: () => createHash('sha256').update(bodyBytes).digest(),
+      subtleDigest: () => crypto.subtle.digest('SHA-256', bodyBytes),
       jsonParse: () => JSON.parse(text),
       decode: () => decoder.decode(bodyBytes),
       ecdsa: () => nodeVerify('sha512', base, key, der),
