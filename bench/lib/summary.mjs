@@ -23,7 +23,10 @@ export function issueTable(r) {
   const columns = [...nodeKeys.map((k) => `Node ${k}`), 'workerd'];
   const rows = [];
   const perNode = (f) => nodeKeys.map((k) => f(r.nodes[k]) ?? '–');
-  const add = (label, goal, nodeCells, workerdCell = '') => rows.push({ label, goal, cells: [...nodeCells, workerdCell] });
+  const add = (label, goal, nodeCells, workerdCell = '') => {
+    const cells = [...nodeCells, workerdCell];
+    if (cells.some((c) => c !== '' && c !== '–')) rows.push({ label, goal, cells }); // rows of phases that did not run are left out
+  };
 
   const big = (n) => largest(n.large);
   const mib = nodeKeys.map((k) => big(r.nodes[k])).find(Boolean);
