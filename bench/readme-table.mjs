@@ -132,7 +132,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
       console.error(`README.md's performance tables are not those of ${relative(process.cwd(), file)}: run node bench/readme-table.mjs`);
       process.exit(1);
     }
-    console.log('README.md matches bench/results.json.');
+    console.log(`README.md matches ${relative(process.cwd(), file)}.`);
   } else if (next !== readme) {
     writeFileSync(readmePath, next);
     console.log(`README.md: performance tables rewritten from ${relative(process.cwd(), file)}.`);
