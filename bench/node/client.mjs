@@ -19,14 +19,20 @@ const WEBHOOK = {
   config: { delay: '5s', max_package_size: 10240 },
 };
 
+/** `fetch(input, init)` as `{ url, method, headers }` (lower-case names): the client passes one `Request`. */
+function sent(input, init = {}) {
+  if (input instanceof Request) return { url: input.url, method: input.method, headers: Object.fromEntries(input.headers) };
+  const headers = Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  return { url: String(input), method: init.method ?? 'GET', headers };
+}
+
 /** Rebuilds the quoted (v15) signature base of a signed request from its headers. */
-function quotedBase(url, init) {
-  const headers = Object.fromEntries(Object.entries(init.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+function quotedBase({ url, method, headers }) {
   const params = /^sig1=(.*)$/.exec(headers['signature-input'])[1];
   const components = [.../^\(([^)]*)\)/.exec(params)[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
   const target = new URL(url);
   const value = (name) => {
-    if (name === '@method') return init.method;
+    if (name === '@method') return method;
     if (name === '@path') return target.pathname;
     if (name === '@query') return target.search;
     return headers[name];
@@ -47,12 +53,13 @@ export async function benchClient({ pkg, ops, warmupOps, batch }) {
   const json = { 'content-type': 'application/json' };
   let tokenCalls = 0;
   let lastList;
-  const fetch = async (url, init) => {
-    if (url.endsWith('/auth/token')) {
+  const fetch = async (input, init) => {
+    const request = sent(input, init);
+    if (request.url.endsWith('/auth/token')) {
       tokenCalls++;
       return new Response(tokenBody, { status: 200, headers: json });
     }
-    lastList = { url, init };
+    lastList = request;
     return new Response(listBody, { status: 200, headers: json });
   };
   const upvest = new pkg.UpvestClient({
@@ -67,8 +74,8 @@ export async function benchClient({ pkg, ops, warmupOps, batch }) {
   // First call fetches the token; check the request signature independently.
   const first = await upvest.webhooks.list();
   if (first?.data?.[0]?.id !== WEBHOOK.id) throw new Error('list() returned an unexpected page');
-  const base = Buffer.from(quotedBase(lastList.url, lastList.init), 'utf8');
-  const signature = Buffer.from(/^sig1=:([A-Za-z0-9+/=]+):$/.exec(lastList.init.headers.signature)[1], 'base64');
+  const base = Buffer.from(quotedBase(lastList), 'utf8');
+  const signature = Buffer.from(/^sig1=:([A-Za-z0-9+/=]+):$/.exec(lastList.headers.signature)[1], 'base64');
   const dsaEncoding = signature.length === 132 ? 'ieee-p1363' : 'der';
   if (!nodeVerify('sha512', base, { key: publicKey, dsaEncoding }, signature)) {
     throw new Error('the client signature does not verify over the rebuilt base');
@@ -76,9 +83,9 @@ export async function benchClient({ pkg, ops, warmupOps, batch }) {
 
   // Every call signs afresh (new created/nonce): two calls, two signatures.
   await upvest.webhooks.list();
-  const again = lastList.init.headers.signature;
+  const again = lastList.headers.signature;
   await upvest.webhooks.list();
-  if (lastList.init.headers.signature === again) throw new Error('list() reused a signature');
+  if (lastList.headers.signature === again) throw new Error('list() reused a signature');
 
   // The same-size reference: node:crypto signs that base with a KeyObject made once.
   // `cannedFetch` is the stub alone (what list() spends outside the package besides signing).
