@@ -28,8 +28,10 @@
 import wasmModule from 'bench:wasm';
 import wasmBytes from 'bench:wasm-bytes';
 import { startsWasm } from 'bench:config';
-import { configureRuntime, initSync, registerErrorClasses, warmUp, WebhookVerifier } from 'bench:glue';
-import * as errors from 'upvest-webhooks-raw/src/errors.js';
+import * as glue from 'bench:glue';
+import { instantiation } from 'upvest-webhooks-raw/src/instantiate.js';
+
+const { configureRuntime, warmUp, WebhookVerifier } = glue;
 
 // A fresh compile of the .wasm bytes (unique per isolate, see build.mjs),
 // for its time only: workerd compiles CompiledWasm modules at script start
@@ -39,8 +41,7 @@ const compiled = new WebAssembly.Module(wasmBytes);
 const startup = { compileMs: Date.now() - compileStarted };
 if (startsWasm) {
   let t = Date.now();
-  initSync({ module: wasmModule });
-  registerErrorClasses(errors);
+  instantiation(glue).setupSync(wasmModule); // instantiate, error classes, body helpers
   configureRuntime({ workerd: true }); // as the package's workerd entries do
   startup.instantiateMs = Date.now() - t;
   t = Date.now();
