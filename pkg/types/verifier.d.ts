@@ -99,6 +99,15 @@ export interface WebhookVerifierOptions {
    * back to its own code; `false` always uses its own code.
    */
   webCrypto?: boolean;
+  /**
+   * Bodies of at least this many bytes are hashed with the runtime's SHA
+   * (node:crypto in Node, WebCrypto `subtle.digest` elsewhere) and never
+   * copied into WebAssembly memory (default 4096 in Node, 16384
+   * elsewhere). The verifier still decides which digests the headers name
+   * and compares them; a SHA that fails falls back to its own. `Infinity`
+   * always hashes in WebAssembly.
+   */
+  nativeDigestMinBytes?: number;
   /** Input limits. */
   limits?: VerifierLimits;
 }
