@@ -138,6 +138,30 @@ pub(crate) fn read(
     Ok((bytes, Body::Here { text }))
 }
 
+/// A body read from a stream as `chunks` of `total` bytes (at most the
+/// limit): joined in JavaScript for the native route (the same rule as
+/// [`read`]), else copied into WebAssembly memory, once.
+pub(crate) fn from_chunks(
+    chunks: &[Uint8Array],
+    total: usize,
+    native_min_bytes: f64,
+) -> (Vec<u8>, Body) {
+    let native = helpers().is_some_and(|(_, digest)| digest);
+    if native && total as f64 >= native_min_bytes {
+        let bytes = Uint8Array::new_with_length(total as u32);
+        let mut at = 0;
+        for chunk in chunks {
+            bytes.set(chunk, at);
+            at += chunk.length();
+        }
+        return (Vec::new(), Body::Native { bytes, len: total });
+    }
+    (
+        super::js_io::join_chunks(chunks, total),
+        Body::Here { text: None },
+    )
+}
+
 /// The bytes of an `ArrayBuffer` or of a view (`Uint8Array`, `Buffer`,
 /// `DataView`, …), without copying.
 fn byte_view(value: &JsValue) -> Option<Uint8Array> {

@@ -280,6 +280,33 @@ pub(crate) async fn read_stream(
     deadline: f64,
     signal: Option<&AbortSignal>,
 ) -> Result<Vec<u8>, ReadError> {
+    let (chunks, total) = read_chunks(stream, max, deadline, signal).await?;
+    Ok(join_chunks(&chunks, total))
+}
+
+/// `chunks` of `total` bytes, copied into WebAssembly memory, once, into a
+/// buffer of their exact size.
+pub(crate) fn join_chunks(chunks: &[Uint8Array], total: usize) -> Vec<u8> {
+    let mut body = vec![0; total];
+    let mut start = 0;
+    for chunk in chunks {
+        let end = start + chunk.length() as usize;
+        if let Some(room) = body.get_mut(start..end) {
+            chunk.copy_to(room);
+        }
+        start = end;
+    }
+    body
+}
+
+/// [`read_stream`]'s reading: the chunks, still in JavaScript, and their
+/// total length (at most `max`).
+pub(crate) async fn read_chunks(
+    stream: &JsValue,
+    max: usize,
+    deadline: f64,
+    signal: Option<&AbortSignal>,
+) -> Result<(Vec<Uint8Array>, usize), ReadError> {
     let reader = call_method(stream, "getReader").map_err(ReadError::Failed)?;
     let mut chunks: Vec<Uint8Array> = Vec::new();
     let mut total: usize = 0;
@@ -312,16 +339,7 @@ pub(crate) async fn read_stream(
         }
         chunks.push(chunk);
     }
-    let mut body = vec![0; total];
-    let mut start = 0;
-    for chunk in chunks {
-        let end = start + chunk.length() as usize;
-        if let Some(room) = body.get_mut(start..end) {
-            chunk.copy_to(room);
-        }
-        start = end;
-    }
-    Ok(body)
+    Ok((chunks, total))
 }
 
 /// Cancels a stream reader (the rest of the body is not wanted), waiting a

@@ -68,10 +68,14 @@ impl WebhookVerifier {
     pub fn verify_request(&self, request: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
-            let request = read_fetch_request(&request, &inner.policy.limits)
-                .await
-                .map_err(|err| verification_error(&err))?;
-            inner.verify(request, Body::Here { text: None }).await
+            let (request, body) = read_fetch_request(
+                &request,
+                &inner.policy.limits,
+                inner.native_digest_min_bytes,
+            )
+            .await
+            .map_err(|err| verification_error(&err))?;
+            inner.verify(request, body).await
         })
     }
 }
@@ -353,8 +357,13 @@ fn read_request_body(
 /// Reads a WHATWG `Request`. Its body is refused without being read when
 /// `content-length` announces more than `max_body` bytes; otherwise it is
 /// read chunk by chunk, and reading stops (the stream is cancelled) as soon
-/// as the total passes `max_body`.
-async fn read_fetch_request(value: &JsValue, limits: &Limits) -> Result<HttpRequest> {
+/// as the total passes `max_body`. A body of at least `native_min` bytes
+/// stays in JavaScript (see `body.rs`).
+async fn read_fetch_request(
+    value: &JsValue,
+    limits: &Limits,
+    native_min: f64,
+) -> Result<(HttpRequest, Body)> {
     let max_body = limits.max_body_bytes;
     let url = get(value, "url").as_string();
     let method = get(value, "method").as_string();
@@ -381,10 +390,12 @@ async fn read_fetch_request(value: &JsValue, limits: &Limits) -> Result<HttpRequ
         ));
     }
     let stream = get(value, "body");
-    let body = if stream.is_null() {
-        Vec::new() // a Request without a body (GET, or an empty POST)
+    let (bytes, body) = if stream.is_null() {
+        // a Request without a body (GET, or an empty POST)
+        (Vec::new(), Body::Here { text: None })
     } else if get(&stream, "getReader").is_function() {
-        read_stream(&stream, max_body).await?
+        let (chunks, total) = read_stream(&stream, max_body).await?;
+        body::from_chunks(&chunks, total, native_min)
     } else {
         // Not a WHATWG Request (no body stream): its arrayBuffer(), whose
         // length is checked before it is copied.
@@ -393,15 +404,18 @@ async fn read_fetch_request(value: &JsValue, limits: &Limits) -> Result<HttpRequ
         let buffer = JsFuture::from(Promise::resolve(&reading))
             .await
             .map_err(|_| Error::new(ErrorCode::BodyNotRaw, "reading the request body failed"))?;
-        convert::body(&buffer, max_body)?
+        body::read(&buffer, max_body, native_min)?
     };
-    HttpRequest::new(&method, &url, headers, body)
+    Ok((HttpRequest::new(&method, &url, headers, bytes)?, body))
 }
 
-/// Reads a request's body stream, at most `max_body` bytes (see
-/// [`js_io::read_stream`]: reading stops as soon as the total passes it).
-async fn read_stream(stream: &JsValue, max_body: usize) -> Result<Vec<u8>> {
-    js_io::read_stream(stream, max_body, f64::INFINITY, None)
+/// Reads a request's body stream, at most `max_body` bytes, as chunks (see
+/// [`js_io::read_chunks`]: reading stops as soon as the total passes it).
+async fn read_stream(
+    stream: &JsValue,
+    max_body: usize,
+) -> Result<(Vec<js_sys::Uint8Array>, usize)> {
+    js_io::read_chunks(stream, max_body, f64::INFINITY, None)
         .await
         .map_err(|err| match err {
             ReadError::TooLarge(total) => convert::body_too_large(

@@ -65,6 +65,23 @@ async function sameOnEveryRoute(verifiers, delivery, where) {
       else assert.deepEqual(got, first.got, `${where}: ${route} (${typeof body} body) differs from ${first.route}`);
     }
   }
+  // verifyRequest(): the body read from a stream, joined in JavaScript or copied in.
+  if (/^https?:/.test(delivery.url)) {
+    let request;
+    try {
+      request = () => new Request(delivery.url, { method: delivery.method ?? 'POST', headers: delivery.headers, body: delivery.body });
+      request();
+    } catch {
+      request = undefined; // headers a Request cannot carry
+    }
+    if (request) {
+      const fromStream = await outcome({ verify: (r) => verifiers.wasm.verifyRequest(r) }, request());
+      for (const route of ['native', 'verifier entry, native']) {
+        const got = await outcome({ verify: (r) => verifiers[route].verifyRequest(r) }, request());
+        assert.deepEqual(got, fromStream, `${where}: verifyRequest() on ${route} differs from wasm`);
+      }
+    }
+  }
   return first.got;
 }
 
@@ -196,6 +213,10 @@ test('the core decides: a native SHA that answers wrongly is a mismatch; one tha
     assert.equal(got.code ?? null, code, what);
     assert.deepEqual(calls, ['SHA-256'], `${what}: the one algorithm the digest header names`);
   }
+  // verifyRequest() takes the same route: its streamed body is hashed by the registered SHA too.
+  register((name) => new Uint8Array(name === 'SHA-256' ? 32 : 64));
+  const request = new Request(signed.url, { method: 'POST', headers: signed.headers, body: signed.body });
+  assert.equal((await outcome({ verify: (r) => verifier.verifyRequest(r) }, request)).code, 'ERR_DIGEST_MISMATCH');
   // Under the threshold the native SHA is never asked.
   register(() => assert.fail('asked for a digest under the threshold'));
   assert.ok((await verifierFor(jwksOf(key)).verify(signed)).events);
