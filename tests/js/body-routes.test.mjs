@@ -90,10 +90,12 @@ test(`mutation corpus: one verdict, code and events on both digest routes and bo
   const keys = [generateKeyPair({ kid: 'key-a' }), generateKeyPair({ kid: 'key-b' })];
   const verifiers = routes(jwksOf(...keys));
   let cases = 0;
+  let scenarios = 0;
   let large = 0;
   const codes = new Set();
   while (cases < CASES) {
-    const s = scenario(r, keys);
+    // Every other delivery is large (4 KiB to 1 MiB), past the default thresholds.
+    const s = scenario(r, keys, scenarios++ % 2 ? { size: 4096 + r.int(1 << 20) } : {});
     for (const m of mutations(r, s, keys)) {
       if (cases >= CASES) break;
       cases++;

@@ -131,11 +131,12 @@ function flipBit(bytes, r) {
  * A valid delivery: random body, URL with or without a query, v6 or v15
  * base (v15 with the version header), DER or raw, digest style matching
  * the form. `keys` is `[signing pair, other pair]`; both are in the JWKS.
+ * `size` fixes the body's size (default: `randomSize`).
  */
-export function scenario(r, keys) {
+export function scenario(r, keys, { size: fixedSize } = {}) {
   const form = r.chance(0.5) ? 'v6' : 'v15';
   const encoding = r.chance(0.5) ? 'der' : 'raw';
-  const size = randomSize(r);
+  const size = fixedSize ?? randomSize(r);
   const body = randomBody(r, size);
   const query = r.chance(0.5) ? `?limit=${r.int(100)}&cursor=${crypto.randomUUID()}` : '';
   const url = r.chance(0.8) ? `https://tenant.example/webhooks/upvest${query}` : `/webhooks/upvest${query}`;
