@@ -18,8 +18,13 @@ function textOf(body) {
     if (typeof body.isWellFormed === 'function') return body.isWellFormed() ? body : body.toWellFormed();
     return decoder.decode(encoder.encode(body));
   }
+  return body === undefined ? undefined : decode(body);
+}
+
+/** Bytes as strict UTF-8 text, or undefined when they are not UTF-8. */
+function decode(bytes) {
   try {
-    return decoder.decode(body);
+    return decoder.decode(bytes);
   } catch {
     return undefined;
   }
@@ -30,7 +35,8 @@ const isObject = (value) => value !== null && typeof value === 'object' && !Arra
 const STRING_FIELDS = ['id', 'created_at', 'type', 'webhook_id'];
 
 /**
- * The events of a delivery body (a string or bytes): `JSON.parse` of its
+ * The events of a delivery body (a string, bytes, or undefined for bytes
+ * that were not UTF-8 when decoded): `JSON.parse` of its
  * text, checked to be `{"payload":[{id, created_at, type, object, webhook_id}, …]}`
  * with the four strings and `object` present (own members; others are
  * allowed). Returns the `payload` array, or a string saying what is wrong.
@@ -59,15 +65,17 @@ export function payload(body) {
 }
 
 /** WebCrypto's SHA (a promise of an ArrayBuffer), where the runtime has it. */
-const webCryptoDigest = globalThis.crypto?.subtle?.digest ? (name, bytes) => globalThis.crypto.subtle.digest(name, bytes) : undefined;
+const webCrypto = globalThis.crypto?.subtle?.digest ? { digest: (name, bytes) => globalThis.crypto.subtle.digest(name, bytes), sync: false } : undefined;
 
 /**
- * The helpers src/wasm/body.rs calls. `digest(name, bytes)`, for 'SHA-256'
- * or 'SHA-512', returns the digest's bytes or a promise of them; the Node
- * entries pass node:crypto's (synchronous), the others get WebCrypto's.
- * `nativeDigestMinBytes`: the default threshold from which bodies are
- * hashed with it (measured by `make bench`'s body-size sweep).
+ * The helpers src/wasm/body.rs calls, with the runtime's SHA: `sha` is
+ * `{ digest(name, data), sync, byteLength?, nativeDigestMinBytes? }` for
+ * 'SHA-256' and 'SHA-512'. WebCrypto's (the default) returns a promise and
+ * takes bytes; a `sync` one (node:crypto, the Node entries) answers at once,
+ * takes strings too and measures them with `byteLength`.
+ * `nativeDigestMinBytes`: the default size from which bodies are hashed
+ * with it (measured by `make bench`'s body-size sweep).
  */
-export function bodyHelpers(digest = webCryptoDigest, nativeDigestMinBytes = undefined) {
-  return { encode: (text) => encoder.encode(text), payload, digest, nativeDigestMinBytes };
+export function bodyHelpers(sha = webCrypto) {
+  return { encode: (text) => encoder.encode(text), decode, payload, ...sha };
 }

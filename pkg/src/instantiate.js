@@ -6,24 +6,24 @@ import { bodyHelpers } from './body.js';
 
 /** `setupSync` and `setup` for the module behind `glue` (a glue namespace). */
 export function instantiation({ default: init, initSync, registerErrorClasses, registerBodyHelpers }) {
-  const register = (digest, nativeDigestMinBytes) => {
+  const register = (sha) => {
     registerErrorClasses(errors);
-    registerBodyHelpers(bodyHelpers(digest, nativeDigestMinBytes));
+    registerBodyHelpers(bodyHelpers(sha));
   };
   return {
     /**
      * Synchronous set-up from a WebAssembly.Module or the module's bytes;
-     * `digest` is the runtime's native SHA (default: WebCrypto's), used
-     * from `nativeDigestMinBytes` bytes on (see pkg/src/body.js).
+     * `sha` is the runtime's native SHA (default: WebCrypto's; see
+     * pkg/src/body.js).
      */
-    setupSync(module, { digest, nativeDigestMinBytes } = {}) {
+    setupSync(module, { sha } = {}) {
       initSync({ module });
-      register(digest, nativeDigestMinBytes);
+      register(sha);
     },
     /** Asynchronous set-up; without an argument the .wasm is fetched next to the glue. */
-    async setup(moduleOrPath, { digest, nativeDigestMinBytes } = {}) {
+    async setup(moduleOrPath, { sha } = {}) {
       await init(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
-      register(digest, nativeDigestMinBytes);
+      register(sha);
     },
   };
 }

@@ -1,11 +1,13 @@
-// node:crypto's SHA for src/wasm/body.rs (synchronous: no promise per body).
+// node:crypto's SHA for src/wasm/body.rs: synchronous, no copy, and it
+// hashes a string's UTF-8 bytes without encoding it first.
 import { createHash } from 'node:crypto';
 
 const NAMES = { 'SHA-256': 'sha256', 'SHA-512': 'sha512' };
 
-export function nodeDigest(name, bytes) {
-  return createHash(NAMES[name]).update(bytes).digest();
-}
-
-/** From this size on (bytes), node:crypto hashes the body: synchronous, it wins from a few KiB (bench's sweep). */
-export const NODE_DIGEST_MIN_BYTES = 4096;
+export const nodeSha = {
+  digest: (name, data) => createHash(NAMES[name]).update(data).digest(),
+  sync: true,
+  byteLength: (text) => Buffer.byteLength(text, 'utf8'),
+  // From this size on (bytes): synchronous, it wins from a few KiB (make bench's sweep).
+  nativeDigestMinBytes: 4096,
+};

@@ -39,17 +39,39 @@ extern "C" {
     /// `encode(text)`: the UTF-8 bytes of a string body (lone surrogates as U+FFFD).
     #[wasm_bindgen(method)]
     fn encode(this: &BodyHelpers, text: &JsValue) -> Uint8Array;
-    /// `payload(body)`: the events of a body given as a string or as bytes,
-    /// or a string saying why it is not a delivery body.
+    /// `decode(bytes)`: their text (strict UTF-8), or `undefined`.
+    #[wasm_bindgen(method)]
+    fn decode(this: &BodyHelpers, bytes: &JsValue) -> JsValue;
+    /// `payload(body)`: the events of a body given as a string or as bytes
+    /// (`undefined`: bytes that are not UTF-8), or a string saying why it
+    /// is not a delivery body.
     #[wasm_bindgen(method)]
     fn payload(this: &BodyHelpers, body: &JsValue) -> JsValue;
-    /// `digest(name, bytes)`: a native SHA, synchronous (node:crypto) or a promise (WebCrypto).
+    /// `digest(name, data)`: the runtime's SHA of bytes (or, where `sync`,
+    /// of a string's UTF-8 bytes), as bytes or a promise of them.
     #[wasm_bindgen(method, catch)]
-    fn digest(this: &BodyHelpers, name: &str, bytes: &Uint8Array) -> Result<JsValue, JsValue>;
+    fn digest(this: &BodyHelpers, name: &str, data: &JsValue) -> Result<JsValue, JsValue>;
+    /// `byteLength(text)`: a string's UTF-8 length (where `sync`).
+    #[wasm_bindgen(method, js_name = byteLength)]
+    fn byte_length(this: &BodyHelpers, text: &JsValue) -> f64;
 }
 
-/// The registered helpers and whether they have a native SHA.
-type Registered = (BodyHelpers, bool);
+/// The registered helpers and what their SHA is.
+#[derive(Clone)]
+struct Registered {
+    helpers: BodyHelpers,
+    sha: Sha,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sha {
+    /// None: every body is hashed in WebAssembly.
+    Missing,
+    /// WebCrypto's: a promise, of bytes only.
+    Async,
+    /// node:crypto's: answers at once, hashes strings too (`byteLength` measures them).
+    Sync,
+}
 
 thread_local! {
     static HELPERS: RefCell<Option<Registered>> = const { RefCell::new(None) };
@@ -57,22 +79,33 @@ thread_local! {
 }
 
 /// Called by the package's entry files with `pkg/src/body.js`'s helpers:
-/// `{ encode, payload, digest?, nativeDigestMinBytes? }`, the last the
-/// default threshold for the runtime's SHA (see `NATIVE_DIGEST_MIN_BYTES`).
+/// `{ encode, decode, payload }`, and the runtime's SHA as `digest`,
+/// `sync` (with `byteLength`) and `nativeDigestMinBytes`, the default
+/// threshold for it (see `NATIVE_DIGEST_MIN_BYTES`).
 #[wasm_bindgen(js_name = registerBodyHelpers)]
 pub fn register_body_helpers(helpers: JsValue) {
-    let native_digest = get(&helpers, "digest").is_function();
+    let has = |name: &str| get(&helpers, name).is_function();
+    let sha = match (
+        has("digest"),
+        get(&helpers, "sync").is_truthy() && has("byteLength"),
+    ) {
+        (false, _) => Sha::Missing,
+        (true, false) => Sha::Async,
+        (true, true) => Sha::Sync,
+    };
     let min_bytes = get(&helpers, "nativeDigestMinBytes")
         .as_f64()
         .filter(|n| *n >= 0.0)
         .unwrap_or(NATIVE_DIGEST_MIN_BYTES);
-    let helpers = (get(&helpers, "payload").is_function() && get(&helpers, "encode").is_function())
-        .then(|| (helpers.unchecked_into::<BodyHelpers>(), native_digest));
-    HELPERS.with(|slot| *slot.borrow_mut() = helpers);
+    let registered = (has("payload") && has("encode") && has("decode")).then(|| Registered {
+        helpers: helpers.unchecked_into(),
+        sha,
+    });
+    HELPERS.with(|slot| *slot.borrow_mut() = registered);
     DEFAULT_MIN_BYTES.with(|slot| *slot.borrow_mut() = min_bytes);
 }
 
-fn helpers() -> Option<Registered> {
+fn registered() -> Option<Registered> {
     HELPERS.with(|slot| slot.borrow().clone())
 }
 
@@ -92,45 +125,52 @@ pub(crate) enum Body {
     /// In WebAssembly memory (the request's `body`); `text` is the body
     /// when it was given as a string (the helpers parse it as is).
     Here { text: Option<JsValue> },
-    /// A snapshot of the bytes, kept in JavaScript (the request's `body` is empty).
-    Native { bytes: Uint8Array, len: usize },
+    /// Kept in JavaScript (the request's `body` is empty): its length, the
+    /// digests its headers name, `bytes` (a snapshot, where the SHA is
+    /// asynchronous: the fallback's input) and `text`, what
+    /// [`events`] parses (a string, those bytes, or the text decoded
+    /// when the body was read).
+    Native {
+        len: usize,
+        digests: Vec<(Algorithm, Digest)>,
+        bytes: Option<Uint8Array>,
+        text: JsValue,
+    },
+}
+
+/// A native digest, as the body was read.
+pub(crate) enum Digest {
+    Ready(Vec<u8>),
+    /// WebCrypto's promise, started when the body was read.
+    Pending(JsValue),
+    Failed,
 }
 
 /// Reads a raw body as [`convert::body`] does (same refusals, same limit
 /// checks before anything is copied or encoded), taking the native route
 /// when it is at least `native_min_bytes` long and the runtime has the
-/// helpers and a native SHA. Returns the bytes to put in the request (empty
-/// for the native route) and how the body is held.
+/// helpers and a native SHA; `headers` name the digests to make. Returns
+/// the bytes to put in the request (empty for the native route) and how
+/// the body is held. Everything the verdict depends on is taken now: the
+/// caller's bytes may change once `verify()` has returned.
 pub(crate) fn read(
     value: &JsValue,
+    headers: &Headers,
     max_bytes: usize,
     native_min_bytes: f64,
 ) -> Result<(Vec<u8>, Body)> {
-    let native = helpers()
-        .filter(|(_, digest)| *digest)
-        .map(|(helpers, _)| helpers);
-    if let Some(helpers) = native {
-        if let Some(text) = value.dyn_ref::<JsString>() {
-            let units = f64::from(text.length());
+    if let Some(registered) = registered().filter(|r| r.sha != Sha::Missing) {
+        let size = match value.dyn_ref::<JsString>() {
             // A string of n UTF-16 code units has at least n UTF-8 bytes.
-            if units >= native_min_bytes && units <= max_bytes as f64 {
-                let bytes = helpers.encode(value);
-                let len = bytes.length() as usize;
-                return Ok((Vec::new(), Body::Native { bytes, len }));
-            }
-        } else if let Some(view) = byte_view(value)
-            && f64::from(view.length()) >= native_min_bytes
-            && view.length() as usize <= max_bytes
+            Some(text) => Some((f64::from(text.length()), value.clone())),
+            None => byte_view(value).map(|view| (f64::from(view.length()), view.into())),
+        };
+        if let Some((size, data)) = size
+            && size >= native_min_bytes
+            && size <= max_bytes as f64
+            && let Some(body) = native(&registered, &data, false, headers, max_bytes)
         {
-            // A copy: the caller's buffer could change while the digest is awaited.
-            let len = view.length() as usize;
-            return Ok((
-                Vec::new(),
-                Body::Native {
-                    bytes: view.slice(0, view.length()),
-                    len,
-                },
-            ));
+            return Ok((Vec::new(), body));
         }
     }
     let bytes = convert::body(value, max_bytes)?;
@@ -144,22 +184,103 @@ pub(crate) fn read(
 pub(crate) fn from_chunks(
     chunks: &[Uint8Array],
     total: usize,
+    headers: &Headers,
     native_min_bytes: f64,
 ) -> (Vec<u8>, Body) {
-    let native = helpers().is_some_and(|(_, digest)| digest);
-    if native && total as f64 >= native_min_bytes {
+    if let Some(registered) = registered().filter(|r| r.sha != Sha::Missing)
+        && total as f64 >= native_min_bytes
+    {
         let bytes = Uint8Array::new_with_length(total as u32);
         let mut at = 0;
         for chunk in chunks {
             bytes.set(chunk, at);
             at += chunk.length();
         }
-        return (Vec::new(), Body::Native { bytes, len: total });
+        if let Some(body) = native(&registered, &bytes.into(), true, headers, total) {
+            return (Vec::new(), body);
+        }
     }
     (
         super::js_io::join_chunks(chunks, total),
         Body::Here { text: None },
     )
+}
+
+/// The native route for `data`, a string or a `Uint8Array` (`own`: one
+/// nobody else holds). `None` when a synchronous SHA failed: the caller
+/// copies the body into WebAssembly instead. No digest is made for a body
+/// over `max_bytes`: the core refuses it before comparing any.
+fn native(
+    Registered { helpers, sha }: &Registered,
+    data: &JsValue,
+    own: bool,
+    headers: &Headers,
+    max_bytes: usize,
+) -> Option<Body> {
+    let named = named_algorithms(
+        headers.get("content-digest").as_deref(),
+        headers.get("digest").as_deref(),
+    );
+    let is_string = data.is_string();
+    if *sha == Sha::Sync {
+        // node:crypto hashes the string or the caller's bytes as they are now.
+        let len = if is_string {
+            helpers.byte_length(data) as usize
+        } else {
+            data.unchecked_ref::<Uint8Array>().length() as usize
+        };
+        let mut digests = Vec::new();
+        if len <= max_bytes {
+            for algorithm in named {
+                let answer = helpers.digest(algorithm.name(), data).ok()?;
+                digests.push((algorithm, Digest::Ready(digest_bytes(&answer)?)));
+            }
+        }
+        // The text now, unless the bytes cannot change.
+        let text = if is_string || own {
+            data.clone()
+        } else {
+            helpers.decode(data)
+        };
+        return Some(Body::Native {
+            len,
+            digests,
+            bytes: None,
+            text,
+        });
+    }
+    // WebCrypto hashes a snapshot, asynchronously: started now, awaited later.
+    let bytes: Uint8Array = if is_string {
+        helpers.encode(data)
+    } else if own {
+        data.clone().unchecked_into()
+    } else {
+        let view = data.unchecked_ref::<Uint8Array>();
+        view.slice(0, view.length())
+    };
+    let len = bytes.length() as usize;
+    let digests = if len <= max_bytes {
+        named
+            .into_iter()
+            .map(|algorithm| {
+                let started = helpers.digest(algorithm.name(), &bytes);
+                (algorithm, started.map_or(Digest::Failed, Digest::Pending))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let text = if is_string {
+        data.clone()
+    } else {
+        bytes.clone().into()
+    };
+    Some(Body::Native {
+        len,
+        digests,
+        bytes: Some(bytes),
+        text,
+    })
 }
 
 /// The bytes of an `ArrayBuffer` or of a view (`Uint8Array`, `Buffer`,
@@ -180,39 +301,35 @@ fn byte_view(value: &JsValue) -> Option<Uint8Array> {
     ))
 }
 
-/// The digests of a native-route body that `headers` name (for
-/// [`BodyHashes::precomputed`](crate::http_signature::digest::BodyHashes::precomputed)), computed by the runtime's SHA; `None` if
-/// it failed (then the caller hashes a copy in WebAssembly). None are
-/// computed for a body over `max_bytes`: the core refuses it before any
-/// digest is compared.
-pub(crate) async fn native_digests(
-    bytes: &Uint8Array,
-    len: usize,
-    headers: &Headers,
-    max_bytes: usize,
-) -> Option<Vec<(Algorithm, Vec<u8>)>> {
-    if len > max_bytes {
-        return Some(Vec::new());
-    }
-    let named = named_algorithms(
-        headers.get("content-digest").as_deref(),
-        headers.get("digest").as_deref(),
-    );
-    let mut digests = Vec::with_capacity(named.len());
-    for algorithm in named {
-        digests.push((algorithm, native_digest(bytes, algorithm).await?));
-    }
-    Some(digests)
+/// A SHA's answer as bytes (a promise is not an answer here).
+fn digest_bytes(answer: &JsValue) -> Option<Vec<u8>> {
+    byte_view(answer).map(|digest| digest.to_vec())
 }
 
-async fn native_digest(bytes: &Uint8Array, algorithm: Algorithm) -> Option<Vec<u8>> {
-    let (helpers, _) = helpers()?;
-    let answer = helpers.digest(algorithm.name(), bytes).ok()?;
-    let answer = match answer.dyn_ref::<Promise>() {
-        Some(promise) => JsFuture::from(promise.clone()).await.ok()?,
-        None => answer,
-    };
-    byte_view(&answer).map(|digest| digest.to_vec())
+/// The native digests of a body read as [`Body::Native`], awaited where
+/// pending; `None` if any failed (then the caller hashes `bytes` in
+/// WebAssembly).
+pub(crate) async fn native_digests(
+    digests: &[(Algorithm, Digest)],
+) -> Option<Vec<(Algorithm, Vec<u8>)>> {
+    let mut done = Vec::with_capacity(digests.len());
+    let mut failed = false;
+    // Every promise is awaited, so none is left rejected and unhandled.
+    for (algorithm, digest) in digests {
+        let bytes = match digest {
+            Digest::Ready(bytes) => Some(bytes.clone()),
+            Digest::Pending(promise) => match JsFuture::from(Promise::resolve(promise)).await {
+                Ok(answer) => digest_bytes(&answer),
+                Err(_) => None,
+            },
+            Digest::Failed => None,
+        };
+        match bytes {
+            Some(bytes) => done.push((*algorithm, bytes)),
+            None => failed = true,
+        }
+    }
+    (!failed).then_some(done)
 }
 
 /// The delivery's events, from the body as read: `JSON.parse` of its text,
@@ -227,14 +344,14 @@ pub(crate) fn events(body: &Body, bytes: &[u8]) -> Result<JsValue> {
             ),
         )
     };
-    let Some((helpers, _)) = helpers() else {
+    let Some(Registered { helpers, .. }) = registered() else {
         return Err(Error::new(
             ErrorCode::InvalidArgument,
             "the WebAssembly module was set up without the package's body helpers: import upvest-webhooks or upvest-webhooks/verifier, not the module's glue",
         ));
     };
     let answer = match body {
-        Body::Native { bytes, .. } => helpers.payload(bytes),
+        Body::Native { text, .. } => helpers.payload(text),
         Body::Here { text: Some(text) } => helpers.payload(text),
         Body::Here { text: None } => {
             let text = std::str::from_utf8(bytes).map_err(|e| {

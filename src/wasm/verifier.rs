@@ -153,22 +153,25 @@ impl Inner {
             )
         };
         let now_seconds = (self.now_ms() / 1000.0).floor() as i64;
-        let max_body = self.policy.limits.max_body_bytes;
         let copied; // the native route's bytes, when its SHA failed
         let prepared = match &body {
             Body::Here { .. } => prepare(&request, &self.policy, now_seconds),
-            Body::Native { bytes, len } => {
-                match body::native_digests(bytes, *len, &request.headers, max_body).await {
-                    Some(digests) => {
-                        let hashes = BodyHashes::precomputed(*len, digests);
-                        prepare_digested(&request, &hashes, &self.policy, now_seconds)
-                    }
-                    None => {
+            Body::Native {
+                len,
+                digests,
+                bytes,
+                ..
+            } => {
+                let hashes = match (body::native_digests(digests).await, bytes) {
+                    (Some(digests), _) => BodyHashes::precomputed(*len, digests),
+                    (None, Some(bytes)) => {
                         copied = bytes.to_vec();
-                        let hashes = BodyHashes::new(&copied);
-                        prepare_digested(&request, &hashes, &self.policy, now_seconds)
+                        BodyHashes::new(&copied)
                     }
-                }
+                    // (a synchronous SHA that fails sends the body into WebAssembly when it is read)
+                    (None, None) => BodyHashes::precomputed(*len, []),
+                };
+                prepare_digested(&request, &hashes, &self.policy, now_seconds)
             }
         }
         .map_err(|err| verification_error(&err))?;
@@ -350,7 +353,12 @@ fn read_request_body(
         )
     })?;
     let headers = convert::headers(&get(value, "headers"), limits.max_header_bytes)?;
-    let (bytes, body) = body::read(&get(value, "body"), limits.max_body_bytes, native_min)?;
+    let (bytes, body) = body::read(
+        &get(value, "body"),
+        &headers,
+        limits.max_body_bytes,
+        native_min,
+    )?;
     Ok((HttpRequest::new(&method, &url, headers, bytes)?, body))
 }
 
@@ -395,7 +403,7 @@ async fn read_fetch_request(
         (Vec::new(), Body::Here { text: None })
     } else if get(&stream, "getReader").is_function() {
         let (chunks, total) = read_stream(&stream, max_body).await?;
-        body::from_chunks(&chunks, total, native_min)
+        body::from_chunks(&chunks, total, &headers, native_min)
     } else {
         // Not a WHATWG Request (no body stream): its arrayBuffer(), whose
         // length is checked before it is copied.
@@ -404,7 +412,7 @@ async fn read_fetch_request(
         let buffer = JsFuture::from(Promise::resolve(&reading))
             .await
             .map_err(|_| Error::new(ErrorCode::BodyNotRaw, "reading the request body failed"))?;
-        body::read(&buffer, max_body, native_min)?
+        body::read(&buffer, &headers, max_body, native_min)?
     };
     Ok((HttpRequest::new(&method, &url, headers, bytes)?, body))
 }

@@ -24,7 +24,7 @@ const verifierEntry = await importFromConsumer('upvest-webhooks/verifier');
 const installed = `${realpathSync(`${consumerDir}node_modules/upvest-webhooks`)}/`;
 const glue = await import(pathToFileURL(`${installed}dist/wasm/upvest_webhooks.js`).href);
 const { bodyHelpers } = await import(pathToFileURL(`${installed}src/body.js`).href);
-const { NODE_DIGEST_MIN_BYTES, nodeDigest } = await import(pathToFileURL(`${installed}src/node-digest.js`).href);
+const { nodeSha } = await import(pathToFileURL(`${installed}src/node-digest.js`).href);
 
 /** The outcome of one verification: `{ code }` or `{ events }`. */
 async function outcome(verifier, delivery) {
@@ -100,7 +100,7 @@ test(`mutation corpus: one verdict, code and events on both digest routes and bo
       if (cases >= CASES) break;
       cases++;
       const delivery = asInput(m.delivery);
-      if (Buffer.byteLength(delivery.body) >= NODE_DIGEST_MIN_BYTES) large++;
+      if (Buffer.byteLength(delivery.body) >= nodeSha.nativeDigestMinBytes) large++;
       const got = await sameOnEveryRoute(verifiers, delivery, `${m.cls} (case ${cases})`);
       codes.add(got.code ?? 'accepted');
     }
@@ -188,46 +188,72 @@ test('a string body with a lone surrogate is the bytes it encodes to (U+FFFD), i
   }
 });
 
-test('the core decides: a native SHA that answers wrongly is a mismatch; one that fails or is async falls back or is awaited', async (t) => {
+test('the core decides: a native SHA that answers wrongly is a mismatch; one that fails falls back; sync or async, string or bytes', async (t) => {
   const key = generateKeyPair({ kid: 'k' });
   const signed = asInput(signRequest({ key, body: `{"payload":[${EVENT}]}` }));
   const verifier = new pkg.WebhookVerifier({ keys: jwksOf(key), now: () => NOW_MS, nativeDigestMinBytes: 0 });
-  const register = (digest) => glue.registerBodyHelpers(bodyHelpers(digest));
-  t.after(() => glue.registerBodyHelpers(bodyHelpers(nodeDigest, NODE_DIGEST_MIN_BYTES)));
+  t.after(() => glue.registerBodyHelpers(bodyHelpers(nodeSha)));
   const calls = [];
+  const register = (digest, sync) =>
+    glue.registerBodyHelpers(
+      bodyHelpers({
+        ...(sync ? nodeSha : { sync: false }),
+        digest: (name, data) => {
+          calls.push(name);
+          return digest(name, data);
+        },
+      }),
+    );
+  const zeros = (name) => new Uint8Array(name === 'SHA-256' ? 32 : 64);
   const cases = [
-    ['node:crypto', nodeDigest, null],
-    ['all zeros', (name) => new Uint8Array(name === 'SHA-256' ? 32 : 64), 'ERR_DIGEST_MISMATCH'],
-    ['too short', () => new Uint8Array(16), 'ERR_DIGEST_MISMATCH'],
-    ['another body', (name, bytes) => nodeDigest(name, Buffer.concat([bytes, Buffer.from(' ')])), 'ERR_DIGEST_MISMATCH'],
-    ['throws (falls back to WebAssembly)', () => { throw new Error('no SHA here'); }, null],
-    ['not bytes (falls back)', () => 'digest', null],
-    ['a promise (WebCrypto)', (name, bytes) => crypto.subtle.digest(name, bytes), null],
-    ['a rejected promise (falls back)', () => Promise.reject(new Error('no')), null],
+    ['node:crypto', nodeSha.digest, true, null],
+    ['WebCrypto', (name, bytes) => crypto.subtle.digest(name, bytes), false, null],
+    ['all zeros', zeros, true, 'ERR_DIGEST_MISMATCH'],
+    ['all zeros, async', async (name) => zeros(name), false, 'ERR_DIGEST_MISMATCH'],
+    ['too short', () => new Uint8Array(16), true, 'ERR_DIGEST_MISMATCH'],
+    ['another body', (name, data) => nodeSha.digest(name, Buffer.concat([Buffer.from(data), Buffer.from(' ')])), true, 'ERR_DIGEST_MISMATCH'],
+    ['throws (falls back to WebAssembly)', () => { throw new Error('no SHA here'); }, true, null],
+    ['throws, async (falls back)', () => { throw new Error('no SHA here'); }, false, null],
+    ['not bytes (falls back)', () => 'digest', true, null],
+    ['a promise where an answer was due (falls back)', (name, data) => Promise.resolve(nodeSha.digest(name, data)), true, null],
+    ['a rejected promise (falls back)', () => Promise.reject(new Error('no')), false, null],
   ];
-  for (const [what, digest, code] of cases) {
-    register((name, bytes) => {
-      calls.push(name);
-      return digest(name, bytes);
-    });
-    calls.length = 0;
-    const got = await outcome(verifier, signed);
-    assert.equal(got.code ?? null, code, what);
-    assert.deepEqual(calls, ['SHA-256'], `${what}: the one algorithm the digest header names`);
+  for (const [what, digest, sync, code] of cases) {
+    for (const body of [signed.body, Buffer.from(signed.body)]) {
+      register(digest, sync);
+      calls.length = 0;
+      const got = await outcome(verifier, { ...signed, body });
+      assert.equal(got.code ?? null, code, `${what}, ${typeof body} body`);
+      assert.deepEqual(calls, ['SHA-256'], `${what}: the one algorithm the digest header names`);
+    }
   }
   // verifyRequest() takes the same route: its streamed body is hashed by the registered SHA too.
-  register((name) => new Uint8Array(name === 'SHA-256' ? 32 : 64));
-  const request = new Request(signed.url, { method: 'POST', headers: signed.headers, body: signed.body });
-  assert.equal((await outcome({ verify: (r) => verifier.verifyRequest(r) }, request)).code, 'ERR_DIGEST_MISMATCH');
+  for (const sync of [true, false]) {
+    register(zeros, sync);
+    const request = new Request(signed.url, { method: 'POST', headers: signed.headers, body: signed.body });
+    assert.equal((await outcome({ verify: (r) => verifier.verifyRequest(r) }, request)).code, 'ERR_DIGEST_MISMATCH');
+  }
   // Under the threshold the native SHA is never asked.
-  register(() => assert.fail('asked for a digest under the threshold'));
-  assert.ok((await verifierFor(jwksOf(key)).verify(signed)).events);
+  register(() => assert.fail('asked for a digest under the threshold'), true);
+  assert.ok((await verifierFor(jwksOf(key), { nativeDigestMinBytes: 1e6 }).verify(signed)).events);
+});
+
+test('bytes changed after verify() returned do not change the verdict', async () => {
+  const key = generateKeyPair({ kid: 'k' });
+  const signed = asInput(signRequest({ key, body: `{"payload":[${EVENT}]}` }));
+  for (const [route, verifier] of Object.entries(routes(jwksOf(key)))) {
+    const bytes = Buffer.from(signed.body);
+    const verifying = verifier.verify({ ...signed, body: bytes });
+    bytes.fill(0x20);
+    const { events } = await verifying;
+    assert.equal(events[0].id, 'e1', route);
+  }
 });
 
 test('without the body helpers no delivery verifies (the bare glue fails closed)', async (t) => {
   const key = generateKeyPair({ kid: 'k' });
   const signed = asInput(signRequest({ key, body: `{"payload":[${EVENT}]}` }));
-  t.after(() => glue.registerBodyHelpers(bodyHelpers(nodeDigest, NODE_DIGEST_MIN_BYTES)));
+  t.after(() => glue.registerBodyHelpers(bodyHelpers(nodeSha)));
   glue.registerBodyHelpers({});
   const got = await outcome(verifierFor(jwksOf(key)), signed);
   assert.equal(got.code, 'ERR_INVALID_ARGUMENT');
