@@ -233,9 +233,8 @@ impl Inner {
             let valid = if self.webcrypto.wants(attempt.key) {
                 let answer = self
                     .webcrypto
-                    .verify(attempt.key, attempt.message, attempt.signature)
+                    .verify_and_precompute(attempt.key, attempt.message, attempt.signature)
                     .await;
-                self.webcrypto.precompute_slice(attempt.key);
                 match answer {
                     Some(valid) => valid,
                     None => {

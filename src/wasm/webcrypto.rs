@@ -5,7 +5,8 @@
 //! verification. WebCrypto's ECDSA is native and warm from the start. So,
 //! while a key's tables are not complete, its signatures are checked with
 //! `crypto.subtle.verify` and each verification does a slice of the table
-//! work (`VerificationKey::precompute`). Once the tables are complete, the
+//! work (`VerificationKey::precompute`), while WebCrypto's answer is pending
+//! (Node checks it on its thread pool). Once the tables are complete, the
 //! WebAssembly path (faster than WebCrypto when warm) takes over.
 //!
 //! WebCrypto's answer stands only as given: any error (no `crypto.subtle`,
@@ -69,7 +70,39 @@ impl WebCrypto {
         message: &[u8],
         signature: &EcdsaSignature,
     ) -> Option<bool> {
-        let outcome = self.try_verify(key, message, signature).await;
+        self.verify_while(key, message, signature, || ()).await
+    }
+
+    /// [`verify`](Self::verify), doing a slice of `key`'s table work
+    /// ([`precompute_slice`](Self::precompute_slice)) while WebCrypto's
+    /// answer is pending: the runtime checks the signature off the main
+    /// thread (Node's thread pool), so the slice costs the verification
+    /// little or nothing. The slice is done whatever the outcome.
+    pub async fn verify_and_precompute(
+        &self,
+        key: &VerificationKey,
+        message: &[u8],
+        signature: &EcdsaSignature,
+    ) -> Option<bool> {
+        let sliced = Cell::new(false);
+        let slice = || {
+            if !sliced.replace(true) {
+                self.precompute_slice(key);
+            }
+        };
+        let outcome = self.verify_while(key, message, signature, slice).await;
+        slice(); // when WebCrypto failed before its answer was pending
+        outcome
+    }
+
+    async fn verify_while(
+        &self,
+        key: &VerificationKey,
+        message: &[u8],
+        signature: &EcdsaSignature,
+        meanwhile: impl FnOnce(),
+    ) -> Option<bool> {
+        let outcome = self.try_verify(key, message, signature, meanwhile).await;
         if outcome.is_none() {
             self.failed.set(true);
         }
@@ -93,11 +126,14 @@ impl WebCrypto {
         }
     }
 
+    /// Runs `meanwhile` once `crypto.subtle.verify` has been called, before
+    /// its answer is awaited (not at all if WebCrypto failed before that).
     async fn try_verify(
         &self,
         key: &VerificationKey,
         message: &[u8],
         signature: &EcdsaSignature,
+        meanwhile: impl FnOnce(),
     ) -> Option<bool> {
         let subtle = self.subtle.as_ref()?;
         let crypto_key = self.crypto_key(subtle, key).await?;
@@ -107,7 +143,9 @@ impl WebCrypto {
         let raw = Uint8Array::from(signature.to_raw().as_slice());
         let data = Uint8Array::from(message);
         let args = Array::of4(&algorithm, &crypto_key, &raw, &data);
-        let result = call(subtle, "verify", &args).await?;
+        let pending = start(subtle, "verify", &args)?;
+        meanwhile();
+        let result = pending.await.ok()?;
         result.as_bool()
     }
 
@@ -144,9 +182,13 @@ impl WebCrypto {
 
 /// `await subtle[method](...args)`, `None` on any exception or rejection.
 async fn call(subtle: &Object, method: &str, args: &Array) -> Option<JsValue> {
+    start(subtle, method, args)?.await.ok()
+}
+
+/// Calls `subtle[method](...args)` now; its answer is the returned future.
+/// `None` if it threw.
+fn start(subtle: &Object, method: &str, args: &Array) -> Option<JsFuture> {
     let function = get(subtle, method).dyn_into::<Function>().ok()?;
     let promise = function.apply(subtle, args).ok()?;
-    JsFuture::from(js_sys::Promise::resolve(&promise))
-        .await
-        .ok()
+    Some(JsFuture::from(js_sys::Promise::resolve(&promise)))
 }
