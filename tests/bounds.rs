@@ -1,6 +1,9 @@
 //! Bounds and redaction: every input limit gives `ERR_LIMIT_EXCEEDED` with a
-//! message naming the option; parsers stay linear on large hostile input;
-//! `Debug` of key and token types never shows secret material.
+//! message naming the option; hostile shapes within the limits still parse;
+//! `Debug` of key and token types never shows secret material. The work
+//! bounds are counted in tests/work.rs (bytes allocated, never time); parse
+//! time against input size is measured by `make bench`
+//! (bench/parse-scaling.mjs, bench/hostile.mjs).
 
 #![allow(
     clippy::unwrap_used,
@@ -8,46 +11,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-
-use std::time::{Duration, Instant};
-use upvest_webhooks::KeySet;
-
-/// A JWKS of `n` entries with distinct kids and nothing else (each is
-/// skipped as unusable, so only the set bookkeeping costs time).
-fn jwks_with_kids(n: usize) -> Vec<u8> {
-    let keys: Vec<String> = (0..n).map(|i| format!("{{\"kid\":\"{i:08}\"}}")).collect();
-    format!("{{\"keys\":[{}]}}", keys.join(",")).into_bytes()
-}
-
-/// The result of `f` and its fastest of three runs: the minimum is the
-/// figure least disturbed by other work on a busy 2-core machine.
-fn time<T>(mut f: impl FnMut() -> T) -> (T, Duration) {
-    let mut best = Duration::MAX;
-    let mut out = None;
-    for _ in 0..3 {
-        let start = Instant::now();
-        out = Some(f());
-        best = best.min(start.elapsed());
-    }
-    (out.expect("ran three times"), best)
-}
-
-#[test]
-fn jwks_parsing_is_linear_in_the_number_of_keys() {
-    // 1 MiB (the default limits.maxJwksBytes) holds about 55 000 such entries.
-    let small = jwks_with_kids(6_000);
-    let large = jwks_with_kids(48_000);
-    assert!(large.len() <= 1024 * 1024);
-    let (_, t_small) = time(|| KeySet::from_json(&small).unwrap());
-    let (set, t_large) = time(|| KeySet::from_json(&large).unwrap());
-    assert!(set.contains("00047999"));
-    eprintln!("JWKS kids: 6 000 in {t_small:?}, 48 000 in {t_large:?}");
-    // 8x the input: linear is ~8x, quadratic ~64x. Allow generous noise.
-    assert!(
-        t_large < t_small * 24 + Duration::from_millis(50),
-        "8x keys took {t_large:?} vs {t_small:?}: super-linear"
-    );
-}
 
 // ---------------------------------------------------------------------------
 // Limits
@@ -158,41 +121,22 @@ fn each_limit_gives_limit_exceeded_naming_its_setting() {
 }
 
 #[test]
-fn default_limits_refuse_oversized_input_before_parsing_it() {
-    let huge_header = "a".repeat(64 * 1024 + 1);
-    let request = signed_request(b"{}", &[("x-padding", huge_header)]);
-    let (err, took) = time(|| prepare(&request, &VerifyPolicy::default(), NOW).unwrap_err());
-    assert_eq!(err.code(), ErrorCode::LimitExceeded);
-    assert!(took < Duration::from_millis(200), "{took:?}");
-
-    let big_body = vec![b' '; 8 * 1024 * 1024 + 1];
-    let request = signed_request(&big_body, &[]);
-    let err = prepare(&request, &VerifyPolicy::default(), NOW).unwrap_err();
-    assert_eq!(err.code(), ErrorCode::LimitExceeded);
-    assert!(err.message().contains("8388609"), "{err}");
-}
-
-#[test]
 fn the_limits_hold_for_many_tiny_headers_and_many_signature_members() {
     // 20 000 one-byte headers stay within 64 KiB and must not make base
     // construction (a header lookup per covered component) slow.
     let many: Vec<(&str, String)> = (0..20_000).map(|_| ("x", String::new())).collect();
     let request = signed_request(b"{}", &many);
-    let (result, took) = time(|| prepare(&request, &VerifyPolicy::default(), NOW));
-    result.unwrap();
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    prepare(&request, &VerifyPolicy::default(), NOW).unwrap();
 
     // A Signature header with 10 000 members (it has no member limit of its
-    // own, only maxHeaderBytes) parses in linear time.
+    // own, only maxHeaderBytes) parses (its memory: tests/work.rs).
     let members: Vec<String> = (0..10_000).map(|i| format!("s{i}=:AAAA:")).collect();
-    let (parsed, took) =
-        time(|| upvest_webhooks::http_signature::parse_signatures(&members.join(",")).unwrap());
+    let parsed = upvest_webhooks::http_signature::parse_signatures(&members.join(",")).unwrap();
     assert_eq!(parsed.len(), 10_000);
-    assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
 #[test]
-fn covered_component_lookups_do_not_scan_every_header() {
+fn the_hostile_lookup_shape_within_64_kib_still_prepares() {
     // Security round 2, finding 2's class: work a small constant times the
     // request's size, whatever the header shape. 59,000 one-byte headers
     // fit in 64 KiB; 8 signatures × 64 covered components made 0.1.0 scan
@@ -233,14 +177,10 @@ fn covered_component_lookups_do_not_scan_every_header() {
     )
     .unwrap();
     let policy = VerifyPolicy::default();
-    let (prepared, t_hostile) = time(|| prepare(&hostile, &policy, NOW));
+    let prepared = prepare(&hostile, &policy, NOW);
     assert_eq!(prepared.unwrap().candidates().len(), 8);
-    let (_, t_baseline) = time(|| prepare(&baseline, &policy, NOW).unwrap());
-    eprintln!("59,000 headers: one signature {t_baseline:?}, 8 × 64 components {t_hostile:?}");
-    assert!(
-        t_hostile < t_baseline * 20 + Duration::from_millis(20),
-        "8 × 64 lookups took {t_hostile:?} against {t_baseline:?}: each lookup scans the headers"
-    );
+    prepare(&baseline, &policy, NOW).unwrap();
+    // (Its time against the baseline's: bench/hostile.mjs.)
 }
 
 // ---------------------------------------------------------------------------
@@ -329,35 +269,4 @@ fn debug_of_key_and_token_types_never_shows_secrets() {
     assert!(!format!("{headers:?}").contains("secret-token-abc123"));
     let request = HttpRequest::new("POST", "/hooks", headers, Vec::new()).unwrap();
     assert!(!format!("{request:?}").contains("secret-token-abc123"));
-}
-
-#[test]
-fn signature_input_parsing_is_linear_in_the_number_of_components() {
-    // With limits.maxComponents raised, duplicate detection used to be quadratic.
-    let input = |n: usize| {
-        format!(
-            "sig1=({});keyid=\"k\";created=1",
-            (0..n)
-                .map(|i| format!("\"x-{i}\""))
-                .collect::<Vec<_>>()
-                .join(" ")
-        )
-    };
-    let limits = Limits {
-        max_components: usize::MAX,
-        ..Limits::default()
-    };
-    let (small, large) = (input(5_000), input(40_000));
-    let (_, t_small) = time(|| parse_signature_input(&small, &limits).unwrap());
-    let (parsed, t_large) = time(|| parse_signature_input(&large, &limits).unwrap());
-    assert_eq!(parsed[0].components().len(), 40_000);
-    eprintln!("Signature-Input components: 5 000 in {t_small:?}, 40 000 in {t_large:?}");
-    assert!(
-        t_large < t_small * 24 + Duration::from_millis(50),
-        "8x components took {t_large:?} vs {t_small:?}: super-linear"
-    );
-    // Duplicates are still refused.
-    let err = parse_signature_input("sig1=(\"a\" \"b\" \"a\");keyid=\"k\";created=1", &limits)
-        .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::SignatureInputMalformed);
 }

@@ -85,7 +85,9 @@ async function sameOnEveryRoute(verifiers, delivery, where) {
   return first.got;
 }
 
-test(`mutation corpus: one verdict, code and events on both digest routes and both body forms (${CASES} cases, seed ${SEED})`, { timeout: 10 * 60_000 }, async () => {
+test(`mutation corpus: one verdict, code and events on both digest routes and both body forms (${CASES} cases, seed ${SEED})`, {
+  timeout: 10 * 60_000,
+}, async () => {
   const r = rng(SEED);
   const keys = [generateKeyPair({ kid: 'key-a' }), generateKeyPair({ kid: 'key-b' })];
   const verifiers = routes(jwksOf(...keys));
@@ -147,12 +149,7 @@ const BODIES = [
   [`{"payload":[${EVENT},]}`, 'ERR_PAYLOAD_INVALID'],
   [`{"payload":[${EVENT.replace('"e1"', '"e\\u0031"')}]}`, 'ok'],
   // bytes that are not UTF-8, anywhere (inside `object` too), and a BOM
-  ...[
-    [0xff],
-    [0xc3],
-    [0xed, 0xa0, 0x80],
-    [0xc0, 0xaf],
-  ].flatMap((bad) =>
+  ...[[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]].flatMap((bad) =>
     [12, 40, 90].map((at) => {
       const bytes = Buffer.from(`{"payload":[${EVENT.replace('{}', '{"note":"________"}')}]}`);
       return [Buffer.concat([bytes.subarray(0, at), Buffer.from(bad), bytes.subarray(at)]), 'ERR_PAYLOAD_INVALID'];
@@ -212,8 +209,22 @@ test('the core decides: a native SHA that answers wrongly is a mismatch; one tha
     ['all zeros, async', async (name) => zeros(name), false, 'ERR_DIGEST_MISMATCH'],
     ['too short', () => new Uint8Array(16), true, 'ERR_DIGEST_MISMATCH'],
     ['another body', (name, data) => nodeSha.digest(name, Buffer.concat([Buffer.from(data), Buffer.from(' ')])), true, 'ERR_DIGEST_MISMATCH'],
-    ['throws (falls back to WebAssembly)', () => { throw new Error('no SHA here'); }, true, null],
-    ['throws, async (falls back)', () => { throw new Error('no SHA here'); }, false, null],
+    [
+      'throws (falls back to WebAssembly)',
+      () => {
+        throw new Error('no SHA here');
+      },
+      true,
+      null,
+    ],
+    [
+      'throws, async (falls back)',
+      () => {
+        throw new Error('no SHA here');
+      },
+      false,
+      null,
+    ],
     ['not bytes (falls back)', () => 'digest', true, null],
     ['a promise where an answer was due (falls back)', (name, data) => Promise.resolve(nodeSha.digest(name, data)), true, null],
     ['a rejected promise (falls back)', () => Promise.reject(new Error('no')), false, null],
