@@ -80,22 +80,46 @@ fn wycheproof_p1363_vectors_pass_in_wasm() {
     assert_eq!(run_wycheproof(P1363), 318);
 }
 
-/// The WebCrypto path (a key's first verifications) on every vector: our
-/// decoding and key import, then the runtime's own ECDSA.
+/// The WebCrypto path on every vector: our decoding and key import, then
+/// the runtime's own ECDSA. And the verifier's route, on the same keys: a
+/// key's first verifications through WebCrypto while its tables are built a
+/// slice at a time (`verify_and_precompute`), then the finished tables.
 async fn run_wycheproof_webcrypto(text: &str) -> usize {
     let webcrypto = WebCrypto::from_global(true);
+    let route = WebCrypto::from_global(true);
     let cases = cases(text);
+    let (mut sliced, mut tables) = (0, 0);
     for case in &cases {
-        assert!(webcrypto.wants(&case.key));
-        let ok = match EcdsaSignature::decode(&case.sig) {
-            Ok(sig) => webcrypto
-                .verify(&case.key, &case.msg, &sig)
-                .await
-                .expect("WebCrypto verifies P-521"),
-            Err(_) => false,
+        let Ok(sig) = EcdsaSignature::decode(&case.sig) else {
+            assert!(!case.valid, "tcId {}", case.id);
+            continue;
         };
-        assert_eq!(ok, case.valid, "tcId {}", case.id);
+        let plain = webcrypto
+            .verify(&case.key, &case.msg, &sig)
+            .await
+            .expect("WebCrypto verifies P-521");
+        assert_eq!(plain, case.valid, "tcId {} (WebCrypto)", case.id);
+        let routed = if route.wants(&case.key) {
+            sliced += 1;
+            route
+                .verify_and_precompute(&case.key, &case.msg, &sig)
+                .await
+                .expect("WebCrypto verifies P-521")
+        } else {
+            tables += 1;
+            case.key.verify(&case.msg, &sig)
+        };
+        assert_eq!(
+            routed, case.valid,
+            "tcId {} (the verifier's route)",
+            case.id
+        );
     }
+    // Both halves of the route ran.
+    assert!(
+        sliced > 0 && tables > 0,
+        "{sliced} through WebCrypto, {tables} with tables"
+    );
     cases.len()
 }
 
