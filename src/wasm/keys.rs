@@ -9,7 +9,7 @@ use super::js_io::{
 };
 use super::runtime::{Clock, SingleFlight, shares_in_flight_work};
 use crate::ecdsa::VerificationKey;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result, number};
 use crate::verify::jwks::KeySet;
 use crate::verify::key_cache::{KeyCache, KeyCachePolicy, Plan};
 use futures_util::FutureExt as _;
@@ -257,7 +257,7 @@ impl RemoteKeys {
                         return Err(fetch_failed(
                             &format!(
                                 "the keys function did not settle within {} ms (keysTimeoutMs)",
-                                self.settings.timeout_ms
+                                number(self.settings.timeout_ms)
                             ),
                             None,
                         ));
@@ -319,7 +319,8 @@ impl RemoteKeys {
             ),
             HttpError::Timeout | HttpError::Aborted(_) => fetch_failed(
                 &format!(
-                    "fetching the JWKS from {url} took longer than {timeout_ms} ms (keysTimeoutMs)"
+                    "fetching the JWKS from {url} took longer than {} ms (keysTimeoutMs)",
+                    number(timeout_ms)
                 ),
                 None,
             ),
