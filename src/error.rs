@@ -222,7 +222,7 @@ pub(crate) fn number(x: f64) -> String {
 /// way Rust's `{}` writes an `f64` (`1500000000000000000000`, `0.0000001`).
 /// Text without an exponent comes back unchanged but for trailing zeros of
 /// a fraction.
-#[allow(dead_code)] // for wasm::convert's header values, which do not use it yet
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by wasm::convert
 pub(crate) fn plain_decimal(text: &str) -> String {
     let (sign, text) = text.strip_prefix('-').map_or(("", text), |t| ("-", t));
     let (mantissa, exponent) = text

@@ -124,8 +124,9 @@ impl KeyCache {
         Error::new(
             ErrorCode::JwksFetchFailed,
             format!(
-                "no verification keys: the last fetch failed ({last}); the next fetch may start in {wait} ms (the cooldown is {} ms)",
-                self.policy.cooldown_ms
+                "no verification keys: the last fetch failed ({last}); the next fetch may start in {} ms (the cooldown is {} ms)",
+                crate::error::number(wait),
+                crate::error::number(self.policy.cooldown_ms)
             ),
         )
         .with_setting(crate::error::Setting::KeysCooldown)

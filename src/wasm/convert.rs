@@ -159,7 +159,21 @@ fn scalar(name: &str, value: &JsValue) -> Result<String> {
     if let Some(s) = value.as_string() {
         Ok(s)
     } else if let Some(n) = value.as_f64() {
-        Ok(format!("{n}"))
+        // `{n}` without core's float formatting: integers up to 2^53
+        // exactly, others from JS's shortest digits (the same as Rust's)
+        // without the exponent.
+        Ok(
+            if !n.is_finite() || (n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0) {
+                crate::error::number(n)
+            } else {
+                let digits = value
+                    .unchecked_ref::<js_sys::Number>()
+                    .to_string_with_radix(10)
+                    .map(String::from)
+                    .unwrap_or_default();
+                crate::error::plain_decimal(&digits)
+            },
+        )
     } else {
         Err(invalid_argument(format!(
             "header {name:?} must have a string value"
@@ -223,7 +237,7 @@ pub(crate) fn body(value: &JsValue, max_bytes: usize) -> Result<Vec<u8>> {
 fn check_body_length(length: f64, max_bytes: usize) -> Result<()> {
     if length > max_bytes as f64 {
         return Err(body_too_large(
-            &format!("the body is {length} bytes"),
+            &format!("the body is {} bytes", crate::error::number(length)),
             max_bytes,
         ));
     }
