@@ -59,3 +59,26 @@ export function table(rows) {
   const line = (r) => r.map((c, i) => (i === 0 ? String(c ?? '').padEnd(widths[i]) : String(c ?? '').padStart(widths[i]))).join('  ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
+
+/**
+ * Times every operation of each candidate alone (performance.now()), the
+ * candidates in interleaved batches of `batch` with the order rotating each
+ * round, so drifts in CPU speed and load hit all alike; `ops` samples each.
+ * Returns `{ name: [ms, …] }`.
+ */
+export async function interleaved(candidates, ops, batch) {
+  const names = Object.keys(candidates);
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; samples[names[0]].length < ops; round++) {
+    for (const name of names.map((_, i) => names[(i + round) % names.length])) {
+      const fn = candidates[name];
+      const out = samples[name];
+      for (let i = 0; i < batch && out.length < ops; i++) {
+        const t0 = performance.now();
+        await fn();
+        out.push(performance.now() - t0);
+      }
+    }
+  }
+  return samples;
+}

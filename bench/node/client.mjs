@@ -4,7 +4,7 @@
 // node:crypto signing a base of the same size, interleaved batch by batch.
 
 import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
-import { summarize, ratio } from '../lib/stats.mjs';
+import { interleaved, ratio, summarize } from '../lib/stats.mjs';
 
 const BASE_URL = 'https://sandbox.upvest.example';
 
@@ -99,17 +99,7 @@ export async function benchClient({ pkg, ops, warmupOps, batch }) {
     await candidates.nodeSign();
     await candidates.cannedFetch();
   }
-  const names = Object.keys(candidates);
-  const samples = { list: [], nodeSign: [], cannedFetch: [] };
-  for (let round = 0; samples.list.length < ops; round++) {
-    for (const name of names.map((_, i) => names[(i + round) % names.length])) {
-      for (let i = 0; i < batch && samples[name].length < ops; i++) {
-        const t0 = performance.now();
-        await candidates[name]();
-        samples[name].push(performance.now() - t0);
-      }
-    }
-  }
+  const samples = await interleaved(candidates, ops, batch);
   const tokenFetches = tokenCalls;
   upvest.free();
   const stats = { list: summarize(samples.list), nodeSign: summarize(samples.nodeSign), cannedFetch: summarize(samples.cannedFetch) };

@@ -13,7 +13,7 @@
 
 import { createHash, verify as nodeVerify } from 'node:crypto';
 import { makeLargeDelivery } from '../lib/fixtures.mjs';
-import { ratio, summarize } from '../lib/stats.mjs';
+import { interleaved, ratio, summarize } from '../lib/stats.mjs';
 
 export const LARGE_CANDIDATES = {
   verifyString: '(a) verify() of upvest-webhooks/verifier, body a string',
@@ -74,19 +74,7 @@ export async function benchLarge({ pkg, verifierPkg, fx, sizes, warmupOps, batch
     for (let i = 0; i < warmupOps; i++) for (const fn of Object.values(candidates)) await fn();
 
     const names = Object.keys(candidates);
-    const samples = Object.fromEntries(names.map((n) => [n, []]));
-    const perBatch = Math.max(1, Math.min(batch, Math.ceil(ops / 10)));
-    for (let round = 0; samples.verifyString.length < ops; round++) {
-      for (const name of names.map((_, i) => names[(i + round) % names.length])) {
-        const fn = candidates[name];
-        const s = samples[name];
-        for (let i = 0; i < perBatch && s.length < ops; i++) {
-          const t0 = performance.now();
-          await fn();
-          s.push(performance.now() - t0);
-        }
-      }
-    }
+    const samples = await interleaved(candidates, ops, Math.max(1, Math.min(batch, Math.ceil(ops / 10))));
     const stats = Object.fromEntries(names.map((n) => [n, summarize(samples[n])]));
     const vs = (a, b) => ({ median: ratio(stats[a].median, stats[b].median), p99: ratio(stats[a].p99, stats[b].p99) });
     out.push({

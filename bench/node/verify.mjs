@@ -6,7 +6,7 @@
 // speed and background load hit all three alike.
 
 import { verify as nodeVerify } from 'node:crypto';
-import { summarize, ratio } from '../lib/stats.mjs';
+import { interleaved, ratio, summarize } from '../lib/stats.mjs';
 
 export async function benchNodeVerify({ pkg, verifierPkg, fx, ops, warmupOps, batch }) {
   const verifier = new verifierPkg.WebhookVerifier({ keys: fx.jwks });
@@ -34,19 +34,7 @@ export async function benchNodeVerify({ pkg, verifierPkg, fx, ops, warmupOps, ba
   }
 
   const names = Object.keys(candidates);
-  const samples = Object.fromEntries(names.map((n) => [n, []]));
-  for (let round = 0; samples.verify.length < ops; round++) {
-    const order = names.map((_, i) => names[(i + round) % names.length]);
-    for (const name of order) {
-      const fn = candidates[name];
-      const out = samples[name];
-      for (let i = 0; i < batch && out.length < ops; i++) {
-        const t0 = performance.now();
-        await fn();
-        out.push(performance.now() - t0);
-      }
-    }
-  }
+  const samples = await interleaved(candidates, ops, batch);
   verifier.free();
   fullPackageVerifier.free();
 

@@ -95,6 +95,9 @@ impl WebCrypto {
         outcome
     }
 
+    /// Runs `meanwhile` once `crypto.subtle.verify` has been called, before
+    /// its answer is awaited (not at all if WebCrypto failed before that).
+    /// A failure turns WebCrypto off for this verifier.
     async fn verify_while(
         &self,
         key: &VerificationKey,
@@ -102,7 +105,20 @@ impl WebCrypto {
         signature: &EcdsaSignature,
         meanwhile: impl FnOnce(),
     ) -> Option<bool> {
-        let outcome = self.try_verify(key, message, signature, meanwhile).await;
+        let outcome: Option<bool> = async {
+            let subtle = self.subtle.as_ref()?;
+            let crypto_key = self.crypto_key(subtle, key).await?;
+            let algorithm = Object::new();
+            Reflect::set(&algorithm, &"name".into(), &"ECDSA".into()).ok()?;
+            Reflect::set(&algorithm, &"hash".into(), &"SHA-512".into()).ok()?;
+            let raw = Uint8Array::from(signature.to_raw().as_slice());
+            let data = Uint8Array::from(message);
+            let args = Array::of4(&algorithm, &crypto_key, &raw, &data);
+            let pending = start(subtle, "verify", &args)?;
+            meanwhile();
+            pending.await.ok()?.as_bool()
+        }
+        .await;
         if outcome.is_none() {
             self.failed.set(true);
         }
@@ -124,29 +140,6 @@ impl WebCrypto {
                 .borrow_mut()
                 .retain(|(cached, _)| *cached != point);
         }
-    }
-
-    /// Runs `meanwhile` once `crypto.subtle.verify` has been called, before
-    /// its answer is awaited (not at all if WebCrypto failed before that).
-    async fn try_verify(
-        &self,
-        key: &VerificationKey,
-        message: &[u8],
-        signature: &EcdsaSignature,
-        meanwhile: impl FnOnce(),
-    ) -> Option<bool> {
-        let subtle = self.subtle.as_ref()?;
-        let crypto_key = self.crypto_key(subtle, key).await?;
-        let algorithm = Object::new();
-        Reflect::set(&algorithm, &"name".into(), &"ECDSA".into()).ok()?;
-        Reflect::set(&algorithm, &"hash".into(), &"SHA-512".into()).ok()?;
-        let raw = Uint8Array::from(signature.to_raw().as_slice());
-        let data = Uint8Array::from(message);
-        let args = Array::of4(&algorithm, &crypto_key, &raw, &data);
-        let pending = start(subtle, "verify", &args)?;
-        meanwhile();
-        let result = pending.await.ok()?;
-        result.as_bool()
     }
 
     async fn crypto_key(&self, subtle: &Object, key: &VerificationKey) -> Option<JsValue> {

@@ -269,3 +269,20 @@ test('without the body helpers no delivery verifies (the bare glue fails closed)
   const got = await outcome(verifierFor(jwksOf(key)), signed);
   assert.equal(got.code, 'ERR_INVALID_ARGUMENT');
 });
+
+test('members inherited from a polluted Object.prototype never count as members of an event', async (t) => {
+  const key = generateKeyPair({ kid: 'k' });
+  const verifiers = routes(jwksOf(key));
+  const complete = asInput(signRequest({ key, body: `{"payload":[${EVENT}]}` }));
+  for (const field of ['webhook_id', 'object']) {
+    Object.prototype[field] = 'inherited';
+    t.after(() => delete Object.prototype[field]);
+    for (const [route, verifier] of Object.entries(verifiers)) {
+      const body = `{"payload":[${without(field)}]}`;
+      const got = await outcome(verifier, asInput(signRequest({ key, body })));
+      assert.equal(got.code, 'ERR_PAYLOAD_INVALID', `${route}, ${field}`);
+      assert.ok((await outcome(verifier, complete)).events, `${route}, ${field}: a complete event`);
+    }
+    delete Object.prototype[field];
+  }
+});
