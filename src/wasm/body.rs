@@ -6,13 +6,16 @@
 //!   WebAssembly memory once and the core hashes it (sha2).
 //! - **Native** (bodies of at least `nativeDigestMinBytes` bytes, where the
 //!   runtime has a native SHA): the body never enters WebAssembly memory.
-//!   A snapshot of its bytes (a string is encoded once) is hashed with the
-//!   runtime's SHA (node:crypto in the Node entries, WebCrypto
-//!   `subtle.digest` elsewhere) for exactly the algorithms the request's
-//!   digest headers name (the core's parsers say which), and the core
-//!   compares those digests as it compares its own
-//!   ([`prepare_digested`](crate::http_signature::prepare_digested)). A
-//!   native digest that fails falls back to hashing the snapshot here.
+//!   It is hashed with the runtime's SHA for exactly the algorithms the
+//!   request's digest headers name (the core's parsers say which), and the
+//!   core compares those digests as it compares its own
+//!   ([`prepare_digested`](crate::http_signature::prepare_digested)).
+//!   node:crypto (the Node entries) hashes the string or the caller's bytes
+//!   as they are when `verify()` is called, synchronously, and the bytes'
+//!   text is decoded then; WebCrypto (elsewhere) hashes a snapshot (a
+//!   string encoded once, bytes copied once), asynchronously. A native
+//!   digest that fails falls back to the core's hash (of the snapshot, or of
+//!   the body copied in when it is read).
 //!
 //! Either way the events come from one `JSON.parse` of the body's text
 //! (the bytes that were hashed, decoded as strict UTF-8), checked for
