@@ -183,7 +183,10 @@ impl VerificationKey {
     fn verify_without_tables(&self, message: &[u8], signature: &EcdsaSignature) -> bool {
         let q = ProjectivePoint::from(*self.key.as_affine());
         ecdsa_verify(message, signature, |u1, u2| {
-            ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, *u1), (q, *u2)])
+            let sum =
+                ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, *u1), (q, *u2)])
+                    .to_affine();
+            (!bool::from(sum.is_identity())).then(|| sum.x())
         })
     }
 
@@ -230,11 +233,12 @@ impl VerificationKey {
     }
 }
 
-/// ECDSA verification (SEC 1 §4.1.4); `mul_add(u1, u2)` computes `u1·G + u2·Q`.
+/// ECDSA verification (SEC 1 §4.1.4); `x_of(u1, u2)` is the affine
+/// x-coordinate of `u1·G + u2·Q`, `None` for the identity.
 fn ecdsa_verify(
     message: &[u8],
     signature: &EcdsaSignature,
-    mul_add: impl FnOnce(&Scalar, &Scalar) -> ProjectivePoint,
+    x_of: impl FnOnce(&Scalar, &Scalar) -> Option<FieldBytes>,
 ) -> bool {
     let (r, s) = signature.signature.split_scalars();
     // A SHA-512 digest (512 bits) is shorter than n (521 bits): no truncation.
@@ -249,11 +253,10 @@ fn ecdsa_verify(
     let Some(s_inv) = Option::<Scalar>::from(s.invert_vartime()) else {
         return false;
     };
-    let affine = mul_add(&(z * s_inv), &(*r * s_inv)).to_affine();
-    if bool::from(affine.is_identity()) {
+    let Some(x) = x_of(&(z * s_inv), &(*r * s_inv)) else {
         return false;
-    }
-    Scalar::reduce(&affine.x()) == *r
+    };
+    Scalar::reduce(&x) == *r
 }
 
 /// `u1·G + u2·Q` through comb tables.
@@ -264,7 +267,7 @@ fn verify_with_tables(
     signature: &EcdsaSignature,
 ) -> bool {
     ecdsa_verify(message, signature, |u1, u2| {
-        tables::mul_add(generator, u1, key, u2)
+        tables::mul_add(generator, u1, key, u2).affine_x()
     })
 }
 
