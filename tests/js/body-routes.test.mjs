@@ -286,3 +286,15 @@ test('members inherited from a polluted Object.prototype never count as members 
     delete Object.prototype[field];
   }
 });
+
+test('a body in shared memory (a SharedArrayBuffer view) verifies on every route', async () => {
+  const key = generateKeyPair({ kid: 'k' });
+  const signed = asInput(signRequest({ key, body: `{"payload":[${EVENT}]}` }));
+  const text = Buffer.from(signed.body);
+  const shared = new Uint8Array(new SharedArrayBuffer(text.length));
+  shared.set(text);
+  for (const [route, verifier] of Object.entries(routes(jwksOf(key)))) {
+    const { events } = await verifier.verify({ ...signed, body: shared });
+    assert.equal(events[0].id, 'e1', route);
+  }
+});
