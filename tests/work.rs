@@ -1,7 +1,8 @@
 //! Work bounds, counted, never timed: a limit refuses its input before the
 //! work it bounds, and parsers' memory grows linearly with hostile input.
-//! The meter is the bytes the process allocates (stats_alloc); the tests
-//! here run one at a time so none counts another's allocations. Parse time
+//! The meter is the bytes the process allocates (stats_alloc); each test
+//! here holds one lock for its whole run, so none counts another's
+//! allocations (set-up included). Parse time
 //! against input size is measured by `make bench` (bench/parse-scaling.mjs).
 
 #![allow(
@@ -13,7 +14,7 @@
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use upvest_webhooks::ecdsa::EcdsaSigningKey;
 use upvest_webhooks::http_signature::{parse_signature_input, parse_signatures, prepare};
 use upvest_webhooks::testing::{TestDeliveryOptions, sign_test_delivery};
@@ -22,14 +23,18 @@ use upvest_webhooks::{ErrorCode, Headers, HttpRequest, KeySet, Limits, VerifyPol
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// One measurement at a time in this binary.
+/// One test at a time in this binary: the counter is the process's.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// The result of `f` and the bytes allocated while it ran.
-fn allocated<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let _turn = ONE_AT_A_TIME
+/// Held for a whole test, set-up included.
+fn alone() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The result of `f` and the bytes allocated while it ran (call it holding [`alone`]).
+fn allocated<T>(f: impl FnOnce() -> T) -> (T, usize) {
     let region = Region::new(GLOBAL);
     let out = f();
     (out, region.change().bytes_allocated)
@@ -56,6 +61,7 @@ fn signed_request(body: &[u8], extra: &[(&str, String)]) -> HttpRequest {
 
 #[test]
 fn oversized_input_is_refused_before_it_is_parsed_or_hashed() {
+    let _alone = alone();
     let huge_header = "a".repeat(64 * 1024 + 1);
     let request = signed_request(b"{}", &[("x-padding", huge_header)]);
     let (err, work) = allocated(|| prepare(&request, &VerifyPolicy::default(), NOW).unwrap_err());
@@ -95,6 +101,7 @@ fn assert_linear(what: &str, small: usize, large: usize) {
 
 #[test]
 fn a_jwks_of_many_kids_is_read_in_memory_linear_in_its_size() {
+    let _alone = alone();
     // 1 MiB (the default limits.maxJwksBytes) holds about 55 000 such entries.
     let jwks = |n: usize| {
         let keys: Vec<String> = (0..n).map(|i| format!("{{\"kid\":\"{i:08}\"}}")).collect();
@@ -110,6 +117,7 @@ fn a_jwks_of_many_kids_is_read_in_memory_linear_in_its_size() {
 
 #[test]
 fn signature_headers_of_many_members_or_components_parse_in_linear_memory() {
+    let _alone = alone();
     let signature = |n: usize| {
         (0..n)
             .map(|i| format!("s{i}=:AAAA:"))

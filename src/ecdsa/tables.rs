@@ -25,9 +25,9 @@
 use p521::elliptic_curve::Group as _;
 use p521::elliptic_curve::PrimeField as _;
 use p521::elliptic_curve::group::Curve as _;
+use p521::elliptic_curve::hazmat::FieldArithmetic;
 use p521::elliptic_curve::point::AffineCoordinates as _;
 use p521::{AffinePoint, FieldBytes, NistP521, ProjectivePoint, Scalar};
-use p521::elliptic_curve::hazmat::FieldArithmetic;
 use primeorder::PrimeCurveParams as _;
 
 /// p521's field element (its module is private; its curve parameters name it).
