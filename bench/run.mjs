@@ -166,6 +166,10 @@ function summaryRatios(r) {
     const sum = (name) => r.workerdCold.candidates[name].outside.totalMinusBase.processCold.mean;
     out.workerdColdStartToWebcrypto = { mean: ratio(sum('verifier'), sum('webcrypto')), fullPackageMean: ratio(sum('full'), sum('webcrypto')) };
     out.workerdColdFirstRequestMs = { verifier: sum('verifier'), full: sum('full'), webcrypto: sum('webcrypto') };
+    const flushed = (name) => r.workerdCold.candidates[name].outside.totalMinusBase.afterFlush?.mean;
+    if (flushed('verifier') !== undefined) {
+      out.workerdColdFirstRequestAfterFlushMs = { verifier: flushed('verifier'), full: flushed('full'), webcrypto: flushed('webcrypto') };
+    }
   }
   if (r.native && !r.native.skipped) out.nativeOpensslVerifyMs = r.native.verifyMs;
   return out;

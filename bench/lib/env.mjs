@@ -77,7 +77,7 @@ export const config = Object.freeze({
   // workerd, warm: timed batches per candidate (each batch ≈ BENCH_WORKERD_BATCH_MS of work).
   workerdBatches: int('BENCH_WORKERD_BATCHES', 240, 24),
   workerdBatchMs: int('BENCH_WORKERD_BATCH_MS', 20, 20),
-  // workerd, cold: fresh workerd processes (fresh Miniflare instances).
+  // workerd, cold: rounds; each starts two fresh workerd processes per candidate (bench/workerd/process.mjs).
   coldRounds: int('BENCH_COLD_ROUNDS', 24, 4),
   // Memory: verifications (half failing), and a time cap in seconds (0 = none).
   memoryOps: int('BENCH_MEMORY_N', 100_000, 4_000),

@@ -10,7 +10,7 @@ export const METHOD = [
   `Every Node phase runs once per Node of BENCH_NODES, in a child process under that Node; workerd, size and the native limit run once. Candidates: (a) verify() of upvest-webhooks/verifier, the verifier's own WebAssembly module (opt-level "z", what a Worker should ship); (a′) verify() of upvest-webhooks, the whole package's module (opt-level 3); (b) WebCrypto subtle.verify alone on the same signature base and raw signature, CryptoKey imported once (what jose does); (c) node:crypto verify (DER, KeyObject). Native limit: openssl speed ecdsap521 (CPU time per verify).`,
   `Node: every operation timed alone with performance.now(); the candidates alternate in batches of ${config.nodeBatch} (rotating order) after a warm-up; same base bytes and signature for all; key imported once.`,
   `workerd (warm): one isolate runs batches of k operations (≈ ${config.workerdBatchMs} ms each), the candidates in rotating order. A batch is timed as fence, Date.now(), k ops, fence, Date.now(), where a fence is a fetch to another Worker (real I/O, after which workerd's clock is current even where it freezes during CPU work); the mean fence-only interval is subtracted and the rest divided by k. Medians and p99 are over these per-batch means (workerd's clock has 1 ms resolution).`,
-  `workerd (cold): every round starts, for each candidate (a), (a′), (b), a fresh Miniflare (a fresh workerd process) with Workers built from one bundle, each its own isolate. At script start the wasm candidates do what the package's workerd entries do (instantiate, register the error classes, warmUp()), timed with Date.now(). Inside a request: /steps does new WebhookVerifier, three verify() calls and ten more ((b): importKey of the JWK, three subtle.verify and ten more), with a fence after each step; step time = interval − mean fence-only interval. Outside: wall time of the first request to /total (import and first verify; no fences) minus that of /base (same script, does nothing), both fresh isolates. Rounds alternate which isolate runs the wasm first: the first pays V8's lazy compilation, which later isolates of the same process share. The compile of the .wasm bytes happens at script start, where no I/O is possible: it is timed with Date.now() and reported only when the clock advances during CPU work (checked by a probe).`,
+  `workerd (cold): every round starts, for each candidate (a), (a′), (b), two fresh workerd processes (workerd itself from a Cap'n Proto config, not Miniflare: bench/workerd/process.mjs) with Workers built from one bundle, each its own isolate, loaded in a fixed order. At script start the wasm candidates do what the package's workerd entries do (instantiate, register the error classes, warmUp()), timed with Date.now(). Inside a request: /steps does new WebhookVerifier, three verify() calls and ten more ((b): importKey of the JWK, three subtle.verify and ten more), with a fence after each step; step time = interval − mean fence-only interval. Outside: wall time of the first request to /total (import and first verify; no fences) minus that of /base (same script, does nothing), both fresh isolates. Process 1 loads /steps and /total last and alternates which runs first (cold process: the first isolate to run the wasm, loaded last; warm process: a second one, sharing V8's compiled wasm). Process 2 loads one of them and then another Worker, whose loading flushes the wasm code compiled at script start (V8's Liftoff flush on memory pressure, as always happens under Miniflare): the code-flushed case. The compile of the .wasm bytes happens at script start, where no I/O is possible: it is timed with Date.now() and reported only when the clock advances during CPU work (checked by a probe).`,
   `Large deliveries (Node): bodies up to Upvest's max_package_size (1,048,576 bytes; ~1,100 ORDER.FILLED events of ~940 B, unique ids) and smaller sizes, signed by signTestDelivery (Digest: SHA-256). (a) and (a′) verify() with the body as a string and as a Buffer, against node:crypto alone: createHash('sha256') of the body compared with the Digest header + verify('sha512', base, KeyObject, DER) + JSON.parse (of the string; of a fatal TextDecoder's decoding of the bytes); the steps alone in the same rotation. Each operation timed alone, candidates in interleaved batches.`,
   `Fresh process (Node): each round spawns, in rotating order, one node process per candidate: (a) import('upvest-webhooks/verifier'), (a′) import('upvest-webhooks'), each + new WebhookVerifier + verify(); (b) WebCrypto importKey('jwk') + subtle.verify; (c) import('node:crypto') + createPublicKey(jwk) + verify; and a baseline that only reads the fixture. Inside: performance.now() from before the import to the first successful verification (the fixture is read before). Outside: the process's wall time (spawn to exit) minus that of the same round's baseline process; medians of these differences.`,
   `Memory: memory.buffer.byteLength of the package's own instance (initSync().memory) in this process, sampled every 1% of the run; verifications cycle 4 valid, tampered body, bad signature, unknown kid, expired; flat = no growth after the first 10%; JS heap after forced GC.`,
@@ -126,10 +126,12 @@ export function report(r) {
     const c = r.workerdCold;
     const cell = (x) => (x ? `${ms(x.mean)} / ${ms(x.median)}` : '–');
     const labels = { verifier: '(a) /verifier', full: '(a′) whole pkg', webcrypto: '(b) WebCrypto' };
+    const groupLabels = { processCold: 'cold process', processWarm: 'warm process', afterFlush: 'code flushed' };
     const names = Object.keys(c.candidates);
-    const rows = [['step (mean / median)', ...names.flatMap((n) => [`${labels[n]}, cold process`, 'warm process'])]];
+    const groups = Object.keys(c.candidates[names[0]].inside);
+    const rows = [['step (mean / median)', ...names.flatMap((n) => groups.map((g, i) => (i === 0 ? `${labels[n]}, ${groupLabels[g]}` : groupLabels[g])))]];
     const line = (label, f) => {
-      const cells = names.flatMap((n) => [f(n, 'processCold'), f(n, 'processWarm')]);
+      const cells = names.flatMap((n) => groups.map((g) => f(n, g)));
       if (cells.some((c) => c !== '')) rows.push([label, ...cells]); // script-start rows are empty when not measurable
     };
     const start = (step) => (n, g) => (g === 'processCold' && c.candidates[n].scriptStartMs?.[step] ? cell(c.candidates[n].scriptStartMs[step]) : '');
@@ -147,11 +149,12 @@ export function report(r) {
     line('fence interval (subtracted)', (n, g) => cell(c.candidates[n].inside[g].fenceMs));
     const perCandidate = c.candidates.verifier.inside.processCold.firstVerify?.n ?? 0;
     parts.push(
-      `Cold start in workerd (${c.rounds} rounds × 3 candidates, each a fresh workerd process; per candidate ${perCandidate} + ${perCandidate} isolates timed inside, ` +
-        `the same number from outside. "cold process": the first isolate of the process to run a request; "warm process": a second isolate, which shares V8's compiled wasm. ` +
+      `Cold start in workerd (${c.rounds} rounds × 3 candidates, each round two fresh workerd processes per candidate; per candidate and column ${perCandidate} isolates timed inside, ` +
+        `about as many from outside. "cold process": the first isolate of the process to run a request, loaded last; "warm process": a second isolate, which shares V8's compiled wasm; ` +
+        `"code flushed": an isolate whose process loaded another Worker after it, which flushes the wasm code its script start compiled (bench/workerd/process.mjs). ` +
         `Script-start steps run in every isolate, before any request, and are not billed to a request's CPU time: means over all isolates)\n${table(rows)}\n` +
         `Clock advances during CPU work in this workerd: in a request ${c.clockAdvancedDuringCpu ? 'yes' : 'no (frozen between I/O)'}, at script start ${c.candidates.verifier?.scriptStartMs ? 'yes' : 'no (so the script-start steps are not reported)'}; ` +
-        `resolution 1 ms, so single values are quantized: read the means. Fresh Miniflare start: ${ms(c.miniflareStartupMs.median)} median.` +
+        `resolution 1 ms, so single values are quantized: read the means. Fresh workerd start: ${ms((c.workerdStartupMs ?? c.miniflareStartupMs).median)} median.` +
         (r.ratios.workerdColdStartToWebcrypto
           ? `\nCold start from outside, cold process, ÷ WebCrypto alone (means): /verifier ${times(r.ratios.workerdColdStartToWebcrypto.mean)}, whole package ${times(r.ratios.workerdColdStartToWebcrypto.fullPackageMean)}.`
           : ''),
@@ -162,7 +165,8 @@ export function report(r) {
     const s = r.size;
     const rows = [['file', 'raw', 'gzip -9']];
     for (const [name, v] of Object.entries(s.files)) rows.push([name, bytes(v.raw), bytes(v.gzip)]);
-    for (const [what, v] of Object.entries(s.jsPerRuntime)) rows.push([`JS loaded for ${what} (glue + entry + shared)`, bytes(v.raw), bytes(v.gzip)]);
+    for (const [what, v] of Object.entries(s.jsPerRuntime))
+      rows.push([`JS loaded for ${what} (every module of its import graph)`, bytes(v.raw), bytes(v.gzip)]);
     for (const [name, v] of Object.entries(s.extra)) rows.push([name, bytes(v.raw), bytes(v.gzip)]);
     const uploads = [
       ['upvest-webhooks/verifier', 'dist/verifier/upvest_webhooks_verifier_bg.wasm'],

@@ -84,6 +84,15 @@ export function issueTable(r) {
       `${ms(cold.verifier)}${mark5(cold.verifier)} \\| ${ms(cold.full)}${mark5(cold.full)}`,
     );
   }
+  const flushed = r.ratios?.workerdColdFirstRequestAfterFlushMs;
+  if (flushed) {
+    add(
+      'workerd, the same when another Worker was loaded after it (its compiled wasm flushed; always so in Miniflare / `wrangler dev`), `/verifier` \\| `upvest-webhooks`',
+      'reference',
+      nodeKeys.map(() => ''),
+      `${ms(flushed.verifier)} \\| ${ms(flushed.full)}`,
+    );
+  }
   if (r.native) {
     const cell = r.native.skipped ? `skipped: ${r.native.skipped}` : `${ms(r.native.verifyMs)}`;
     add(

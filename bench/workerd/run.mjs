@@ -1,11 +1,13 @@
-// Drives the bench Workers in workerd through Miniflare 4.
+// Drives the bench Workers in workerd: the warm bench through Miniflare 4,
+// the cold-start bench through workerd processes of its own (process.mjs).
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { PACKAGE_DIR } from '../lib/env.mjs';
 import { mean, median, ratio, summarize } from '../lib/stats.mjs';
 import { COLD_CANDIDATES, WASM_BYTES_MODULE, wasmWithNonce } from './build.mjs';
+import { startWorkerd } from './process.mjs';
 import { COMPATIBILITY_DATE } from '../../tests/workers/support/package.mjs'; // the workerd's own date (2026-11-17), as in tests/workers
 
 const FENCE_SCRIPT = 'export default { fetch() { return new Response("") } }';
@@ -21,8 +23,13 @@ function payload(fx) {
   };
 }
 
-async function post(mf, url, body) {
-  const response = await mf.dispatchFetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+/** POSTs `body` as JSON through `target` (a Miniflare, or a process.mjs workerd) and returns the JSON answer. */
+async function post(target, url, body) {
+  const response = await (target.dispatchFetch ?? target.fetch).call(target, url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
   const text = await response.text();
   let json;
   try {
@@ -96,14 +103,21 @@ export async function benchWorkerdWarm({ build, fx, batches, batchMs }) {
  * Cold start, for three candidates: the verifier module
  * (`upvest-webhooks/verifier`), the whole package's module
  * (`upvest-webhooks`) and WebCrypto alone (what jose does: importKey of the
- * JWK, subtle.verify). Each round starts, for each candidate in turn, a
- * fresh workerd process (a fresh Miniflare) with Workers from that
- * candidate's cold.js bundle (base, steps, total: one isolate each) plus the
- * fence Worker. Order per process: a warm-up request to the fence
- * (Miniflare's entry Worker), then /base, then /steps and /total,
- * alternating which of the two runs first: the first isolate of a process
- * to run the wasm pays for V8's lazy compilation, which later isolates of
- * the same process share.
+ * JWK, subtle.verify). Each round starts, for each candidate in turn, two
+ * fresh workerd processes (directly, see process.mjs), each loading (in
+ * this order) the router, a `base` and a `fence` Worker, then the measured
+ * Workers, all from the candidate's cold.js bundle, one isolate each:
+ *
+ * - process 1 loads `steps` and `total` last: their script start (and its
+ *   warm-up) is the last thing before the requests, as for a Worker that
+ *   Cloudflare starts for a request. Order of requests: /base, then the two,
+ *   alternating by round which runs first ("processCold": the first isolate
+ *   of the process to run a verification; "processWarm": a second one,
+ *   which shares V8's compiled wasm). The one to run first is loaded last.
+ * - process 2 loads one of them (alternating) and then another Worker
+ *   ("afterFlush"): loading it flushes the wasm code compiled at the first
+ *   one's script start (see process.mjs), as in Miniflare, which always
+ *   loads Workers of its own after the user's.
  */
 export async function benchWorkerdCold({ build, fx, rounds }) {
   const candidates = Object.fromEntries(
@@ -115,14 +129,23 @@ export async function benchWorkerdCold({ build, fx, rounds }) {
   const names = Object.keys(candidates);
   const input = payload(fx);
   const fences = 6;
+  const groups = ['processCold', 'processWarm', 'afterFlush'];
   const state = Object.fromEntries(
     names.map((name) => [
       name,
-      { samples: { processCold: {}, processWarm: {} }, outside: { base: [], totalProcessCold: [], totalProcessWarm: [] }, compile: [] },
+      {
+        samples: Object.fromEntries(groups.map((g) => [g, {}])),
+        outside: { base: [], total: Object.fromEntries(groups.map((g) => [g, []])) },
+        compile: [],
+      },
     ]),
   );
   const startup = [];
   let clockAdvancedDuringCpu;
+  const dir = build.outdir;
+  const fenceFile = 'bench-fence.mjs';
+  writeFileSync(join(dir, fenceFile), FENCE_SCRIPT);
+  const trivial = (name) => ({ name, modules: [{ name: fenceFile, esModule: fenceFile }] });
 
   for (let round = 0; round < rounds; round++) {
     for (let c = 0; c < names.length; c++) {
@@ -130,66 +153,68 @@ export async function benchWorkerdCold({ build, fx, rounds }) {
       const candidate = candidates[name];
       const { samples, outside, compile } = state[name];
       const push = (group, step, value) => (samples[group][step] ??= []).push(value);
+      const [script, wasm] = candidate.bundle.modules.map((m) => basename(m.path));
       // Each isolate gets its own Data bytes (a unique custom section): every compile at script start is a fresh one.
-      const modules = (worker) => [
-        ...candidate.bundle.modules,
-        {
-          type: 'Data',
-          path: join(build.outdir, WASM_BYTES_MODULE),
-          contents: wasmWithNonce(candidate.wasm, `${process.pid}-${Date.now()}-${round}-${name}-${worker}`),
-        },
-      ];
-      const worker = (workerName) => ({
-        name: workerName,
-        modules: modules(workerName),
-        modulesRoot: build.outdir,
-        compatibilityDate: COMPATIBILITY_DATE,
-        routes: [`${workerName}.bench/*`],
-        serviceBindings: { FENCE: 'fence' },
-      });
-      const started = performance.now();
-      const mf = new Miniflare({
-        host: '127.0.0.1',
-        workers: [worker('base'), worker('steps'), worker('total'), { ...fenceWorker, routes: ['fence.bench/*'] }],
-      });
-      try {
-        await mf.ready;
+      const worker = (proc, workerName) => {
+        const data = `bench-bytes-${proc}-${workerName}.bin`;
+        writeFileSync(join(dir, data), wasmWithNonce(candidate.wasm, `${process.pid}-${Date.now()}-${round}-${name}-${proc}-${workerName}`));
+        return {
+          name: workerName,
+          modules: [
+            { name: script, esModule: script },
+            { name: wasm, wasm },
+            { name: WASM_BYTES_MODULE, data },
+          ],
+          bindings: [{ name: 'FENCE', service: 'fence' }],
+        };
+      };
+      const body = { ...input, webcrypto: candidate.webcrypto };
+
+      const run = async (workers, requests) => {
+        const started = performance.now();
+        const wd = await startWorkerd({ dir, workers });
         startup.push(performance.now() - started);
-        await (await mf.dispatchFetch('http://fence.bench/')).arrayBuffer();
-
-        const body = { ...input, webcrypto: candidate.webcrypto };
-        const timed = async (path, extra = {}) => {
-          const t0 = performance.now();
-          const result = await post(mf, `http://${path}.bench/${path}`, { ...body, ...extra });
-          return { ms: performance.now() - t0, result };
-        };
-        const base = await timed('base');
-        outside.base.push(base.ms);
-        compile.push(base.result.startup);
-
-        const runSteps = async (group) => {
-          const { result } = await timed('steps', { fences, probeClock: round === 0 && clockAdvancedDuringCpu === undefined });
-          if (!result.ok) throw new Error(`/steps (${name}) did not verify: ${JSON.stringify(result)}`);
-          if (result.clockAdvancedDuringCpu !== undefined) clockAdvancedDuringCpu = result.clockAdvancedDuringCpu;
-          compile.push(result.startup);
-          for (const [step, values] of Object.entries(result.intervals)) for (const v of values) push(group, step, v);
-        };
-        const runTotal = async (group) => {
-          const { ms, result } = await timed('total');
-          if (!result.ok) throw new Error(`/total (${name}) did not verify: ${JSON.stringify(result)}`);
-          (group === 'processCold' ? outside.totalProcessCold : outside.totalProcessWarm).push(ms - base.ms);
-          compile.push(result.startup);
-        };
-        if (round % 2 === 0) {
-          await runSteps('processCold');
-          await runTotal('processWarm');
-        } else {
-          await runTotal('processCold');
-          await runSteps('processWarm');
+        try {
+          const timed = async (path, extra = {}) => {
+            const t0 = performance.now();
+            const result = await post(wd, `http://${path}.bench/${path}`, { ...body, ...extra });
+            return { ms: performance.now() - t0, result };
+          };
+          await (await wd.fetch('http://fence.bench/')).arrayBuffer(); // the connection, and the router's first request
+          const base = await timed('base');
+          outside.base.push(base.ms);
+          compile.push(base.result.startup);
+          for (const [path, group] of requests) {
+            if (path === 'steps') {
+              const { result } = await timed('steps', { fences, probeClock: clockAdvancedDuringCpu === undefined });
+              if (!result.ok) throw new Error(`/steps (${name}) did not verify: ${JSON.stringify(result)}`);
+              if (result.clockAdvancedDuringCpu !== undefined) clockAdvancedDuringCpu = result.clockAdvancedDuringCpu;
+              compile.push(result.startup);
+              for (const [step, values] of Object.entries(result.intervals)) for (const v of values) push(group, step, v);
+            } else {
+              const { ms, result } = await timed('total');
+              if (!result.ok) throw new Error(`/total (${name}) did not verify: ${JSON.stringify(result)}`);
+              outside.total[group].push(ms - base.ms);
+              compile.push(result.startup);
+            }
+          }
+        } finally {
+          await wd.dispose();
         }
-      } finally {
-        await mf.dispose();
-      }
+      };
+      const base = (proc) => [worker(proc, 'base'), trivial('fence')];
+      // Process 1: the first to run is loaded last.
+      const [first, second] = round % 2 === 0 ? ['steps', 'total'] : ['total', 'steps'];
+      await run(
+        [...base(1), worker(1, second), worker(1, first)],
+        [
+          [first, 'processCold'],
+          [second, 'processWarm'],
+        ],
+      );
+      // Process 2: another Worker loaded after the measured one.
+      const flushed = round % 2 === 0 ? 'total' : 'steps';
+      await run([...base(2), worker(2, flushed), trivial('later')], [[flushed, 'afterFlush']]);
     }
   }
 
@@ -200,7 +225,7 @@ export async function benchWorkerdCold({ build, fx, rounds }) {
   for (const name of names) {
     const { samples, outside, compile } = state[name];
     const inside = {};
-    for (const group of ['processCold', 'processWarm']) {
+    for (const group of groups) {
       const fence = mean(samples[group].fence ?? []);
       inside[group] = { fenceMs: summarize(samples[group].fence ?? []) };
       for (const step of steps) {
@@ -214,7 +239,7 @@ export async function benchWorkerdCold({ build, fx, rounds }) {
       inside,
       outside: {
         baseFirstRequestMs: summarize(outside.base),
-        totalMinusBase: { processCold: summarize(outside.totalProcessCold), processWarm: summarize(outside.totalProcessWarm) },
+        totalMinusBase: Object.fromEntries(groups.map((g) => [g, summarize(outside.total[g])])),
       },
       // Clock-based (no fence possible at script start): only meaningful when the clock advances during CPU work
       // there (checked at script start by every isolate; in a request by the probe).
@@ -228,6 +253,6 @@ export async function benchWorkerdCold({ build, fx, rounds }) {
           : null,
     };
   }
-  result.miniflareStartupMs = summarize(startup);
+  result.workerdStartupMs = summarize(startup);
   return result;
 }
