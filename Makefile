@@ -8,6 +8,8 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 RUST_SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock .cargo/config.toml
 PKG_SOURCES := $(wildcard pkg/src/*.js) $(wildcard pkg/src/verifier/*.js) $(wildcard pkg/emulator/*) pkg/index.d.ts $(wildcard pkg/types/*.d.ts) pkg/events.d.ts pkg/verifier.d.ts pkg/package.json README.md
 WASM := pkg/dist/wasm/upvest_webhooks_bg.wasm
+# The Node entries, each bundled into one file (scripts/bundle-node.mjs).
+NODE_ENTRIES := pkg/dist/node.js pkg/dist/verifier/node.js
 CONSUMER := target/consumer/entry.mjs
 
 .PHONY: all tools package consumer demo emulator fuzz samples event-types docs lint lint-js format test-types test-emulator test-package test-examples test test-rust test-wasm test-js test-workers test-portable test-browser test-playground www bench bench-quick clean
@@ -20,10 +22,13 @@ tools:
 $(WASM): $(RUST_SOURCES) scripts/build-package.sh | tools
 	@scripts/progress.sh "building the two WebAssembly modules (release, LTO: about 3 minutes)" scripts/build-package.sh
 
-## make package: build the npm package into pkg/ (generated files in pkg/dist)
-package: tools $(WASM)
+$(NODE_ENTRIES) &: $(WASM) $(PKG_SOURCES) scripts/bundle-node.mjs | tools
+	@node scripts/bundle-node.mjs
 
-$(CONSUMER): $(WASM) $(PKG_SOURCES)
+## make package: build the npm package into pkg/ (generated files in pkg/dist)
+package: tools $(WASM) $(NODE_ENTRIES)
+
+$(CONSUMER): $(WASM) $(NODE_ENTRIES) $(PKG_SOURCES)
 	@scripts/progress.sh "packing the npm package and installing it into target/consumer" scripts/install-consumer.sh
 
 ## make consumer: npm pack ./pkg and install the tarball into target/consumer

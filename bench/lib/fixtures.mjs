@@ -13,7 +13,7 @@ import { CONSUMER_DIR, GLUE_PATH, PACKAGE_DIR, requireInstalledPackage } from '.
 export async function loadPackage() {
   const manifest = requireInstalledPackage();
   const entry = join(CONSUMER_DIR, 'entry.mjs');
-  const pkg = await import(pathToFileURL(existsSync(entry) ? entry : join(PACKAGE_DIR, 'src/node.js')).href);
+  const pkg = await import(pathToFileURL(existsSync(entry) ? entry : join(PACKAGE_DIR, 'dist/node.js')).href);
   const glue = await import(pathToFileURL(realpathSync(GLUE_PATH)).href);
   let exports;
   try {

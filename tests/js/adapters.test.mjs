@@ -26,10 +26,13 @@ import {
   toRequest,
 } from './support/adapters.mjs';
 
-test('both entries export the same three adapters', () => {
+// Each Node entry is one bundle, so the adapters are the same code, not the
+// same functions; every test below runs through both entries.
+test('both entries export the three adapters', () => {
   for (const name of ADAPTERS) {
     assert.equal(typeof pkg[name], 'function', name);
-    assert.equal(subpath[name], pkg[name], `${name} is the same function in both entries`);
+    assert.equal(typeof subpath[name], 'function', name);
+    assert.equal(subpath[name].length, pkg[name].length, `${name} takes the same arguments in both entries`);
   }
 });
 

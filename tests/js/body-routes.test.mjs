@@ -24,7 +24,9 @@ const verifierEntry = await importFromConsumer('upvest-webhooks/verifier');
 const installed = `${realpathSync(`${consumerDir}node_modules/upvest-webhooks`)}/`;
 const glue = await import(pathToFileURL(`${installed}dist/wasm/upvest_webhooks.js`).href);
 const { bodyHelpers } = await import(pathToFileURL(`${installed}src/body.js`).href);
-const { nodeSha } = await import(pathToFileURL(`${installed}src/node-digest.js`).href);
+// node:crypto's SHA as the Node entries register it. They ship bundled
+// (scripts/bundle-node.mjs), so its source is imported from the repository.
+const { nodeSha } = await import(new URL('../../pkg/src/node-digest.js', import.meta.url).href);
 
 /** The outcome of one verification: `{ code }` or `{ events }`. */
 async function outcome(verifier, delivery) {

@@ -88,8 +88,8 @@ afterEach(() => {
 
 describe('upvest-webhooks/verifier: what it exports', () => {
   test('resolves by name to its own `node` entry', () => {
-    assert.match(resolveFromConsumer('upvest-webhooks/verifier'), /node_modules\/upvest-webhooks\/src\/verifier\/node\.js$/);
-    assert.match(resolveFromConsumer('upvest-webhooks'), /node_modules\/upvest-webhooks\/src\/node\.js$/);
+    assert.match(resolveFromConsumer('upvest-webhooks/verifier'), /node_modules\/upvest-webhooks\/dist\/verifier\/node\.js$/);
+    assert.match(resolveFromConsumer('upvest-webhooks'), /node_modules\/upvest-webhooks\/dist\/node\.js$/);
   });
 
   test('exports the verifier, inspectDelivery, the error classes and the event helpers, and nothing of the client or the test signer', () => {
@@ -100,9 +100,27 @@ describe('upvest-webhooks/verifier: what it exports', () => {
     }
   });
 
-  test('shares the error classes, ERROR_CODES, on and isEventType with the main entry (the same objects)', () => {
-    for (const name of ['UpvestError', 'WebhookVerificationError', 'UpvestApiError', 'UpvestValidationError', 'ERROR_CODES', 'on', 'isEventType']) {
+  test('shares the error classes and ERROR_CODES with the main entry (the same objects, so instanceof works across them)', () => {
+    for (const name of ['UpvestError', 'WebhookVerificationError', 'UpvestApiError', 'UpvestValidationError', 'ERROR_CODES']) {
       assert.equal(subpath[name], pkg[name], `${name} differs between the two entries`);
+    }
+  });
+
+  test('on and isEventType behave the same in both entries (each Node entry is one bundle: the same code, not the same function)', async () => {
+    for (const entry of [pkg, subpath]) {
+      assert.equal(entry.isEventType({ type: 'ORDER.FILLED' }, 'ORDER.FILLED'), true);
+      assert.equal(entry.isEventType({ type: 'ORDER.FILLED' }, 'ORDER.CANCELLED'), false);
+      const seen = [];
+      const events = [
+        { id: 'e1', type: 'ORDER.FILLED' },
+        { id: 'e2', type: 'ORDER.CANCELLED' },
+      ];
+      assert.equal(await entry.on(events, 'ORDER.FILLED', (event) => seen.push(event.id)), 1);
+      assert.deepEqual(seen, ['e1']);
+      await assert.rejects(
+        entry.on(events, 42, () => {}),
+        (err) => err instanceof pkg.UpvestError && err.code === 'ERR_INVALID_ARGUMENT',
+      );
     }
   });
 

@@ -58,9 +58,9 @@ describe('packed tarball: publint and @arethetypeswrong/cli', { concurrency: tru
       const { resolution, implementationResolution } = report.analysis.entrypoints[name].resolutions[kind] ?? {};
       return [resolution?.fileName, implementationResolution?.fileName].map((f) => f?.replace('/node_modules/upvest-webhooks/', ''));
     };
-    assert.deepEqual(resolved('.', 'node16-esm'), ['index.d.ts', 'src/node.js']);
+    assert.deepEqual(resolved('.', 'node16-esm'), ['index.d.ts', 'dist/node.js']);
     assert.deepEqual(resolved('.', 'bundler'), ['index.d.ts', 'src/browser.js']);
-    assert.deepEqual(resolved('./verifier', 'node16-esm'), ['verifier.d.ts', 'src/verifier/node.js']);
+    assert.deepEqual(resolved('./verifier', 'node16-esm'), ['verifier.d.ts', 'dist/verifier/node.js']);
     assert.deepEqual(resolved('./verifier', 'bundler'), ['verifier.d.ts', 'src/verifier/browser.js']);
     // What the profile ignores is only the CommonJS side, and only that.
     for (const p of problems.filter((p) => ignored.has(p.resolutionKind))) {

@@ -136,7 +136,7 @@ console.log(JSON.stringify({
     t.diagnostic(
       `installed in ${install.ms} ms; import 'upvest-webhooks' → ${out.resolved.replace(/.*node_modules\//, '')}; verified ${out.events.length} event(s); tampered → ${out.tampered.code}`,
     );
-    assert.match(out.resolved, /node_modules\/upvest-webhooks\/src\/node\.js$/);
+    assert.match(out.resolved, /node_modules\/upvest-webhooks\/dist\/node\.js$/);
     assert.equal(out.client, 'function');
     assert.ok(out.codes > 10);
     assert.deepEqual(out.events, ['e1']);
@@ -144,7 +144,7 @@ console.log(JSON.stringify({
     assert.deepEqual(out.tampered, { code: 'ERR_DIGEST_MISMATCH', isError: true });
     // upvest-webhooks/verifier: its own `node` entry, the verifier without the client, the same error classes
     t.diagnostic(`import 'upvest-webhooks/verifier' → ${out.subpath.resolved.replace(/.*node_modules\//, '')}: ${out.subpath.exports.join(', ')}`);
-    assert.match(out.subpath.resolved, /node_modules\/upvest-webhooks\/src\/verifier\/node\.js$/);
+    assert.match(out.subpath.resolved, /node_modules\/upvest-webhooks\/dist\/verifier\/node\.js$/);
     assert.deepEqual(out.subpath.exports, VERIFIER_ENTRY_EXPORTS);
     assert.deepEqual(out.subpath.events, ['e1']);
     assert.deepEqual(out.subpath.tampered, { code: 'ERR_DIGEST_MISMATCH', isError: true, isSubpathError: true });
@@ -215,7 +215,7 @@ Promise.all([import('upvest-webhooks'), import('upvest-webhooks/verifier')]).the
     // Where require(esm) is off (older Node 20, or this flag): a clear error naming the ES module.
     assert.equal(disabled.ok, false);
     assert.equal(disabled.code, 'ERR_REQUIRE_ESM');
-    assert.match(disabled.message, /require\(\) of ES Module .*upvest-webhooks\/src\/node\.js/);
+    assert.match(disabled.message, /require\(\) of ES Module .*upvest-webhooks\/dist\/node\.js/);
     // The same for upvest-webhooks/verifier, whose `node` entry has no top-level await either.
     const small = JSON.parse(subpath.stdout);
     const smallDisabled = JSON.parse(subpathWithout.stdout);
@@ -226,7 +226,7 @@ Promise.all([import('upvest-webhooks'), import('upvest-webhooks/verifier')]).the
       assert.equal(small.code, 'ERR_REQUIRE_ESM');
     }
     assert.equal(smallDisabled.code, 'ERR_REQUIRE_ESM');
-    assert.match(smallDisabled.message, /require\(\) of ES Module .*upvest-webhooks\/src\/verifier\/node\.js/);
+    assert.match(smallDisabled.message, /require\(\) of ES Module .*upvest-webhooks\/dist\/verifier\/node\.js/);
     assert.deepEqual(JSON.parse(dynamic.stdout), { ok: true, verifier: 'function', subpathVerifier: 'function' });
   });
 

@@ -48,6 +48,23 @@ async function rejectsWithCode(promiseOrFn, code, ErrorClass = WebhookVerificati
 const verifierFor = (keys, options = {}, Entry = main) => new Entry.WebhookVerifier({ keys, now: () => NOW_MS, ...options });
 const verifyWith = async (keys, delivery, options, Entry) => verifierFor(keys, options, Entry).verify(asDelivery(delivery));
 
+// Counts node:crypto createHash calls (wrapped before any large body is
+// verified: the package looks createHash up once, on first use).
+const nodeHashes = { calls: 0, counting: false };
+{
+  const nodeCrypto = process.getBuiltinModule?.('node:crypto');
+  const original = nodeCrypto?.createHash;
+  try {
+    nodeCrypto.createHash = (...args) => {
+      nodeHashes.calls += 1;
+      return original.apply(nodeCrypto, args);
+    };
+    nodeHashes.counting = nodeCrypto.createHash !== original;
+  } catch {
+    // not writable here: the verdicts are still checked
+  }
+}
+
 const key = await generateKeyPair('upvest-key-1');
 const other = await generateKeyPair('upvest-key-1'); // same kid, another key
 const events = [makeEvent(), makeEvent({ type: 'ORDER.FILLED', object: { id: 'o-1', quantity: '2' } })];
@@ -75,7 +92,7 @@ if (typeof globalThis.Deno !== 'undefined') {
     const viaNpmVerifier = await import('npm:upvest-webhooks/verifier');
     assert.equal(viaNpm.WebhookVerifier, WebhookVerifier, 'the same module instance as the bare specifier');
     assert.equal(viaNpmVerifier.WebhookVerifier, verifierEntry.WebhookVerifier);
-    assert.match(import.meta.resolve('npm:upvest-webhooks'), /\/node_modules\/upvest-webhooks\/src\/node\.js$/);
+    assert.match(import.meta.resolve('npm:upvest-webhooks'), /\/node_modules\/upvest-webhooks\/dist\/node\.js$/);
     assert.deepEqual((await new viaNpmVerifier.WebhookVerifier({ keys: key.jwks, now: () => NOW_MS }).verify(asDelivery(good))).events, events);
   });
 }
@@ -130,6 +147,27 @@ for (const [name, entry] of ENTRIES) {
     assert.deepEqual((await v.verify({ ...asDelivery(good), body: bytes })).events, events);
     assert.deepEqual((await v.verify({ ...asDelivery(good), body: bytes.buffer })).events, events);
     assert.deepEqual((await v.verify({ ...asDelivery(good), url: new URL(good.url).pathname + new URL(good.url).search })).events, events);
+  });
+
+  // From nativeDigestMinBytes (4 KiB in the Node entries, which Deno and Bun
+  // resolve too) the runtime's SHA hashes the body: node:crypto, loaded on
+  // first use. Both digest algorithms, string and bytes, and a changed byte.
+  // A failing SHA would fall back to the package's own (same verdicts), so
+  // the calls are counted where node:crypto's exports can be wrapped.
+  test(`${name}: a 200 KB delivery is hashed by the runtime's SHA (both algorithms, string and bytes) and a changed byte fails`, async () => {
+    const before = nodeHashes.calls;
+    const manyEvents = Array.from({ length: 400 }, (_, i) => makeEvent({ type: 'ORDER.FILLED', object: { id: `o-${i}`, note: 'x'.repeat(400) } }));
+    const largeBody = payloadBody(manyEvents);
+    assert.ok(largeBody.length > 150_000, `body of ${largeBody.length} bytes`);
+    const v = verifierFor(key.jwks, {}, entry);
+    for (const digest of [undefined, 'content-sha-512']) {
+      const large = await signRequest({ key, body: largeBody, ...(digest ? { form: 'v15', digest } : {}) });
+      assert.equal((await v.verify(asDelivery(large))).events.length, 400);
+      assert.equal((await v.verify({ ...asDelivery(large), body: new TextEncoder().encode(largeBody) })).events.length, 400);
+      const changed = `${largeBody.slice(0, 100_000)}${largeBody[100_000] === 'x' ? 'y' : 'x'}${largeBody.slice(100_001)}`;
+      await rejectsWithCode(v.verify({ ...asDelivery(large), body: changed }), 'ERR_DIGEST_MISMATCH');
+    }
+    if (nodeHashes.counting) assert.ok(nodeHashes.calls - before >= 6, `node:crypto hashed ${nodeHashes.calls - before} of the 6 bodies`);
   });
 }
 

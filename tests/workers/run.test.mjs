@@ -121,7 +121,7 @@ describe('upvest-webhooks in Cloudflare Workers (workerd via Miniflare)', { time
       pkgInputs.some((p) => p.endsWith('upvest-webhooks/src/workerd.js')),
       `expected src/workerd.js in the bundle; package inputs were: ${pkgInputs.join(', ')}`,
     );
-    for (const other of ['src/browser.js', 'src/node.js']) {
+    for (const other of ['src/browser.js', 'dist/node.js']) {
       assert.ok(!pkgInputs.some((p) => p.endsWith(other)), `${other} must not be bundled for workerd`);
     }
     assert.equal(build.wasm.length, 1, `expected exactly one .wasm import, got ${JSON.stringify(build.wasm)}`);

@@ -71,9 +71,9 @@ describe('upvest-webhooks/verifier in Cloudflare Workers (workerd via Miniflare)
     );
     for (const other of [
       'src/workerd.js',
-      'src/node.js',
+      'dist/node.js',
       'src/browser.js',
-      'src/verifier/node.js',
+      'dist/verifier/node.js',
       'src/verifier/browser.js',
       'dist/wasm/upvest_webhooks.js',
     ]) {
