@@ -1,12 +1,13 @@
 // One workerd process, started directly (not through Miniflare), for the
 // cold-start bench: it controls which Workers the process loads, and in
-// which order. That order matters since workerd 1.2026…: loading a Worker
-// sends V8 a memory-pressure signal, and V8 then flushes the Liftoff
-// (baseline) code of every WebAssembly module in the process
-// (`--flush-liftoff-code`, on by default). The compiled code of an isolate
-// whose script start ran before another Worker was loaded is gone, and its
-// first request compiles it again. Miniflare always loads its own Workers
-// after the user's, so in Miniflare every user Worker starts flushed.
+// which order. That order matters since workerd 1.2026…: after a Worker is
+// loaded, V8 flushes the Liftoff (baseline) code of every WebAssembly module
+// in the process. It is V8's flush on memory pressure: with
+// `--no-flush-liftoff-code` (in the config's v8Flags) the effect is gone, as
+// it is when the measured Worker is the last one loaded. The compiled code of
+// an isolate whose script start ran before another Worker was loaded is
+// gone, and its first request compiles it again. Miniflare loads Workers of
+// its own after the user's, so in Miniflare every user Worker starts flushed.
 //
 // `startWorkerd({ dir, workers })`: `workers` in load order, each
 // `{ name, modules: [{ name, esModule | wasm | data: <file in dir> }], bindings? }`.
