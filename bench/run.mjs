@@ -123,7 +123,7 @@ try {
     results.workerd = await benchWorkerdWarm({ build, fx, batches: config.workerdBatches, batchMs: config.workerdBatchMs });
   }
   if (runs('cold')) {
-    progress(`workerd cold start: ${config.coldRounds} fresh workerd processes`);
+    progress(`workerd cold start: ${config.coldRounds} rounds × 3 candidates × 2 fresh workerd processes`);
     const { benchWorkerdCold } = await import('./workerd/run.mjs');
     results.workerdCold = await benchWorkerdCold({ build, fx, rounds: config.coldRounds });
   }
