@@ -1,8 +1,8 @@
 // The delivery body's JavaScript side (src/wasm/body.rs decides the route):
 // the events come from one JSON.parse of the body's text, checked here for
 // Upvest's shape; large bodies are hashed with the runtime's native SHA.
-// Registered into each WebAssembly module by instantiate.js (browsers,
-// workerd) and by the Node entries (with node:crypto's SHA).
+// Registered into each WebAssembly module by instantiate.js (the Node
+// entries with node:crypto's SHA).
 
 const encoder = new TextEncoder();
 // Strict UTF-8, as the core's check: invalid bytes fail, and a BOM is kept

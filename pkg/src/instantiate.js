@@ -1,15 +1,19 @@
 // Instantiation of one WebAssembly module from its wasm-bindgen glue, shared
-// by the browser and workerd entries' setup files (the Node entries write
-// theirs out, with node:crypto's SHA). It imports no glue itself, so a
-// bundle of one entry never pulls in the other entry's module.
+// by every entry (the Node entries pass node:crypto's SHA). It imports no
+// glue itself, so a bundle of one entry never pulls in the other entry's
+// module.
 import { bodyHelpers } from './body.js';
 import * as errors from './errors.js';
 
-/** `setupSync` and `setup` for the module behind `glue` (a glue namespace). */
-export function instantiation({ default: init, initSync, registerErrorClasses, registerBodyHelpers }) {
+/**
+ * `setupSync` and `setup` for the module behind `glue` (a glue namespace).
+ * `sha`: the runtime's SHA for large bodies (src/wasm/body.rs); WebCrypto's
+ * when omitted.
+ */
+export function instantiation({ default: init, initSync, registerErrorClasses, registerBodyHelpers }, sha) {
   const register = () => {
     registerErrorClasses(errors);
-    registerBodyHelpers(bodyHelpers()); // large bodies hashed by WebCrypto (src/wasm/body.rs)
+    registerBodyHelpers(bodyHelpers(sha));
   };
   return {
     /** Synchronous set-up from a WebAssembly.Module or the module's bytes. */

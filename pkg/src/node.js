@@ -1,17 +1,12 @@
 // Node.js ≥ 20: read the .wasm from disk and instantiate it synchronously
-// (no top-level await, so require(esm) can load this entry). The set-up is
-// written out here rather than imported from ./setup.js: each module Node's
-// loader resolves and reads costs a cold start about a millisecond, and this
-// entry is on that path.
+// (no top-level await, so require(esm) can load this entry), with
+// node:crypto's SHA for large bodies. Shipped bundled into one file
+// (scripts/bundle-node.mjs).
 import { readFileSync } from 'node:fs';
-import { initSync, registerBodyHelpers, registerErrorClasses } from '../dist/wasm/upvest_webhooks.js';
-import { bodyHelpers } from './body.js';
-import * as errors from './errors.js';
+import * as glue from '../dist/wasm/upvest_webhooks.js';
+import { instantiation } from './instantiate.js';
 import { nodeSha } from './node-digest.js';
 
-initSync({ module: readFileSync(new URL('../dist/wasm/upvest_webhooks_bg.wasm', import.meta.url)) });
-registerErrorClasses(errors);
-// Bodies from a few KiB on are hashed by node:crypto (see src/wasm/body.rs).
-registerBodyHelpers(bodyHelpers(nodeSha));
+instantiation(glue, nodeSha).setupSync(readFileSync(new URL('../dist/wasm/upvest_webhooks_bg.wasm', import.meta.url)));
 
 export * from './api.js';
