@@ -3,7 +3,7 @@
 // (the OAuth token is fetched by a first call and then cached), next to
 // node:crypto signing a base of the same size, interleaved batch by batch.
 
-import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { interleaved, ratio, summarize } from '../lib/stats.mjs';
 
 const BASE_URL = 'https://sandbox.upvest.example';
@@ -41,8 +41,15 @@ function quotedBase({ url, method, headers }) {
 }
 
 export async function benchClient({ pkg, ops, warmupOps, batch }) {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-521' });
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+  // PEM out of the generation, then KeyObjects of its own: Node 20 can deadlock when a GC during the use of a
+  // KeyObject straight from generateKeyPairSync finalises the generation job (see tests/js/support/upvest-signer.mjs).
+  const { privateKey: pem } = generateKeyPairSync('ec', {
+    namedCurve: 'P-521',
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const privateKey = createPrivateKey(pem);
+  const publicKey = createPublicKey(privateKey);
   const tokenBody = JSON.stringify({
     access_token: 'bench-access-token-0123456789abcdef',
     expires_in: 3600,

@@ -5,6 +5,7 @@
 
 import crypto from 'node:crypto';
 import { problem } from './problems.mjs';
+import { newPrivateKey } from './signing.mjs';
 import { parseDictionary } from './structured-fields.mjs';
 
 /**
@@ -16,7 +17,7 @@ import { parseDictionary } from './structured-fields.mjs';
  * @param {string} [keyId]
  */
 export function generateTenantKey(type = 'p521', keyId = crypto.randomUUID()) {
-  const { privateKey } = type === 'ed25519' ? crypto.generateKeyPairSync('ed25519') : crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' });
+  const privateKey = type === 'ed25519' ? newPrivateKey('ed25519') : newPrivateKey('ec', { namedCurve: 'P-521' });
   return describeTenantKey(privateKey, keyId);
 }
 

@@ -32,11 +32,32 @@ export function randomNonce(length = 16) {
 }
 
 /**
+ * A fresh private key from `crypto.generateKeyPairSync(type, options)`,
+ * re-imported from its PKCS#8 DER. Node 20 can deadlock when a garbage
+ * collection during the export or use of a KeyObject that came straight out
+ * of generateKeyPairSync finalises the key generation job (its destructor
+ * takes the key's lock, which the export holds). The KeyObjects made here
+ * share no lock with any job.
+ * @param {'ec' | 'ed25519'} type
+ * @param {{ namedCurve?: string }} [options]
+ * @returns {crypto.KeyObject}
+ */
+export function newPrivateKey(type, options = {}) {
+  const { privateKey } = crypto.generateKeyPairSync(/** @type {any} */ (type), {
+    ...options,
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  });
+  return crypto.createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs8' });
+}
+
+/**
  * A fresh Upvest signing key (ECDSA P-521): `{ kid, privateKey, publicKey,
  * publicJwk: { kid, kty: 'EC', crv: 'P-521', x, y } }`.
  */
 export function generateUpvestKey(kid = crypto.randomUUID()) {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' });
+  const privateKey = newPrivateKey('ec', { namedCurve: 'P-521' });
+  const publicKey = crypto.createPublicKey(privateKey);
   const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
   return { kid, privateKey, publicKey, publicJwk: { kid, kty, crv, x, y } };
 }

@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { buildSignedRequest } from '../js/client/signer.mjs';
+import { newPrivateKey } from '../js/support/upvest-signer.mjs';
 import { admin, assertProblem, contractHolds, fetchToken, session, signedFetch, startEmulator } from './support.mjs';
 
 describe('emulator API', () => {
@@ -51,7 +52,7 @@ describe('emulator API', () => {
     test('a tampered base, an unknown keyid, no signature version → 401 invalid_signature, with the reason logged', async () => {
       const cases = [
         [{ tamper: (b) => b.replace('"@path": /webhooks', '"@path": /other') }, /does not verify/],
-        [{ key: { keyId: crypto.randomUUID(), privateKey: crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey } }, /unknown keyid/],
+        [{ key: { keyId: crypto.randomUUID(), privateKey: newPrivateKey('ec', { namedCurve: 'P-521' }) } }, /unknown keyid/],
         [{ signatureVersion: null }, /missing upvest-signature-version/],
         [{ created: Math.floor(Date.now() / 1000) - 400, expires: Math.floor(Date.now() / 1000) + 10 }, /outside ±300 s/],
       ];

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { manualClock, parseDictionary, startFakeUpvest } from '../support/fake-upvest.mjs';
+import { newPrivateKey } from '../support/upvest-signer.mjs';
 import { buildSignedRequest, fetchToken, signedFetch } from './signer.mjs';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -146,8 +147,8 @@ describe('fake Upvest API, exercised with an independent node:crypto signer', ()
       ['created 301 s in the past', { created: () => Math.floor(clock.now() / 1000) - 301, expires: () => Math.floor(clock.now() / 1000) + 10 }],
       ['created 301 s in the future', { created: () => Math.floor(clock.now() / 1000) + 301 }],
       ['expired', { created: () => Math.floor(clock.now() / 1000) - 20, expires: () => Math.floor(clock.now() / 1000) - 1 }],
-      ['an unknown keyid', { key: { keyId: 'nobody', privateKey: crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey } }],
-      ['a key other than the registered one', { key: { keyId: 'self', privateKey: crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey } }],
+      ['an unknown keyid', { key: { keyId: 'nobody', privateKey: newPrivateKey('ec', { namedCurve: 'P-521' }) } }],
+      ['a key other than the registered one', { key: { keyId: 'self', privateKey: newPrivateKey('ec', { namedCurve: 'P-521' }) } }],
       ['a signature over another base', { tamper: (b) => b.replace('"@path": /webhooks', '"@path": /webhooks/') }],
       ["another tenant's client id", { clientId: crypto.randomUUID() }],
       ['a missing keyid parameter', { paramOrder: ['created', 'expires', 'nonce'] }],

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startFakeUpvest } from '../support/fake-upvest.mjs';
+import { newPrivateKey } from '../support/upvest-signer.mjs';
 import { UpvestClient, UpvestError, assertAllVerified, assertNoSecrets, clientOptions, entriesFor, failure } from './helpers.mjs';
 
 const PASSPHRASE = 'correct horse battery staple 42';
@@ -24,8 +25,8 @@ describe('UpvestClient private keys', () => {
   });
   after(() => fake.close());
 
-  const p521 = crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey;
-  const ed25519 = crypto.generateKeyPairSync('ed25519').privateKey;
+  const p521 = newPrivateKey('ec', { namedCurve: 'P-521' });
+  const ed25519 = newPrivateKey('ed25519');
   const legacyPem = opensslLegacyEncryptedP521(PASSPHRASE);
   const legacyKey = crypto.createPrivateKey({ key: legacyPem, passphrase: PASSPHRASE });
 
@@ -96,8 +97,8 @@ describe('UpvestClient private keys', () => {
 
   describe('unusable keys fail at construction with ERR_PRIVATE_KEY_INVALID, sending nothing', () => {
     const encryptedPkcs8 = p521.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE });
-    const p256 = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const p256 = newPrivateKey('ec', { namedCurve: 'P-256' });
+    const rsa = newPrivateKey('rsa', { modulusLength: 2048 });
     const bad = [
       ['legacy-encrypted PEM, wrong passphrase', { privateKey: legacyPem, privateKeyPassphrase: 'not the passphrase at all' }],
       ['legacy-encrypted PEM, no passphrase', { privateKey: legacyPem }],
@@ -115,7 +116,7 @@ describe('UpvestClient private keys', () => {
         {
           privateKey: {
             ...p521.export({ format: 'jwk' }),
-            d: crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey.export({ format: 'jwk' }).d,
+            d: newPrivateKey('ec', { namedCurve: 'P-521' }).export({ format: 'jwk' }).d,
           },
         },
       ],

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startFakeUpvest } from '../support/fake-upvest.mjs';
+import { newPrivateKey } from '../support/upvest-signer.mjs';
 import { WebhookVerificationError, WebhookVerifier, assertAllVerified, clientFor, entriesFor, failure, pkg, sample } from './helpers.mjs';
 
 const URL_ = 'https://tenant.example.com/upvest/webhooks';
@@ -82,7 +83,7 @@ describe('verificationKeys() and webhookVerifier()', () => {
   });
 
   test('a delivery signed with a key Upvest does not publish is rejected (ERR_KEY_NOT_FOUND)', async () => {
-    const stranger = crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey;
+    const stranger = newPrivateKey('ec', { namedCurve: 'P-521' });
     const delivery = fake.signDelivery({ url: URL_, events: [event()], privateKey: stranger, kid: crypto.randomUUID() });
     const err = await failure(() => upvest.webhookVerifier().verify(delivery));
     assert.ok(err instanceof WebhookVerificationError, String(err));
@@ -90,7 +91,7 @@ describe('verificationKeys() and webhookVerifier()', () => {
   });
 
   test('a forged delivery under a published kid is rejected (ERR_SIGNATURE_INVALID)', async () => {
-    const stranger = crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey;
+    const stranger = newPrivateKey('ec', { namedCurve: 'P-521' });
     const delivery = fake.signDelivery({ url: URL_, events: [event()], privateKey: stranger, kid: fake.state.verificationKeys[0].kid });
     const err = await failure(() => upvest.webhookVerifier().verify(delivery));
     assert.equal(err.code, 'ERR_SIGNATURE_INVALID');

@@ -25,8 +25,24 @@ export const DEFAULT_URL = 'https://hooks.example.com/upvest/webhooks';
  * them), its private JWK, and a one-key JWKS.
  */
 export function generateKeyPair({ kid = crypto.randomUUID(), namedCurve = 'P-521' } = {}) {
-  const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve });
-  return keyPairFrom(privateKey, kid);
+  return keyPairFrom(newPrivateKey('ec', { namedCurve }), kid);
+}
+
+/**
+ * A fresh private key from `crypto.generateKeyPairSync(type, options)`,
+ * re-imported from its PKCS#8 DER. Node 20 can deadlock when a garbage
+ * collection during the export or use of a KeyObject that came straight out
+ * of generateKeyPairSync finalises the key generation job (its destructor
+ * takes the key's lock, which the export holds). The KeyObjects made here
+ * share no lock with any job.
+ */
+export function newPrivateKey(type, options = {}) {
+  const { privateKey } = crypto.generateKeyPairSync(type, {
+    ...options,
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  });
+  return crypto.createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs8' });
 }
 
 /** The same shape as `generateKeyPair`, for an existing private key (PEM or KeyObject). */

@@ -15,6 +15,7 @@ import { Miniflare } from 'miniflare';
 import { COMPATIBILITY_DATE, requireInstalledPackage } from '../support/package.mjs';
 import { buildWorker } from '../support/build.mjs';
 import { startFakeUpvest } from '../../js/support/fake-upvest.mjs';
+import { newPrivateKey } from '../../js/support/upvest-signer.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -23,7 +24,7 @@ describe('UpvestClient in Cloudflare Workers (workerd via Miniflare) against the
   let mf;
   let outdir;
   let bundle;
-  const ed = crypto.generateKeyPairSync('ed25519').privateKey;
+  const ed = newPrivateKey('ed25519');
   let edKeyId;
 
   before(async () => {

@@ -9,13 +9,13 @@
 // Used by tests/workers and tests/browser to produce deliveries that the
 // package must accept (or reject, once tampered with).
 
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
-import { verifyUpvestDelivery } from '../../js/support/upvest-signer.mjs';
+import { createHash, createPublicKey, randomBytes, randomUUID, sign } from 'node:crypto';
+import { newPrivateKey, verifyUpvestDelivery } from '../../js/support/upvest-signer.mjs';
 
 /** A fresh P-521 key pair: `{ privateKey (KeyObject), publicJwk, jwks }`. */
 export function generateKeyPair(kid = randomUUID()) {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-521' });
-  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+  const privateKey = newPrivateKey('ec', { namedCurve: 'P-521' });
+  const { kty, crv, x, y } = createPublicKey(privateKey).export({ format: 'jwk' });
   const publicJwk = { kty, crv, x, y, kid, alg: 'ES512', use: 'sig' };
   return { kid, privateKey, publicJwk, jwks: { keys: [publicJwk] } };
 }
